@@ -1,0 +1,20 @@
+/* xmalloc.h: allocators that never return NULL (they fatal on exhaustion). */
+#ifndef SYNDIC_XMALLOC_H
+#define SYNDIC_XMALLOC_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+/* xstrdup of NULL is NULL. */
+char	*xstrdup0(const char *);
+int	 xasprintf(char **, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 xvasprintf(char **, const char *, va_list)
+	    __attribute__((format(printf, 2, 0)));
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * cmd.c: the command table and dispatch.  Each command lives in its own
+ * file (cmd_*.c); this one only finds it.  A command whose work has not
+ * landed yet is hidden from help and answers with a clear message.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "daemon.h"
+#include "log.h"
+
+struct cmd_entry {
+	const char	*name;
+	int		(*fn)(struct globals *, int, char **);
+	const char	*usage;
+	int		 available;
+};
+
+static const struct cmd_entry cmd_table[] = {
+	{ "run", cmd_run, "run                       run the daemon in the "
+	    "foreground", 1 },
+	{ "poll", cmd_poll, "poll [--all] [FEED...]    poll due (or all, or "
+	    "the named) feeds once, store, exit", 0 },
+	{ "add", cmd_add, "add URL [--tag T]...      subscribe to a feed", 0 },
+	{ "remove", cmd_remove, "remove URL|ID             unsubscribe", 0 },
+	{ "list", cmd_list, "list                      feeds with their state",
+	    0 },
+	{ "import", cmd_import, "import FILE.opml          subscribe to every "
+	    "feed of an OPML file", 0 },
+	{ "export", cmd_export, "export                    OPML 2.0 of the "
+	    "subscriptions on stdout", 0 },
+	{ "publish", cmd_publish, "publish [--format atom|rss|json|html] "
+	    "[--tag T]\n                            write the merged output on "
+	    "stdout", 0 },
+	{ "related", cmd_related, "related [--json] ENTRY-ID|URL\n"
+	    "                            show the recommendations for one "
+	    "entry", 0 },
+	{ "check", cmd_check, "check                     validate the "
+	    "configuration and the store", 1 },
+	{ "parse", cmd_parse, "parse [--base URL] FILE|- parse one feed "
+	    "document, print normalized JSON", 0 },
+};
+
+void
+cmd_usage(void)
+{
+	size_t	 i;
+
+	fprintf(stderr, "usage: syndic [-c FILE] [-v] COMMAND [ARGS]\n"
+	    "       syndic --version | help\n\ncommands:\n");
+	for (i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++) {
+		if (cmd_table[i].available)
+			fprintf(stderr, "  %s\n", cmd_table[i].usage);
+	}
+}
+
+struct config *
+cmd_load_config(struct globals *g)
+{
+	struct config	*c;
+	const char	*path;
+	char		*errors;
+
+	path = config_path(g->config_file);
+	if ((c = config_load(path, &errors)) == NULL) {
+		fputs(errors, stderr);
+		free(errors);
+	}
+	return (c);
+}
+
+int
+cmd_main(struct globals *g, int argc, char **argv)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++) {
+		if (strcmp(argv[0], cmd_table[i].name) != 0)
+			continue;
+		if (!cmd_table[i].available) {
+			fprintf(stderr, "syndic: %s: not available in this "
+			    "version yet\n", argv[0]);
+			return (EX_UNAVAILABLE);
+		}
+		return (cmd_table[i].fn(g, argc, argv));
+	}
+	fprintf(stderr, "syndic: unknown command \"%s\" (try syndic help)\n",
+	    argv[0]);
+	return (EX_USAGE);
+}
+
+int
+cmd_check(struct globals *g, int argc, char **argv)
+{
+	struct config	*c;
+
+	if (argc != 1) {
+		fprintf(stderr, "usage: syndic check\n");
+		return (EX_USAGE);
+	}
+	if ((c = cmd_load_config(g)) == NULL)
+		return (1);
+	printf("%s: ok (%d feeds)\n", c->path, c->nfeeds);
+	config_free(c);
+	return (0);
+}

@@ -1,0 +1,139 @@
+/*
+ * daemon.h: the daemon's public interfaces: configuration, commands, the
+ * run loop, the HTTP server and service-manager notification.  daemon/ is
+ * the only folder that wires feeds/ and storage/ together.
+ */
+#ifndef SYNDIC_DAEMON_H
+#define SYNDIC_DAEMON_H
+
+#include <stddef.h>
+
+struct event_base;
+
+/* config.c */
+
+/* A feed declared in the configuration file. */
+struct feed_conf {
+	char		*url;
+	char		*title;		/* override, or NULL */
+	char		**tags;
+	int		 ntags;
+	long long	 interval;	/* seconds, 0 = the default */
+	int		 line;		/* where it was declared */
+};
+
+struct config {
+	char		*path;
+	/* [syndic] */
+	char		*database;
+	char		*listen;
+	char		*user_agent;
+	/* [output] */
+	char		*title;
+	char		*link;
+	int		 items;
+	int		 related;
+	char		*hub;		/* WebSub hub, or NULL */
+	/* [fetch] */
+	long long	 interval;	/* seconds */
+	long long	 min_interval;
+	long long	 max_interval;
+	long long	 timeout;	/* seconds */
+	long long	 max_body;	/* bytes */
+	int		 concurrency;
+	int		 per_site;
+	int		 allow_private;
+	char		*proxy;
+	/* [store] */
+	long long	 max_age;	/* seconds, 0 = forever */
+	int		 max_entries;	/* per feed, 0 = unlimited */
+	/* [feed "URL"] sections, in file order. */
+	struct feed_conf *feeds;
+	int		 nfeeds;
+};
+
+/* config_default returns a configuration with every default set. */
+struct config	*config_default(void);
+/*
+ * config_load reads and validates FILE.  On error returns NULL and sets
+ * *errors to every problem found, one "FILE:LINE: message" per line.
+ */
+struct config	*config_load(const char *file, char **errors);
+/* config_free releases a configuration; NULL is a no-op. */
+void		 config_free(struct config *);
+/* config_path gives the file to use: -c, else $SYNDIC_CONF, else the default. */
+const char	*config_path(const char *opt);
+/* parse_duration reads "30s", "15m", "2h", "1d", "1w" or plain seconds. */
+int		 parse_duration(const char *, long long *);
+/* parse_size reads "512", "64K", "10M", "1G" (powers of 1024). */
+int		 parse_size(const char *, long long *);
+/* parse_bool reads yes/no, true/false, on/off, 1/0. */
+int		 parse_bool(const char *, int *);
+/* parse_list splits "a, b ,c" into trimmed non-empty strings. */
+int		 parse_list(const char *, char ***);
+
+/* cmd.c */
+
+/* Global options, parsed before the command name. */
+struct globals {
+	const char	*config_file;	/* -c, or NULL */
+	int		 verbose;
+};
+
+/* cmd_main dispatches argv (after the global options) to a command. */
+int	 cmd_main(struct globals *, int argc, char **argv);
+/* cmd_usage prints the available commands to stderr. */
+void	 cmd_usage(void);
+/* cmd_load_config loads the configuration or prints every error. */
+struct config *cmd_load_config(struct globals *);
+
+/* Commands, each in its own file; argv[0] is the command name. */
+int	 cmd_run(struct globals *, int, char **);
+int	 cmd_check(struct globals *, int, char **);
+int	 cmd_parse(struct globals *, int, char **);
+int	 cmd_poll(struct globals *, int, char **);
+int	 cmd_add(struct globals *, int, char **);
+int	 cmd_remove(struct globals *, int, char **);
+int	 cmd_list(struct globals *, int, char **);
+int	 cmd_import(struct globals *, int, char **);
+int	 cmd_export(struct globals *, int, char **);
+int	 cmd_publish(struct globals *, int, char **);
+int	 cmd_related(struct globals *, int, char **);
+
+/* run.c */
+
+struct daemon;
+
+/* The daemon's state, shared by the loop, the server and the scheduler. */
+struct daemon {
+	struct event_base	*base;
+	struct config		*conf;
+	struct globals		*globals;
+	struct server		*server;
+	int			 stopping;
+	int			 reloads;	/* successful reloads */
+};
+
+/* daemon_reload re-reads the configuration; a bad one keeps the old. */
+int	 daemon_reload(struct daemon *);
+
+/* server.c */
+
+struct server;
+
+/*
+ * server_new listens on fd (when >= 0, e.g. from systemd) or on the
+ * "HOST:PORT" address.  Returns NULL with *cause set on failure.
+ */
+struct server	*server_new(struct daemon *, const char *listen, int fd,
+		    char **cause);
+void		 server_free(struct server *);
+
+/* notify.c: the service manager protocol (sd_notify, sd_listen_fds). */
+
+/* notify_send sends a state string ("READY=1") when NOTIFY_SOCKET is set. */
+int	 notify_send(const char *state);
+/* notify_listen_fd returns the first socket passed by systemd, or -1. */
+int	 notify_listen_fd(void);
+
+#endif
