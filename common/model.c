@@ -154,6 +154,7 @@ channel_free(struct channel *c)
 	free(c->hub);
 	free(c->next);
 	free(c->id);
+	free(c->feed_base);
 	for (i = 0; i < c->nitems; i++)
 		item_clear(&c->items[i]);
 	free(c->items);

@@ -133,6 +133,8 @@ struct channel {
 	char		*next;		/* RFC 5005 next (older) page, or NULL */
 	char		*id;
 	long long	 updated;
+	char		*feed_base;	/* the feeds' URL without ".atom", ".rss",
+					   ".json": the river's subscribe links */
 	struct item	*items;
 	int		 nitems;
 };
