@@ -68,4 +68,114 @@ char	*write_json(const struct channel *);
 /* write_html renders the channel as the HTML river page (caller frees). */
 char	*write_html(const struct channel *);
 
+/* fetch.c: HTTP(S) on the libevent loop through libcurl's multi interface. */
+
+struct event_base;
+struct sockaddr;
+struct fetch;
+
+/* What a fetcher may do; times in milliseconds unless said otherwise. */
+struct fetch_opts {
+	const char	*user_agent;
+	const char	*proxy;		/* NULL: curl reads the environment */
+	long long	 connect_timeout;
+	long long	 timeout;	/* the whole transfer */
+	long		 low_speed_limit; /* bytes per second, below which... */
+	long		 low_speed_time;  /* ...for this many seconds aborts */
+	long long	 max_body;	/* decoded bytes */
+	int		 max_redirects;
+	int		 allow_private;	/* may reach non-public addresses */
+	int		 max_connects;	/* connection cache, 0 = curl's */
+	const char	*connect_to;	/* test hook: "HOST:PORT:ADDR:PORT" */
+	const char	*test_public;	/* test hook: an IP taken as public */
+};
+
+/* One request. */
+struct fetch_req {
+	const char	*url;
+	const char	*etag;		/* validators from the last fetch */
+	const char	*last_modified;
+	int		 allow_file;	/* file:// (declared in the config) */
+};
+
+enum fetch_outcome {
+	FETCH_OK = 0,		/* 2xx, body in the result */
+	FETCH_NOT_MODIFIED,	/* 304 */
+	FETCH_HTTP_ERROR,	/* 4xx, 5xx, a redirect without Location */
+	FETCH_NETWORK,		/* resolve, connect, reset, TLS, empty reply */
+	FETCH_TIMEOUT,		/* total, connect or low-speed limit */
+	FETCH_TOO_BIG,		/* decoded body over max_body */
+	FETCH_TRUNCATED,	/* body cut short or undecodable */
+	FETCH_BLOCKED,		/* non-public address, allow_private = no */
+	FETCH_REDIRECTS,	/* more than max_redirects */
+	FETCH_SCHEME,		/* scheme not allowed (file:// by redirect) */
+	FETCH_CANCELLED,	/* fetch_cancel_all */
+	FETCH_ERROR,		/* anything else */
+	FETCH_NOUTCOMES
+};
+
+/*
+ * The result handed to the callback.  It lives only during the call; the
+ * callback may take a pointer field for itself by setting it to NULL.
+ */
+struct fetch_result {
+	enum fetch_outcome outcome;
+	long		 status;	/* last HTTP status, 0 for file:// */
+	char		*error;		/* why, when not OK or NOT_MODIFIED */
+	const char	*url;		/* as requested */
+	char		*final_url;	/* after redirects */
+	char		*moved_to;	/* set when every redirect was 301/308 */
+	int		 redirects;
+	char		*body;		/* FETCH_OK only, NUL-terminated */
+	size_t		 len;
+	char		 body_hash[17];	/* hex 64-bit hash of the body */
+	char		*etag;
+	char		*last_modified;
+	char		*content_type;
+	long long	 max_age;	/* Cache-Control max-age, -1 */
+	long long	 expires;	/* Expires as epoch seconds, -1 */
+	long long	 retry_after;	/* 429/503 Retry-After seconds, -1 */
+	double		 seconds;	/* duration */
+	long long	 wire_bytes;	/* headers + body as received */
+};
+
+typedef void	(*fetch_cb)(struct fetch_result *, void *);
+
+/* Counters for /metrics, kept by the fetcher. */
+#define FETCH_NBUCKETS	9
+extern const double fetch_duration_buckets[FETCH_NBUCKETS];
+struct fetch_metrics {
+	unsigned long long	 outcomes[FETCH_NOUTCOMES];
+	unsigned long long	 count;
+	unsigned long long	 bytes;
+	double			 seconds;	/* sum of durations */
+	unsigned long long	 buckets[FETCH_NBUCKETS]; /* cumulative */
+};
+
+/* fetch_opts_default fills o with the defaults (30 s, 10 MiB, 5 hops). */
+void		 fetch_opts_default(struct fetch_opts *o);
+/* fetch_new makes a fetcher on base; o is copied. */
+struct fetch	*fetch_new(struct event_base *base,
+		    const struct fetch_opts *o);
+/* fetch_free cancels what runs (callbacks see FETCH_CANCELLED) and frees. */
+void		 fetch_free(struct fetch *);
+/*
+ * fetch_start begins req; cb runs once, later, on the loop, with the
+ * outcome.  Returns -1 when the request cannot even be queued.
+ */
+int		 fetch_start(struct fetch *, const struct fetch_req *req,
+		    fetch_cb cb, void *arg);
+/* fetch_running counts transfers in progress. */
+int		 fetch_running(struct fetch *);
+/* fetch_cancel_all ends every transfer now (FETCH_CANCELLED). */
+void		 fetch_cancel_all(struct fetch *);
+/* fetch_result_clear frees what a result still owns. */
+void		 fetch_result_clear(struct fetch_result *);
+/* fetch_outcome_name names an outcome ("ok", "timeout", ...). */
+const char	*fetch_outcome_name(int);
+/* fetch_addr_public says whether a resolved address is public. */
+int		 fetch_addr_public(const struct sockaddr *);
+/* fetch_get_metrics returns the fetcher's counters. */
+const struct fetch_metrics *fetch_get_metrics(struct fetch *);
+
 #endif
