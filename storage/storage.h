@@ -1,6 +1,14 @@
 /*
  * storage.h: the public interface of storage/, the SQLite store.  No SQLite
  * type appears here.
+ *
+ * One store is one SQLite file in WAL mode.  Every function that writes
+ * runs one transaction: it either commits all of its work or none of it
+ * (a busy, full or failing disk fails that one call cleanly; the next call
+ * works once the cause is gone).  Errors are -1 plus a message in *cause
+ * (the caller frees it; cause may be NULL).  Times are seconds since the
+ * epoch, UTC; TIME_UNKNOWN (-1) where unknown.  The schema is documented in
+ * syndic-store(5).
  */
 #ifndef SYNDIC_STORAGE_H
 #define SYNDIC_STORAGE_H
@@ -8,5 +16,183 @@
 #include <stddef.h>
 
 #include "model.h"
+
+struct store;
+
+/* store.c */
+
+/*
+ * store_open opens (creating or migrating) the store at path: WAL, a busy
+ * timeout, foreign keys.  Returns NULL with *cause set on failure.
+ */
+struct store	*store_open(const char *path, char **cause);
+/* store_close finishes statements and closes; NULL is a no-op. */
+void		 store_close(struct store *);
+/*
+ * store_version returns a number that changes whenever any process (this
+ * one, `syndic add`, the sqlite3 shell) committed a change: compare it with
+ * the last value seen to know whether to re-render or re-read the feeds.
+ */
+long long	 store_version(struct store *);
+/* store_path returns the file the store was opened from. */
+const char	*store_path(struct store *);
+/* store_check runs PRAGMA integrity_check; 0 when the file is sound. */
+int		 store_check(struct store *, char **cause);
+
+/* Counts for /metrics and `syndic check`. */
+struct store_counts {
+	long long	 feeds;
+	long long	 entries;
+	long long	 stories;
+	long long	 tombstones;
+	long long	 bytes;		/* file size (pages in use * page size) */
+};
+/* store_counts fills the counts above. */
+int		 store_counts(struct store *, struct store_counts *,
+		    char **cause);
+
+/* feeds_db.c */
+
+/* One row of the feeds table, with its number of stored entries. */
+struct feed_row {
+	long long	 id;
+	char		*url;
+	char		*title;
+	char		*site_url;
+	char		*tags;		/* "a,b", never NULL */
+	int		 origin;	/* FEED_ORIGIN_* */
+	char		*etag;
+	char		*last_modified;
+	char		*body_hash;
+	long long	 next_poll;
+	long long	 interval;	/* seconds, 0 = the default */
+	long long	 last_fetch;	/* TIME_UNKNOWN if never */
+	long long	 last_success;	/* TIME_UNKNOWN if never */
+	int		 failures;	/* consecutive */
+	int		 last_status;	/* HTTP status, 0 = none/transport */
+	char		*last_error;
+	int		 retired;	/* gone for good (410, too many moves) */
+	char		*moved_to;	/* pending permanent redirect target */
+	int		 moved_count;	/* times moved_to was seen in a row */
+	long long	 nentries;
+};
+
+#define FEED_ORIGIN_CONFIG	0	/* declared in syndic.conf */
+#define FEED_ORIGIN_CLI		1	/* `syndic add` or `import` */
+
+/* feed_row_clear frees the strings of a row; NULL is a no-op. */
+void	 feed_row_clear(struct feed_row *);
+/* feed_rows_free frees an array of n rows from store_feed_list/_due. */
+void	 feed_rows_free(struct feed_row *, int n);
+/*
+ * store_feed_upsert subscribes to url, or updates the title (when not NULL)
+ * and tags (when not NULL, "a,b") of an existing subscription; an origin of
+ * FEED_ORIGIN_CLI on a configured feed keeps FEED_ORIGIN_CONFIG.  A retired
+ * feed subscribed again is revived.  Sets *id (may be NULL).
+ */
+int	 store_feed_upsert(struct store *, const char *url, const char *title,
+	    const char *tags, int origin, long long *id, char **cause);
+/*
+ * store_feed_remove unsubscribes from a feed given by URL or decimal id,
+ * with its entries; stories left without entries go too.  Returns -1 with
+ * "no such feed" when there is none.
+ */
+int	 store_feed_remove(struct store *, const char *url_or_id,
+	    char **cause);
+/* store_feed_list returns every feed ordered by id (*rows is malloc'd). */
+int	 store_feed_list(struct store *, struct feed_row **rows, int *n,
+	    char **cause);
+/* store_feed_get reads one feed by id; -1 when there is none. */
+int	 store_feed_get(struct store *, long long id, struct feed_row *out,
+	    char **cause);
+/* store_feed_find returns the id of the feed with that URL, or -1. */
+long long store_feed_find(struct store *, const char *url);
+/* store_feeds_due returns the non-retired feeds with next_poll <= now. */
+int	 store_feeds_due(struct store *, long long now, struct feed_row **rows,
+	    int *n, char **cause);
+/* store_feed_next_poll returns the earliest next_poll of a live feed, or -1. */
+long long store_feed_next_poll(struct store *);
+
+/*
+ * The outcome of one fetch, as the scheduler decided it.  Strings are
+ * borrowed; NULL etag/last_modified/body_hash keep the stored ones unless
+ * status is 200 (a 200 without validators clears them).
+ */
+struct fetch_record {
+	long long	 when;
+	int		 status;	/* HTTP status, 0 = transport error */
+	const char	*error;		/* NULL on success */
+	double		 duration;	/* seconds */
+	long long	 bytes;
+	const char	*etag;
+	const char	*last_modified;
+	const char	*body_hash;
+	long long	 next_poll;
+	long long	 interval;
+	int		 failures;
+	const char	*moved_to;	/* NULL clears */
+	int		 moved_count;
+	int		 retire;	/* 1: stop polling this feed */
+	const char	*new_url;	/* non-NULL: the feed moved for good */
+};
+
+/* store_feed_record stores the outcome of one fetch of a feed. */
+int	 store_feed_record(struct store *, long long feed_id,
+	    const struct fetch_record *, char **cause);
+
+/* entries.c */
+
+struct ingest_stats {
+	int		 added;		/* new entries */
+	int		 updated;	/* entries whose content changed */
+	int		 unchanged;	/* seen before, same content (or purged) */
+	int		 folded;	/* new entries that joined an older story */
+};
+
+/*
+ * store_ingest stores one parsed document of a feed in one transaction
+ * (nothing half-written on any error): new entries are added and folded
+ * into stories, changed ones updated in place (revision counted), purged
+ * ones (tombstones) skipped; the feed's site link and title (unless set by
+ * configuration) follow the document.  Storing the same document twice
+ * changes nothing.  stats may be NULL.
+ */
+int	 store_ingest(struct store *, long long feed_id, const struct doc *,
+	    long long now, struct ingest_stats *, char **cause);
+/*
+ * store_update is store_ingest (when doc is not NULL) and store_feed_record
+ * (when rec is not NULL) in one transaction: what the scheduler should call
+ * after a fetch, so that validators and entries never disagree.
+ */
+int	 store_update(struct store *, long long feed_id,
+	    const struct fetch_record *rec, const struct doc *doc,
+	    long long now, struct ingest_stats *, char **cause);
+
+/* merged.c */
+
+/*
+ * store_channel returns a page of the merged output: up to limit stories
+ * newest first (only those carried by a feed tagged tag, unless tag is
+ * NULL), starting after cursor (NULL = the first page).  channel->next is
+ * the cursor of the next (older) page, or NULL; cursors are stable strings.
+ * Each item is filled from the story's representative entry (its earliest
+ * full version), names its source, the other sources (also) and up to
+ * nrelated related stories (from the related table).  title, link, self
+ * and id of the channel are left for the caller.
+ */
+struct channel	*store_channel(struct store *, const char *tag,
+		    const char *cursor, int limit, int nrelated, char **cause);
+
+/* retention.c */
+
+/*
+ * store_retention purges entries older than max_age seconds (0 = keep) and
+ * beyond the newest max_entries per feed (0 = unlimited), never those of
+ * the newest keep stories (overall and per tag: what the output shows),
+ * leaves tombstones so purged entries are not stored again, drops stale
+ * dedup keys and tombstones, and reclaims space (incremental vacuum).
+ */
+int	 store_retention(struct store *, long long max_age, int max_entries,
+	    int keep, long long now, char **cause);
 
 #endif

@@ -1,0 +1,432 @@
+/*
+ * entries.c: storing a parsed document of a feed (store_ingest and
+ * store_update): new entries added and folded into stories, changed ones
+ * updated in place, purged ones kept out, all in one transaction.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "log.h"
+#include "store_priv.h"
+#include "xmalloc.h"
+
+#define ENTRIES_MAX_PER_DOC	10000	/* more is no feed */
+#define ENTRIES_SEEN_EVERY	86400	/* refresh last_seen this often */
+
+/* A document entry with what the store derives from it. */
+struct ingest_entry {
+	const struct entry	*e;
+	char			*guid;
+	char			*url;		/* canonical, for folding */
+	unsigned long long	 hash;		/* of every stored field */
+	unsigned long long	 ghash;		/* of guid, for duplicates */
+	int			 dup;		/* guid seen earlier in the doc */
+};
+
+/* entries_hash adds a string (NULL differs from "") to an FNV-1a hash. */
+static unsigned long long
+entries_hash(unsigned long long h, const char *s)
+{
+	if (s == NULL)
+		return ((h ^ 0xff) * 0x100000001b3ULL);
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return ((h ^ 0xfe) * 0x100000001b3ULL);
+}
+
+/* entries_join returns categories joined by newlines, or NULL. */
+static char *
+entries_categories(const struct entry *e)
+{
+	struct buf	 b;
+	int		 i;
+
+	if (e->ncategories == 0)
+		return (NULL);
+	buf_init(&b);
+	for (i = 0; i < e->ncategories; i++) {
+		if (i > 0)
+			buf_putc(&b, '\n');
+		buf_puts(&b, e->categories[i] == NULL ? "" : e->categories[i]);
+	}
+	return (buf_steal(&b));
+}
+
+/* entries_enclosures returns "url\ttype\tlength" lines, or NULL. */
+static char *
+entries_enclosures(const struct entry *e)
+{
+	struct buf	 b;
+	int		 i;
+
+	if (e->nenclosures == 0)
+		return (NULL);
+	buf_init(&b);
+	for (i = 0; i < e->nenclosures; i++)
+		buf_printf(&b, "%s%s\t%s\t%lld", i > 0 ? "\n" : "",
+		    e->enclosures[i].url == NULL ? "" : e->enclosures[i].url,
+		    e->enclosures[i].type == NULL ? "" : e->enclosures[i].type,
+		    e->enclosures[i].length);
+	return (buf_steal(&b));
+}
+
+/* entries_prepare derives guid, canonical URL and hashes of an entry. */
+static void
+entries_prepare(struct ingest_entry *ie, const struct entry *e)
+{
+	unsigned long long	 h = 0xcbf29ce484222325ULL;
+	char			*cats, *encs, *p, num[64];
+
+	memset(ie, 0, sizeof *ie);
+	ie->e = e;
+	cats = entries_categories(e);
+	encs = entries_enclosures(e);
+	h = entries_hash(h, e->title);
+	h = entries_hash(h, e->link);
+	h = entries_hash(h, e->author);
+	snprintf(num, sizeof num, "%lld %lld", e->published, e->updated);
+	h = entries_hash(h, num);
+	h = entries_hash(h, e->summary);
+	h = entries_hash(h, e->content);
+	h = entries_hash(h, cats);
+	h = entries_hash(h, encs);
+	ie->hash = h;
+	free(cats);
+	free(encs);
+	if (e->id != NULL && *e->id != '\0')
+		ie->guid = xstrdup(e->id);
+	else if (e->link != NULL && *e->link != '\0')
+		ie->guid = xstrdup(e->link);
+	else {
+		h = entries_hash(0xcbf29ce484222325ULL, e->title);
+		h = entries_hash(h, e->summary);
+		h = entries_hash(h, e->content);
+		xasprintf(&ie->guid, "urn:syndic:hash:%016llx", h);
+	}
+	ie->ghash = entries_hash(0xcbf29ce484222325ULL, ie->guid);
+	if (e->canonical_url != NULL)
+		ie->url = xstrdup(e->canonical_url);
+	else if (e->link != NULL) {
+		ie->url = xstrdup(e->link);
+		if ((p = strchr(ie->url, '#')) != NULL)
+			*p = '\0';
+	}
+}
+
+/* entries_cmp orders prepared entries by guid hash, then position. */
+static int
+entries_cmp(const void *a, const void *b)
+{
+	const struct ingest_entry	*x = *(struct ingest_entry *const *)a;
+	const struct ingest_entry	*y = *(struct ingest_entry *const *)b;
+
+	if (x->ghash != y->ghash)
+		return (x->ghash < y->ghash ? -1 : 1);
+	return (x < y ? -1 : x > y);
+}
+
+/* entries_mark_dups flags every repeat of a guid after its first. */
+static void
+entries_mark_dups(struct ingest_entry *ie, int n)
+{
+	struct ingest_entry	**v;
+	int			  i, j;
+
+	v = xreallocarray(NULL, n + 1, sizeof *v);
+	for (i = 0; i < n; i++)
+		v[i] = &ie[i];
+	qsort(v, n, sizeof *v, entries_cmp);
+	for (i = 0; i < n; i++) {
+		for (j = i - 1; j >= 0 && v[j]->ghash == v[i]->ghash; j--) {
+			if (!v[j]->dup && strcmp(v[j]->guid, v[i]->guid) == 0) {
+				v[i]->dup = 1;
+				break;
+			}
+		}
+	}
+	free(v);
+}
+
+/* entries_tombstoned tells whether a guid was purged (and notes it seen). */
+static int
+entries_tombstoned(struct store *s, long long feed_id, const char *guid,
+    long long now)
+{
+	sqlite3_stmt	*st;
+	int		 dead = 0;
+
+	st = store_stmt(s, "UPDATE tombstones SET last_seen = ?3 WHERE "
+	    "feed_id = ?1 AND guid = ?2 AND last_seen < ?3 - 86400");
+	if (st == NULL)
+		return (0);
+	sqlite3_bind_int64(st, 1, feed_id);
+	sqlite3_bind_text(st, 2, guid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_step(st);
+	st = store_stmt(s, "SELECT 1 FROM tombstones WHERE feed_id = ? AND "
+	    "guid = ?");
+	if (st == NULL)
+		return (0);
+	sqlite3_bind_int64(st, 1, feed_id);
+	sqlite3_bind_text(st, 2, guid, -1, SQLITE_STATIC);
+	dead = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return (dead);
+}
+
+/* entries_bind binds the stored fields of an entry to ?1 .. ?13. */
+static void
+entries_bind(sqlite3_stmt *st, const struct ingest_entry *ie,
+    const char *text)
+{
+	const struct entry	*e = ie->e;
+	char			*cats, *encs;
+
+	cats = entries_categories(e);
+	encs = entries_enclosures(e);
+	store_bind_text(st, 1, ie->url);
+	store_bind_text(st, 2, e->link);
+	store_bind_text(st, 3, e->title);
+	store_bind_text(st, 4, e->author);
+	store_bind_time(st, 5, e->published);
+	store_bind_time(st, 6, e->updated);
+	store_bind_text(st, 7, e->summary);
+	store_bind_text(st, 8, e->content);
+	store_bind_text(st, 9, text);
+	store_bind_text(st, 10, cats);
+	store_bind_text(st, 11, encs);
+	sqlite3_bind_int64(st, 12, (long long)ie->hash);
+	free(cats);
+	free(encs);
+}
+
+/* entries_add inserts a new entry and folds it into a story. */
+static int
+entries_add(struct store *s, long long feed_id, const struct ingest_entry *ie,
+    long long now, struct ingest_stats *stats, char **cause)
+{
+	sqlite3_stmt	*st;
+	char		*text;
+	long long	 id;
+	int		 folded, rc;
+
+	text = strip_html(ie->e->content != NULL ? ie->e->content :
+	    ie->e->summary);
+	st = store_stmt(s, "INSERT INTO entries (canonical_url, link, title, "
+	    "author, published, updated, summary, content, text, categories, "
+	    "enclosures, content_hash, feed_id, guid, first_seen, last_seen) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14, ?15, ?15)");
+	if (st == NULL) {
+		free(text);
+		return (store_error(s, cause, "add entry"));
+	}
+	entries_bind(st, ie, text);
+	sqlite3_bind_int64(st, 13, feed_id);
+	sqlite3_bind_text(st, 14, ie->guid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 15, now);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		free(text);
+		return (store_error(s, cause, "add entry"));
+	}
+	id = sqlite3_last_insert_rowid(s->db);
+	rc = stories_fold(s, id, feed_id, ie->url, ie->e->title, text,
+	    ie->e->published, ie->e->content != NULL, now, &folded, cause);
+	free(text);
+	if (rc == -1)
+		return (-1);
+	stats->added++;
+	stats->folded += folded;
+	return (0);
+}
+
+/* entries_change updates an entry whose content changed, in place. */
+static int
+entries_change(struct store *s, long long id, long long story,
+    const struct ingest_entry *ie, long long now, char **cause)
+{
+	sqlite3_stmt	*st;
+	char		*text, *otitle = NULL, *otext = NULL;
+	int		 head = 0, rc = 0;
+
+	st = store_stmt(s, "SELECT e.title, e.text, s.entry_id = e.id FROM "
+	    "entries e LEFT JOIN story s ON s.id = e.story_id WHERE e.id = ?");
+	if (st == NULL)
+		return (store_error(s, cause, "update entry"));
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		otitle = store_text(st, 0);
+		otext = store_text(st, 1);
+		head = sqlite3_column_int(st, 2);
+	}
+	sqlite3_reset(st);
+	text = strip_html(ie->e->content != NULL ? ie->e->content :
+	    ie->e->summary);
+	st = store_stmt(s, "UPDATE entries SET canonical_url = ?1, link = ?2,"
+	    "title = ?3, author = ?4, published = ?5, updated = ?6, "
+	    "summary = ?7, content = ?8, text = ?9, categories = ?10, "
+	    "enclosures = ?11, content_hash = ?12, last_seen = ?14, "
+	    "revisions = revisions + 1 WHERE id = ?13");
+	if (st == NULL)
+		rc = store_error(s, cause, "update entry");
+	else {
+		entries_bind(st, ie, text);
+		sqlite3_bind_int64(st, 13, id);
+		sqlite3_bind_int64(st, 14, now);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = store_error(s, cause, "update entry");
+	}
+	if (rc == 0 && head)
+		rc = stories_reindex(s, story, otitle, otext, cause);
+	free(text);
+	free(otitle);
+	free(otext);
+	return (rc);
+}
+
+/* entries_one stores one entry of a document. */
+static int
+entries_one(struct store *s, long long feed_id, const struct ingest_entry *ie,
+    long long now, struct ingest_stats *stats, char **cause)
+{
+	sqlite3_stmt	*st;
+	long long	 id, story, seen;
+	unsigned long long hash;
+
+	st = store_stmt(s, "SELECT id, content_hash, story_id, last_seen "
+	    "FROM entries WHERE feed_id = ? AND guid = ?");
+	if (st == NULL)
+		return (store_error(s, cause, "entry"));
+	sqlite3_bind_int64(st, 1, feed_id);
+	sqlite3_bind_text(st, 2, ie->guid, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (entries_tombstoned(s, feed_id, ie->guid, now)) {
+			stats->unchanged++;
+			return (0);
+		}
+		return (entries_add(s, feed_id, ie, now, stats, cause));
+	}
+	id = sqlite3_column_int64(st, 0);
+	hash = (unsigned long long)sqlite3_column_int64(st, 1);
+	story = sqlite3_column_int64(st, 2);
+	seen = sqlite3_column_int64(st, 3);
+	sqlite3_reset(st);
+	if (hash != ie->hash) {
+		stats->updated++;
+		return (entries_change(s, id, story, ie, now, cause));
+	}
+	stats->unchanged++;
+	if (now - seen < ENTRIES_SEEN_EVERY)
+		return (0);
+	if ((st = store_stmt(s, "UPDATE entries SET last_seen = ? WHERE "
+	    "id = ?")) == NULL)
+		return (store_error(s, cause, "entry"));
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return (store_error(s, cause, "entry"));
+	return (0);
+}
+
+/* entries_feed makes the feed's site link and title follow the document. */
+static int
+entries_feed(struct store *s, long long feed_id, const struct doc *d,
+    char **cause)
+{
+	sqlite3_stmt	*st;
+
+	st = store_stmt(s, "UPDATE feeds SET site_url = coalesce(?2, site_url),"
+	    " title = CASE WHEN title_locked THEN title ELSE "
+	    "coalesce(?3, title) END WHERE id = ?1 AND "
+	    "((?2 IS NOT NULL AND site_url IS NOT ?2) OR "
+	    "(?3 IS NOT NULL AND NOT title_locked AND title IS NOT ?3))");
+	if (st == NULL)
+		return (store_error(s, cause, "feed"));
+	sqlite3_bind_int64(st, 1, feed_id);
+	store_bind_text(st, 2, d->link);
+	store_bind_text(st, 3, d->title);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return (store_error(s, cause, "feed"));
+	return (0);
+}
+
+/* entries_doc stores a document inside the caller's transaction. */
+static int
+entries_doc(struct store *s, long long feed_id, const struct doc *d,
+    long long now, struct ingest_stats *stats, char **cause)
+{
+	struct ingest_entry	*ie;
+	int			 i, n, rc = 0;
+
+	if (entries_feed(s, feed_id, d, cause) == -1)
+		return (-1);
+	n = d->nentries < ENTRIES_MAX_PER_DOC ? d->nentries :
+	    ENTRIES_MAX_PER_DOC;
+	if (n <= 0)
+		return (0);
+	ie = xreallocarray(NULL, n, sizeof *ie);
+	for (i = 0; i < n; i++)
+		entries_prepare(&ie[i], &d->entries[i]);
+	entries_mark_dups(ie, n);
+	for (i = 0; i < n && rc == 0; i++) {
+		if (!ie[i].dup)
+			rc = entries_one(s, feed_id, &ie[i], now, stats, cause);
+	}
+	for (i = 0; i < n; i++) {
+		free(ie[i].guid);
+		free(ie[i].url);
+	}
+	free(ie);
+	return (rc);
+}
+
+int
+store_update(struct store *s, long long feed_id, const struct fetch_record *rec,
+    const struct doc *d, long long now, struct ingest_stats *stats,
+    char **cause)
+{
+	struct ingest_stats	 local;
+	sqlite3_stmt		*st;
+	int			 found;
+
+	if (stats == NULL)
+		stats = &local;
+	memset(stats, 0, sizeof *stats);
+	if (store_begin(s, cause) == -1)
+		return (-1);
+	if (d != NULL) {
+		if ((st = store_stmt(s, "SELECT 1 FROM feeds WHERE id = ?")) ==
+		    NULL) {
+			store_error(s, cause, "feed");
+			goto fail;
+		}
+		sqlite3_bind_int64(st, 1, feed_id);
+		found = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_reset(st);
+		if (!found) {
+			if (cause != NULL)
+				xasprintf(cause, "feed %lld: no such feed",
+				    feed_id);
+			goto fail;
+		}
+		if (entries_doc(s, feed_id, d, now, stats, cause) == -1)
+			goto fail;
+	}
+	if (rec != NULL && feeds_db_record(s, feed_id, rec, cause) == -1)
+		goto fail;
+	return (store_commit(s, cause));
+fail:
+	store_rollback(s);
+	memset(stats, 0, sizeof *stats);
+	return (-1);
+}
+
+int
+store_ingest(struct store *s, long long feed_id, const struct doc *d,
+    long long now, struct ingest_stats *stats, char **cause)
+{
+	return (store_update(s, feed_id, NULL, d, now, stats, cause));
+}

@@ -1,0 +1,246 @@
+/*
+ * merged.c: the merged output (store_channel): one item per story, newest
+ * first, paged with stable cursors, each with its sources and related
+ * stories.
+ *
+ * A cursor is "SORT_TIME.STORY_ID" of the last item of a page; the next
+ * page holds the stories strictly older in (sort_time, id) order, so pages
+ * neither repeat nor skip a story when new ones arrive meanwhile.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_priv.h"
+#include "xmalloc.h"
+
+#define MERGED_MAX_LIMIT	1000
+#define MERGED_MAX_ALSO		50
+
+static const char merged_sql[] =
+	"SELECT s.id, s.sort_time, e.title, e.link, e.author, e.published, "
+	"e.updated, e.summary, e.content, e.categories, e.enclosures, "
+	"f.title, f.site_url, f.url, e.feed_id "
+	"FROM story s JOIN entries e ON e.id = s.entry_id "
+	"JOIN feeds f ON f.id = e.feed_id "
+	"WHERE (s.sort_time, s.id) < (?1, ?2) AND (?3 IS NULL OR EXISTS "
+	"(SELECT 1 FROM entries x JOIN feeds g ON g.id = x.feed_id "
+	"WHERE x.story_id = s.id AND instr(',' || replace(g.tags, ' ', '') || "
+	"',', ',' || ?3 || ',') > 0)) "
+	"ORDER BY s.sort_time DESC, s.id DESC LIMIT ?4";
+
+/* merged_split splits s at sep into a malloc'd vector; returns the count. */
+static int
+merged_split(const char *s, int sep, char ***out)
+{
+	const char	*p, *q;
+	int		 n = 0;
+
+	*out = NULL;
+	if (s == NULL || *s == '\0')
+		return (0);
+	for (p = s; p != NULL; p = q == NULL ? NULL : q + 1) {
+		q = strchr(p, sep);
+		*out = xreallocarray(*out, n + 1, sizeof **out);
+		(*out)[n++] = q == NULL ? xstrdup(p) : xstrndup(p, q - p);
+	}
+	return (n);
+}
+
+/* merged_enclosures parses the "url\ttype\tlength" lines of a column. */
+static void
+merged_enclosures(struct item *it, const char *col)
+{
+	char	**lines, **f;
+	int	  i, n, nf, k;
+
+	n = merged_split(col, '\n', &lines);
+	if (n == 0)
+		return;
+	it->enclosures = xcalloc(n, sizeof *it->enclosures);
+	for (i = 0; i < n; i++) {
+		nf = merged_split(lines[i], '\t', &f);
+		if (nf >= 1 && *f[0] != '\0') {
+			it->enclosures[it->nenclosures].url = xstrdup(f[0]);
+			it->enclosures[it->nenclosures].type = nf >= 2 &&
+			    *f[1] != '\0' ? xstrdup(f[1]) : NULL;
+			it->enclosures[it->nenclosures].length = nf >= 3 ?
+			    strtoll(f[2], NULL, 10) : -1;
+			it->nenclosures++;
+		}
+		for (k = 0; k < nf; k++)
+			free(f[k]);
+		free(f);
+		free(lines[i]);
+	}
+	free(lines);
+}
+
+/* merged_also lists the other feeds that carried a story. */
+static int
+merged_also(struct store *s, struct item *it, long long feed_id)
+{
+	sqlite3_stmt		*st;
+	struct source_ref	*r;
+
+	st = store_stmt(s, "SELECT f.title, f.site_url, f.url, e.link, "
+	    "min(e.first_seen) FROM entries e JOIN feeds f ON f.id = e.feed_id "
+	    "WHERE e.story_id = ? AND e.feed_id <> ? GROUP BY e.feed_id "
+	    "ORDER BY 5, e.feed_id LIMIT ?");
+	if (st == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, it->story_id);
+	sqlite3_bind_int64(st, 2, feed_id);
+	sqlite3_bind_int(st, 3, MERGED_MAX_ALSO);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		it->also = xreallocarray(it->also, it->nalso + 1,
+		    sizeof *it->also);
+		r = &it->also[it->nalso++];
+		r->title = store_text(st, 0);
+		r->url = store_text(st, 1);
+		r->feed_url = store_text(st, 2);
+		r->entry_url = store_text(st, 3);
+		if (r->url == NULL)
+			r->url = xstrdup0(r->feed_url);
+	}
+	sqlite3_reset(st);
+	return (0);
+}
+
+/* merged_related lists up to n related stories from the related table. */
+static int
+merged_related(struct store *s, struct item *it, int n)
+{
+	sqlite3_stmt		*st;
+	struct related_ref	*r;
+
+	if (n <= 0)
+		return (0);
+	st = store_stmt(s, "SELECT e.link, e.title, f.title, r.score "
+	    "FROM related r JOIN story s ON s.id = r.related_story_id "
+	    "JOIN entries e ON e.id = s.entry_id JOIN feeds f ON "
+	    "f.id = e.feed_id WHERE r.story_id = ?1 AND "
+	    "r.related_story_id <> ?1 ORDER BY r.rank LIMIT ?2");
+	if (st == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, it->story_id);
+	sqlite3_bind_int(st, 2, n);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		it->related = xreallocarray(it->related, it->nrelated + 1,
+		    sizeof *it->related);
+		r = &it->related[it->nrelated++];
+		r->url = store_text(st, 0);
+		r->title = store_text(st, 1);
+		r->source = store_text(st, 2);
+		r->score = sqlite3_column_double(st, 3);
+	}
+	sqlite3_reset(st);
+	return (0);
+}
+
+/* merged_item fills an item from a row of merged_sql. */
+static void
+merged_item(sqlite3_stmt *st, struct item *it)
+{
+	memset(it, 0, sizeof *it);
+	it->story_id = sqlite3_column_int64(st, 0);
+	xasprintf(&it->id, "urn:syndic:story:%lld", it->story_id);
+	it->title = store_text(st, 2);
+	it->link = store_text(st, 3);
+	it->author = store_text(st, 4);
+	it->published = store_int64(st, 5);
+	if (it->published == TIME_UNKNOWN)
+		it->published = sqlite3_column_int64(st, 1);
+	it->updated = store_int64(st, 6);
+	if (it->updated == TIME_UNKNOWN)
+		it->updated = it->published;
+	it->summary = store_text(st, 7);
+	it->content = store_text(st, 8);
+	it->ncategories = merged_split((const char *)sqlite3_column_text(st,
+	    9), '\n', &it->categories);
+	merged_enclosures(it, (const char *)sqlite3_column_text(st, 10));
+	it->source.title = store_text(st, 11);
+	it->source.url = store_text(st, 12);
+	it->source.feed_url = store_text(st, 13);
+	if (it->source.url == NULL)
+		it->source.url = xstrdup0(it->source.feed_url);
+	it->source.entry_url = xstrdup0(it->link);
+}
+
+/* merged_cursor parses "TIME.ID"; 0 on success. */
+static int
+merged_cursor(const char *c, long long *t, long long *id)
+{
+	char	*ep;
+
+	if (c == NULL) {
+		*t = LLONG_MAX;
+		*id = LLONG_MAX;
+		return (0);
+	}
+	*t = strtoll(c, &ep, 10);
+	if (ep == c || *ep != '.')
+		return (-1);
+	c = ep + 1;
+	*id = strtoll(c, &ep, 10);
+	if (ep == c || *ep != '\0' || *id <= 0)
+		return (-1);
+	return (0);
+}
+
+struct channel *
+store_channel(struct store *s, const char *tag, const char *cursor, int limit,
+    int nrelated, char **cause)
+{
+	sqlite3_stmt	*st;
+	struct channel	*ch;
+	struct item	*it;
+	long long	 t, id, feed_id, last_time = 0;
+	int		 rc;
+
+	if (merged_cursor(cursor, &t, &id) == -1) {
+		if (cause != NULL)
+			xasprintf(cause, "bad cursor \"%s\"", cursor);
+		return (NULL);
+	}
+	if (limit <= 0 || limit > MERGED_MAX_LIMIT)
+		limit = limit <= 0 ? 1 : MERGED_MAX_LIMIT;
+	if ((st = store_stmt(s, merged_sql)) == NULL) {
+		store_error(s, cause, "channel");
+		return (NULL);
+	}
+	sqlite3_bind_int64(st, 1, t);
+	sqlite3_bind_int64(st, 2, id);
+	store_bind_text(st, 3, tag);
+	sqlite3_bind_int(st, 4, limit + 1);
+	ch = xcalloc(1, sizeof *ch);
+	ch->updated = TIME_UNKNOWN;
+	ch->items = xcalloc(limit, sizeof *ch->items);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (ch->nitems == limit) {
+			xasprintf(&ch->next, "%lld.%lld", last_time,
+			    ch->items[ch->nitems - 1].story_id);
+			break;
+		}
+		it = &ch->items[ch->nitems++];
+		merged_item(st, it);
+		last_time = sqlite3_column_int64(st, 1);
+		feed_id = sqlite3_column_int64(st, 14);
+		if (it->updated > ch->updated)
+			ch->updated = it->updated;
+		if (merged_also(s, it, feed_id) == -1 ||
+		    merged_related(s, it, nrelated) == -1) {
+			rc = SQLITE_ERROR;
+			break;
+		}
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_error(s, cause, "channel");
+		sqlite3_reset(st);
+		channel_free(ch);
+		return (NULL);
+	}
+	sqlite3_reset(st);
+	return (ch);
+}

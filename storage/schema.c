@@ -1,0 +1,248 @@
+/*
+ * schema.c: the schema of the store and its migrations.
+ *
+ * PRAGMA user_version is the schema version.  Each step below brings a
+ * store from version N to N + 1 inside one transaction, so a store is
+ * always at some whole version; store_open runs the steps a store lacks.
+ * A new store runs them all.  NOTE: never edit a step that has shipped:
+ * add a new one.  Every column is documented in syndic-store(5).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "store_priv.h"
+#include "xmalloc.h"
+
+/* Version 1: feeds, entries, stories and the near-duplicate keys. */
+static const char schema_v1[] =
+"CREATE TABLE feeds ("
+"  id INTEGER PRIMARY KEY,"
+"  url TEXT NOT NULL UNIQUE,"
+"  title TEXT,"
+"  title_locked INTEGER NOT NULL DEFAULT 0,"
+"  site_url TEXT,"
+"  tags TEXT NOT NULL DEFAULT '',"
+"  origin INTEGER NOT NULL DEFAULT 1,"
+"  added INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),"
+"  etag TEXT,"
+"  last_modified TEXT,"
+"  body_hash TEXT,"
+"  next_poll INTEGER NOT NULL DEFAULT 0,"
+"  interval INTEGER NOT NULL DEFAULT 0,"
+"  last_fetch INTEGER,"
+"  last_success INTEGER,"
+"  failures INTEGER NOT NULL DEFAULT 0,"
+"  last_status INTEGER,"
+"  last_error TEXT,"
+"  last_duration REAL,"
+"  last_bytes INTEGER,"
+"  retired INTEGER NOT NULL DEFAULT 0,"
+"  moved_to TEXT,"
+"  moved_count INTEGER NOT NULL DEFAULT 0"
+");"
+"CREATE TABLE story ("
+"  id INTEGER PRIMARY KEY,"
+"  entry_id INTEGER NOT NULL,"
+"  first_seen INTEGER NOT NULL,"
+"  sort_time INTEGER NOT NULL,"
+"  nentries INTEGER NOT NULL DEFAULT 1,"
+"  nsources INTEGER NOT NULL DEFAULT 1"
+");"
+"CREATE INDEX story_sort ON story(sort_time, id);"
+"CREATE TABLE entries ("
+"  id INTEGER PRIMARY KEY,"
+"  feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,"
+"  guid TEXT NOT NULL,"
+"  canonical_url TEXT,"
+"  link TEXT,"
+"  title TEXT,"
+"  author TEXT,"
+"  published INTEGER,"
+"  updated INTEGER,"
+"  summary TEXT,"
+"  content TEXT,"
+"  text TEXT,"
+"  categories TEXT,"
+"  enclosures TEXT,"
+"  content_hash INTEGER NOT NULL,"
+"  first_seen INTEGER NOT NULL,"
+"  last_seen INTEGER NOT NULL,"
+"  story_id INTEGER REFERENCES story(id),"
+"  revisions INTEGER NOT NULL DEFAULT 0,"
+"  UNIQUE (feed_id, guid)"
+");"
+"CREATE INDEX entries_story ON entries(story_id);"
+"CREATE INDEX entries_url ON entries(canonical_url);"
+"CREATE INDEX entries_seen ON entries(first_seen);"
+"CREATE TABLE dedup_keys ("
+"  key INTEGER NOT NULL,"
+"  entry_id INTEGER NOT NULL,"
+"  seen INTEGER NOT NULL,"
+"  PRIMARY KEY (key, entry_id)"
+") WITHOUT ROWID;";
+
+/*
+ * Version 2: tombstones, the related-stories table and the full-text index
+ * (filled from the stories already stored), and the views for people.
+ */
+static const char schema_v2[] =
+"CREATE TABLE tombstones ("
+"  feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,"
+"  guid TEXT NOT NULL,"
+"  purged INTEGER NOT NULL,"
+"  last_seen INTEGER NOT NULL,"
+"  PRIMARY KEY (feed_id, guid)"
+") WITHOUT ROWID;"
+"CREATE TABLE related ("
+"  story_id INTEGER NOT NULL REFERENCES story(id) ON DELETE CASCADE,"
+"  related_story_id INTEGER NOT NULL REFERENCES story(id) ON DELETE CASCADE,"
+"  score REAL NOT NULL,"
+"  rank INTEGER NOT NULL,"
+"  PRIMARY KEY (story_id, rank)"
+");"
+"CREATE INDEX related_back ON related(related_story_id);"
+"CREATE VIRTUAL TABLE story_fts USING fts5(title, text, content='',"
+"  tokenize='unicode61 remove_diacritics 2');"
+"INSERT INTO story_fts(rowid, title, text)"
+"  SELECT s.id, coalesce(e.title, ''), coalesce(e.text, '')"
+"  FROM story s JOIN entries e ON e.id = s.entry_id;"
+"CREATE VIEW recent_entries AS"
+"  SELECT e.id AS id, datetime(e.first_seen, 'unixepoch') AS seen,"
+"    f.title AS feed, e.title AS title, e.link AS link,"
+"    datetime(e.published, 'unixepoch') AS published,"
+"    e.story_id AS story_id, e.revisions AS revisions,"
+"    f.id AS feed_id, e.first_seen AS first_seen"
+"  FROM entries e JOIN feeds f ON f.id = e.feed_id"
+"  ORDER BY e.first_seen DESC, e.id DESC;"
+"CREATE VIEW feed_status AS"
+"  SELECT f.id AS id, f.url AS url, f.title AS title, f.tags AS tags,"
+"    CASE f.origin WHEN 0 THEN 'config' ELSE 'command' END AS origin,"
+"    datetime(f.last_fetch, 'unixepoch') AS last_fetch,"
+"    datetime(f.last_success, 'unixepoch') AS last_success,"
+"    f.last_status AS status, f.failures AS failures,"
+"    f.last_error AS error,"
+"    datetime(f.next_poll, 'unixepoch') AS next_poll,"
+"    f.interval AS interval,"
+"    (SELECT count(*) FROM entries e WHERE e.feed_id = f.id) AS entries,"
+"    f.retired AS retired, f.moved_to AS moved_to"
+"  FROM feeds f ORDER BY f.id;"
+"CREATE VIEW stories AS"
+"  SELECT s.id AS id, e.title AS title, e.link AS link, f.title AS source,"
+"    s.nsources AS sources, s.nentries AS entries,"
+"    datetime(s.first_seen, 'unixepoch') AS first_seen,"
+"    datetime(s.sort_time, 'unixepoch') AS time,"
+"    s.entry_id AS entry_id"
+"  FROM story s JOIN entries e ON e.id = s.entry_id"
+"    JOIN feeds f ON f.id = e.feed_id"
+"  ORDER BY s.sort_time DESC, s.id DESC;"
+"CREATE VIEW story_sources AS"
+"  SELECT e.story_id AS story_id, f.title AS source, f.url AS feed_url,"
+"    e.title AS title, e.link AS link, e.id AS entry_id,"
+"    datetime(e.first_seen, 'unixepoch') AS seen"
+"  FROM entries e JOIN feeds f ON f.id = e.feed_id"
+"  ORDER BY e.story_id, e.first_seen, e.id;"
+"CREATE VIEW related_stories AS"
+"  SELECT r.story_id AS story_id, a.title AS title, r.rank AS rank,"
+"    r.score AS score, r.related_story_id AS related_id,"
+"    b.title AS related_title, b.link AS related_link"
+"  FROM related r JOIN story sa ON sa.id = r.story_id"
+"    JOIN entries a ON a.id = sa.entry_id"
+"    JOIN story sb ON sb.id = r.related_story_id"
+"    JOIN entries b ON b.id = sb.entry_id"
+"  ORDER BY r.story_id, r.rank;"
+"CREATE VIEW feed_tags AS"
+"  WITH RECURSIVE split(feed_id, tag, rest) AS ("
+"    SELECT id, '', tags || ',' FROM feeds"
+"    UNION ALL SELECT feed_id, trim(substr(rest, 1, instr(rest, ',') - 1)),"
+"      substr(rest, instr(rest, ',') + 1) FROM split WHERE rest <> '')"
+"  SELECT tag, feed_id FROM split WHERE tag <> '' ORDER BY tag, feed_id;";
+
+static const char *schema_steps[SCHEMA_VERSION] = { schema_v1, schema_v2 };
+
+/* schema_version reads PRAGMA user_version. */
+static int
+schema_version(sqlite3 *db)
+{
+	sqlite3_stmt	*st;
+	int		 v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return (-1);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return (v);
+}
+
+/* schema_run executes sql; on error sets *cause and returns -1. */
+static int
+schema_run(sqlite3 *db, const char *sql, char **cause)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return (0);
+	if (cause != NULL)
+		xasprintf(cause, "schema: %s", msg != NULL ? msg :
+		    sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return (-1);
+}
+
+/* schema_step runs one migration step and sets the version, atomically. */
+static int
+schema_step(sqlite3 *db, int to, char **cause)
+{
+	char	*sql;
+
+	if (schema_run(db, "BEGIN IMMEDIATE", cause) == -1)
+		return (-1);
+	/* Another process may have migrated while we waited for the lock. */
+	if (schema_version(db) >= to)
+		return (schema_run(db, "COMMIT", cause));
+	xasprintf(&sql, "%s; PRAGMA user_version = %d;", schema_steps[to - 1],
+	    to);
+	if (schema_run(db, sql, cause) == -1) {
+		free(sql);
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return (-1);
+	}
+	free(sql);
+	if (schema_run(db, "COMMIT", cause) == -1) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+schema_migrate(sqlite3 *db, int target, char **cause)
+{
+	int	 v;
+
+	if ((v = schema_version(db)) < 0) {
+		if (cause != NULL)
+			xasprintf(cause, "schema: %s", sqlite3_errmsg(db));
+		return (-1);
+	}
+	if (v > SCHEMA_VERSION) {
+		if (cause != NULL)
+			xasprintf(cause, "schema version %d is newer than this "
+			    "syndic (%d)", v, SCHEMA_VERSION);
+		return (-1);
+	}
+	/*
+	 * NOTE: auto_vacuum only takes effect on an empty file, so it is set
+	 * before the first table exists (retention reclaims space with
+	 * incremental_vacuum).
+	 */
+	if (v == 0 && schema_run(db, "PRAGMA auto_vacuum=INCREMENTAL", cause)
+	    == -1)
+		return (-1);
+	for (; v < target; v++) {
+		if (schema_step(db, v + 1, cause) == -1)
+			return (-1);
+	}
+	return (0);
+}

@@ -1,0 +1,647 @@
+/*
+ * stories.c: folding entries into stories (deduplication).
+ *
+ * A new entry joins an existing story when
+ *  1. another entry has the same canonical URL (any feed), or
+ *  2. its text is nearly the same as that of an entry first seen within
+ *     the last STORE_DEDUP_WINDOW seconds.
+ * (The same GUID in one feed is the same entry: entries.c updates it.)
+ *
+ * Near-identical text is found the way search engines find near-duplicate
+ * pages: the text (title and body) becomes the set of hashes of its 3-word
+ * shingles; a MinHash signature of DEDUP_BANDS * DEDUP_ROWS values, cut in
+ * bands, gives one key per band (LSH: two texts with Jaccard similarity J
+ * share some key with probability 1 - (1 - J^ROWS)^BANDS).  Two more kinds
+ * of keys catch copies that are much shorter than the original (a summary
+ * of a full article): "lead" keys, the first few 5-word shingles of the
+ * body, and a key for the whole title.  Keys live in dedup_keys for the
+ * window only.  A key only proposes a candidate; the candidate's text is
+ * then compared exactly (Jaccard, or containment of the shorter text in the
+ * longer), so a hash collision never folds two different articles.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_priv.h"
+#include "xmalloc.h"
+
+#define DEDUP_BANDS		16
+#define DEDUP_ROWS		3
+#define DEDUP_HASHES		(DEDUP_BANDS * DEDUP_ROWS)
+#define DEDUP_LEAD		4	/* lead keys */
+#define DEDUP_LEAD_STEP		3	/* words between lead shingles */
+#define DEDUP_LEAD_WIDTH	5	/* words per lead shingle */
+#define DEDUP_MAX_KEYS		(DEDUP_BANDS + DEDUP_LEAD + 1)
+#define DEDUP_MIN_SHINGLES	8	/* shorter texts fold by URL only */
+#define DEDUP_MAX_CANDIDATES	32
+#define DEDUP_MAX_WORDS		20000	/* of one text */
+
+/* Thresholds of the exact comparison (see tests/eval_dedup.c). */
+#define DEDUP_JACCARD		0.45
+#define DEDUP_CONTAINED		0.70
+#define DEDUP_TITLE_CONTAINED	0.30
+
+/* stories_mix is a 64-bit finalizer (splitmix64). */
+static unsigned long long
+stories_mix(unsigned long long x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return (x);
+}
+
+/*
+ * stories_words hashes the words of text (runs of letters and digits,
+ * ASCII folded to lower case, any non-ASCII byte counted as a letter).
+ * Returns the number of words; *out is malloc'd.
+ */
+static int
+stories_words(const char *text, unsigned long long **out)
+{
+	const unsigned char	*p = (const unsigned char *)text;
+	unsigned long long	*w = NULL, h;
+	int			 n = 0, cap = 0;
+
+	while (p != NULL && *p != '\0' && n < DEDUP_MAX_WORDS) {
+		if (!isalnum(*p) && *p < 0x80) {
+			p++;
+			continue;
+		}
+		h = 0xcbf29ce484222325ULL;
+		for (; *p != '\0' && (isalnum(*p) || *p >= 0x80); p++)
+			h = (h ^ tolower(*p)) * 0x100000001b3ULL;
+		if (n == cap) {
+			cap = cap == 0 ? 256 : cap * 2;
+			w = xreallocarray(w, cap, sizeof *w);
+		}
+		w[n++] = h;
+	}
+	*out = w;
+	return (n);
+}
+
+/* stories_cmp orders 64-bit hashes. */
+static int
+stories_cmp(const void *a, const void *b)
+{
+	unsigned long long	 x = *(const unsigned long long *)a;
+	unsigned long long	 y = *(const unsigned long long *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/* shingles_from builds the sorted set of 3-word shingles of n words. */
+static void
+shingles_from(struct shingles *sh, const unsigned long long *w, int n)
+{
+	int	 i, j;
+
+	sh->n = 0;
+	sh->h = NULL;
+	if (n <= 0)
+		return;
+	sh->h = xreallocarray(NULL, n, sizeof *sh->h);
+	if (n < 3)
+		sh->h[sh->n++] = stories_mix(w[0] + (n == 2 ? w[1] * 31 : 0));
+	for (i = 0; i + 3 <= n; i++)
+		sh->h[sh->n++] = stories_mix(w[i] * 0x9e3779b97f4a7c15ULL +
+		    w[i + 1] * 0xc2b2ae3d27d4eb4fULL + w[i + 2]);
+	qsort(sh->h, sh->n, sizeof *sh->h, stories_cmp);
+	for (i = j = 0; i < sh->n; i++) {
+		if (j == 0 || sh->h[j - 1] != sh->h[i])
+			sh->h[j++] = sh->h[i];
+	}
+	sh->n = j;
+}
+
+void
+shingles_make(struct shingles *sh, const char *text)
+{
+	unsigned long long	*w;
+	int			 n;
+
+	n = stories_words(text, &w);
+	shingles_from(sh, w, n);
+	free(w);
+}
+
+void
+shingles_free(struct shingles *sh)
+{
+	free(sh->h);
+	sh->h = NULL;
+	sh->n = 0;
+}
+
+/* shingles_common counts the hashes two sorted sets share. */
+static int
+shingles_common(const struct shingles *a, const struct shingles *b)
+{
+	int	 i = 0, j = 0, c = 0;
+
+	while (i < a->n && j < b->n) {
+		if (a->h[i] == b->h[j]) {
+			c++;
+			i++;
+			j++;
+		} else if (a->h[i] < b->h[j])
+			i++;
+		else
+			j++;
+	}
+	return (c);
+}
+
+double
+shingles_jaccard(const struct shingles *a, const struct shingles *b)
+{
+	int	 c;
+
+	if (a->n == 0 || b->n == 0)
+		return (0);
+	c = shingles_common(a, b);
+	return ((double)c / (a->n + b->n - c));
+}
+
+double
+shingles_containment(const struct shingles *a, const struct shingles *b)
+{
+	int	 m = a->n < b->n ? a->n : b->n;
+
+	if (m == 0)
+		return (0);
+	return ((double)shingles_common(a, b) / m);
+}
+
+/* The text of an entry as dedup sees it: title, then body. */
+struct dedup_text {
+	struct shingles		 sh;
+	unsigned long long	 keys[DEDUP_MAX_KEYS];
+	int			 nkeys;
+	int			 title_words;
+};
+
+/* dedup_keys computes the keys of a text (see the top of this file). */
+static void
+dedup_make(struct dedup_text *d, const char *title, const char *text)
+{
+	unsigned long long	*tw, *bw, *all, mins[DEDUP_HASHES], v, h;
+	int			 nt, nb, i, j, b;
+
+	memset(d, 0, sizeof *d);
+	nt = stories_words(title, &tw);
+	nb = stories_words(text, &bw);
+	all = xreallocarray(NULL, nt + nb + 1, sizeof *all);
+	if (nt > 0)
+		memcpy(all, tw, nt * sizeof *all);
+	if (nb > 0)
+		memcpy(all + nt, bw, nb * sizeof *all);
+	shingles_from(&d->sh, all, nt + nb);
+	free(all);
+	d->title_words = nt;
+	if (d->sh.n >= DEDUP_MIN_SHINGLES) {
+		for (j = 0; j < DEDUP_HASHES; j++)
+			mins[j] = ~0ULL;
+		for (i = 0; i < d->sh.n; i++) {
+			for (j = 0; j < DEDUP_HASHES; j++) {
+				/* Multiply-shift: one hash per row. */
+				v = d->sh.h[i] * (0x9e3779b97f4a7c15ULL +
+				    2 * (unsigned long long)j * 0x632be59bd9b4e019ULL)
+				    + (unsigned long long)j * 0x85ebca6bULL;
+				if (v < mins[j])
+					mins[j] = v;
+			}
+		}
+		for (b = 0; b < DEDUP_BANDS; b++) {
+			h = stories_mix(0x100 + b);
+			for (j = 0; j < DEDUP_ROWS; j++)
+				h = stories_mix(h ^ mins[b * DEDUP_ROWS + j]);
+			d->keys[d->nkeys++] = h;
+		}
+	}
+	for (i = 0; i < DEDUP_LEAD &&
+	    i * DEDUP_LEAD_STEP + DEDUP_LEAD_WIDTH <= nb; i++) {
+		h = stories_mix(0x200);
+		for (j = 0; j < DEDUP_LEAD_WIDTH; j++)
+			h = stories_mix(h ^ bw[i * DEDUP_LEAD_STEP + j]);
+		d->keys[d->nkeys++] = h;
+	}
+	if (nt >= 4) {
+		h = stories_mix(0x300);
+		for (j = 0; j < nt; j++)
+			h = stories_mix(h ^ tw[j]);
+		d->keys[d->nkeys++] = h;
+	}
+	free(tw);
+	free(bw);
+}
+
+/* dedup_same decides whether two texts are the same article. */
+static double
+dedup_same(const struct dedup_text *a, const struct dedup_text *b,
+    int same_title)
+{
+	double	 j, c;
+	int	 m = a->sh.n < b->sh.n ? a->sh.n : b->sh.n;
+
+	if (m < DEDUP_MIN_SHINGLES)
+		return (0);
+	if ((j = shingles_jaccard(&a->sh, &b->sh)) >= DEDUP_JACCARD)
+		return (1 + j);
+	c = shingles_containment(&a->sh, &b->sh);
+	if (c >= DEDUP_CONTAINED)
+		return (c);
+	if (same_title && c >= DEDUP_TITLE_CONTAINED)
+		return (c);
+	return (0);
+}
+
+/* A candidate story proposed by a key. */
+struct dedup_candidate {
+	long long	 entry_id;
+	long long	 story_id;
+	int		 title;		/* proposed by the title key */
+};
+
+/* stories_by_url returns the story of another entry with url, or -1. */
+static long long
+stories_by_url(struct store *s, long long entry_id, const char *url)
+{
+	sqlite3_stmt	*st;
+	const char	*p;
+	long long	 id = -1;
+
+	/* A site's front page is no article: never fold on it. */
+	if (url == NULL || (p = strstr(url, "://")) == NULL ||
+	    (p = strchr(p + 3, '/')) == NULL || p[1] == '\0')
+		return (-1);
+	st = store_stmt(s, "SELECT story_id FROM entries WHERE "
+	    "canonical_url = ? AND id <> ? AND story_id IS NOT NULL LIMIT 1");
+	if (st == NULL)
+		return (-1);
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, entry_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return (id);
+}
+
+/* stories_candidates collects the entries that share a key with d. */
+static int
+stories_candidates(struct store *s, const struct dedup_text *d,
+    long long entry_id, long long since, struct dedup_candidate *c)
+{
+	sqlite3_stmt	*st;
+	long long	 id;
+	int		 i, k, n = 0;
+
+	st = store_stmt(s, "SELECT k.entry_id, e.story_id FROM dedup_keys k "
+	    "JOIN entries e ON e.id = k.entry_id WHERE k.key = ? AND "
+	    "k.seen >= ? AND e.story_id IS NOT NULL LIMIT 8");
+	if (st == NULL)
+		return (0);
+	for (k = 0; k < d->nkeys && n < DEDUP_MAX_CANDIDATES; k++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, (long long)d->keys[k]);
+		sqlite3_bind_int64(st, 2, since);
+		while (sqlite3_step(st) == SQLITE_ROW &&
+		    n < DEDUP_MAX_CANDIDATES) {
+			if ((id = sqlite3_column_int64(st, 0)) == entry_id)
+				continue;
+			for (i = 0; i < n && c[i].entry_id != id; i++)
+				continue;
+			if (i == n) {
+				c[n].entry_id = id;
+				c[n].story_id = sqlite3_column_int64(st, 1);
+				c[n].title = 0;
+				n++;
+			}
+			/* The title key is the last one, when there is one. */
+			if (k == d->nkeys - 1 && d->title_words >= 4)
+				c[i].title = 1;
+		}
+	}
+	sqlite3_reset(st);
+	return (n);
+}
+
+/* stories_verify compares a candidate's stored text with d; 0 = differs. */
+static double
+stories_verify(struct store *s, const struct dedup_text *d,
+    const struct dedup_candidate *c)
+{
+	sqlite3_stmt		*st;
+	struct dedup_text	 o;
+	double			 score = 0;
+
+	st = store_stmt(s, "SELECT title, text FROM entries WHERE id = ?");
+	if (st == NULL)
+		return (0);
+	sqlite3_bind_int64(st, 1, c->entry_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		dedup_make(&o, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1));
+		score = dedup_same(d, &o, c->title);
+		shingles_free(&o.sh);
+	}
+	sqlite3_reset(st);
+	return (score);
+}
+
+/* stories_keep_keys stores the keys of a new entry. */
+static int
+stories_keep_keys(struct store *s, const struct dedup_text *d,
+    long long entry_id, long long now, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 k;
+
+	st = store_stmt(s, "INSERT OR IGNORE INTO dedup_keys (key, entry_id, "
+	    "seen) VALUES (?, ?, ?)");
+	if (st == NULL)
+		return (store_error(s, cause, "dedup keys"));
+	for (k = 0; k < d->nkeys; k++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, (long long)d->keys[k]);
+		sqlite3_bind_int64(st, 2, entry_id);
+		sqlite3_bind_int64(st, 3, now);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return (store_error(s, cause, "dedup keys"));
+	}
+	sqlite3_reset(st);
+	return (0);
+}
+
+/* stories_fts adds (op "insert") or removes (op "delete") an FTS row. */
+static int
+stories_fts(struct store *s, int add, long long story_id, const char *title,
+    const char *text, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (add)
+		st = store_stmt(s, "INSERT INTO story_fts (rowid, title, text) "
+		    "VALUES (?, ?, ?)");
+	else
+		st = store_stmt(s, "INSERT INTO story_fts (story_fts, rowid, "
+		    "title, text) VALUES ('delete', ?, ?, ?)");
+	if (st == NULL)
+		return (store_error(s, cause, "fts"));
+	sqlite3_bind_int64(st, 1, story_id);
+	sqlite3_bind_text(st, 2, title == NULL ? "" : title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, text == NULL ? "" : text, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return (store_error(s, cause, "fts"));
+	sqlite3_reset(st);
+	return (0);
+}
+
+/* stories_create makes a new story headed by an entry. */
+static long long
+stories_create(struct store *s, long long entry_id, const char *title,
+    const char *text, long long when, char **cause)
+{
+	sqlite3_stmt	*st;
+	long long	 id;
+
+	st = store_stmt(s, "INSERT INTO story (entry_id, first_seen, "
+	    "sort_time) SELECT id, first_seen, ? FROM entries WHERE id = ?");
+	if (st == NULL)
+		return (store_error(s, cause, "new story"));
+	sqlite3_bind_int64(st, 1, when);
+	sqlite3_bind_int64(st, 2, entry_id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return (store_error(s, cause, "new story"));
+	id = sqlite3_last_insert_rowid(s->db);
+	st = store_stmt(s, "UPDATE entries SET story_id = ? WHERE id = ?");
+	if (st == NULL)
+		return (store_error(s, cause, "new story"));
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, entry_id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return (store_error(s, cause, "new story"));
+	if (stories_fts(s, 1, id, title, text, cause) == -1)
+		return (-1);
+	return (id);
+}
+
+long long
+stories_fold(struct store *s, long long entry_id, long long feed_id,
+    const char *canonical_url, const char *title, const char *text,
+    long long published, int full, long long now, int *folded, char **cause)
+{
+	struct dedup_text	 d;
+	struct dedup_candidate	 c[DEDUP_MAX_CANDIDATES];
+	long long		 story = -1, when;
+	double			 score, best = 0;
+	int			 i, n;
+
+	*folded = 0;
+	when = published != TIME_UNKNOWN && published < now ? published : now;
+	dedup_make(&d, title, text);
+	story = stories_by_url(s, entry_id, canonical_url);
+	if (story == -1) {
+		n = stories_candidates(s, &d, entry_id,
+		    now - STORE_DEDUP_WINDOW, c);
+		for (i = 0; i < n; i++) {
+			if ((score = stories_verify(s, &d, &c[i])) > best) {
+				best = score;
+				story = c[i].story_id;
+			}
+		}
+	}
+	if (stories_keep_keys(s, &d, entry_id, now, cause) == -1) {
+		shingles_free(&d.sh);
+		return (-1);
+	}
+	shingles_free(&d.sh);
+	if (story == -1)
+		return (stories_create(s, entry_id, title, text, when, cause));
+	*folded = 1;
+	if (stories_join(s, story, entry_id, feed_id, 1, cause) == -1)
+		return (-1);
+	return (story);
+}
+
+/* stories_head_swap makes entry_id the head of a story, FTS row included. */
+static int
+stories_head_swap(struct store *s, long long story, long long entry_id,
+    char **cause)
+{
+	sqlite3_stmt	*st;
+	char		*ot, *ox, *nt, *nx;
+	int		 rc = -1;
+
+	st = store_stmt(s, "SELECT o.title, o.text, n.title, n.text "
+	    "FROM story s JOIN entries o ON o.id = s.entry_id, entries n "
+	    "WHERE s.id = ? AND n.id = ?");
+	if (st == NULL)
+		return (store_error(s, cause, "story head"));
+	sqlite3_bind_int64(st, 1, story);
+	sqlite3_bind_int64(st, 2, entry_id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return (store_error(s, cause, "story head"));
+	ot = store_text(st, 0);
+	ox = store_text(st, 1);
+	nt = store_text(st, 2);
+	nx = store_text(st, 3);
+	sqlite3_reset(st);
+	if (stories_fts(s, 0, story, ot, ox, cause) == 0 &&
+	    stories_fts(s, 1, story, nt, nx, cause) == 0) {
+		st = store_stmt(s, "UPDATE story SET entry_id = ? WHERE id = ?");
+		if (st != NULL) {
+			sqlite3_bind_int64(st, 1, entry_id);
+			sqlite3_bind_int64(st, 2, story);
+		}
+		if (st == NULL || sqlite3_step(st) != SQLITE_DONE)
+			store_error(s, cause, "story head");
+		else
+			rc = 0;
+	}
+	free(ot);
+	free(ox);
+	free(nt);
+	free(nx);
+	return (rc);
+}
+
+int
+stories_join(struct store *s, long long story, long long entry_id,
+    long long feed_id, int check_head, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 better = 0;
+
+	st = store_stmt(s, "UPDATE story SET nentries = nentries + 1, "
+	    "nsources = nsources + NOT EXISTS (SELECT 1 FROM entries WHERE "
+	    "story_id = ?1 AND feed_id = ?2), "
+	    "sort_time = min(sort_time, (SELECT CASE WHEN published < "
+	    "first_seen THEN published ELSE first_seen END FROM entries "
+	    "WHERE id = ?3)) WHERE id = ?1");
+	if (st == NULL)
+		return (store_error(s, cause, "join story"));
+	sqlite3_bind_int64(st, 1, story);
+	sqlite3_bind_int64(st, 2, feed_id);
+	sqlite3_bind_int64(st, 3, entry_id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return (store_error(s, cause, "join story"));
+	st = store_stmt(s, "UPDATE entries SET story_id = ? WHERE id = ?");
+	if (st == NULL)
+		return (store_error(s, cause, "join story"));
+	sqlite3_bind_int64(st, 1, story);
+	sqlite3_bind_int64(st, 2, entry_id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return (store_error(s, cause, "join story"));
+	if (!check_head)
+		return (0);
+	/*
+	 * The head is the earliest full version: a full text replaces a
+	 * summary, and a text twice as long replaces a short one.
+	 */
+	st = store_stmt(s, "SELECT (n.content IS NOT NULL AND o.content IS "
+	    "NULL) OR (n.content IS NULL) = (o.content IS NULL) AND "
+	    "length(n.text) >= 2 * length(o.text) + 1 "
+	    "FROM story s JOIN entries o ON o.id = s.entry_id, entries n "
+	    "WHERE s.id = ? AND n.id = ?");
+	if (st == NULL)
+		return (store_error(s, cause, "join story"));
+	sqlite3_bind_int64(st, 1, story);
+	sqlite3_bind_int64(st, 2, entry_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		better = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (better)
+		return (stories_head_swap(s, story, entry_id, cause));
+	return (0);
+}
+
+int
+stories_reindex(struct store *s, long long story, const char *old_title,
+    const char *old_text, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (stories_fts(s, 0, story, old_title, old_text, cause) == -1)
+		return (-1);
+	st = store_stmt(s, "SELECT e.title, e.text FROM story s JOIN entries e "
+	    "ON e.id = s.entry_id WHERE s.id = ?");
+	if (st == NULL)
+		return (store_error(s, cause, "reindex"));
+	sqlite3_bind_int64(st, 1, story);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return (store_error(s, cause, "reindex"));
+	rc = stories_fts(s, 1, story, (const char *)sqlite3_column_text(st, 0),
+	    (const char *)sqlite3_column_text(st, 1), cause);
+	sqlite3_reset(st);
+	return (rc);
+}
+
+/* The statements of stories_purge, run in order. */
+static const char *stories_purge_sql[] = {
+	"INSERT OR IGNORE INTO temp.touched (id, rehead) "
+	"SELECT DISTINCT e.story_id, 0 FROM temp.doomed d "
+	"JOIN entries e ON e.id = d.id WHERE e.story_id IS NOT NULL",
+	"UPDATE temp.touched SET rehead = 1 WHERE (SELECT s.entry_id FROM "
+	"story s WHERE s.id = touched.id) IN (SELECT id FROM temp.doomed)",
+	/* Stories whose head goes leave the index (old values needed). */
+	"INSERT INTO story_fts (story_fts, rowid, title, text) "
+	"SELECT 'delete', s.id, coalesce(e.title, ''), coalesce(e.text, '') "
+	"FROM temp.touched t JOIN story s ON s.id = t.id "
+	"JOIN entries e ON e.id = s.entry_id WHERE t.rehead",
+	"DELETE FROM entries WHERE id IN (SELECT id FROM temp.doomed)",
+	"DELETE FROM story WHERE id IN (SELECT id FROM temp.touched) AND "
+	"NOT EXISTS (SELECT 1 FROM entries e WHERE e.story_id = story.id)",
+	"DELETE FROM temp.touched WHERE NOT EXISTS (SELECT 1 FROM story s "
+	"WHERE s.id = touched.id)",
+	/* New heads: the earliest full version left. */
+	"UPDATE story SET entry_id = (SELECT e.id FROM entries e WHERE "
+	"e.story_id = story.id ORDER BY e.content IS NULL, e.first_seen, e.id "
+	"LIMIT 1) WHERE id IN (SELECT id FROM temp.touched WHERE rehead)",
+	"INSERT INTO story_fts (rowid, title, text) SELECT s.id, "
+	"coalesce(e.title, ''), coalesce(e.text, '') FROM temp.touched t "
+	"JOIN story s ON s.id = t.id JOIN entries e ON e.id = s.entry_id "
+	"WHERE t.rehead",
+	"UPDATE story SET nentries = (SELECT count(*) FROM entries e WHERE "
+	"e.story_id = story.id), nsources = (SELECT count(DISTINCT feed_id) "
+	"FROM entries e WHERE e.story_id = story.id) "
+	"WHERE id IN (SELECT id FROM temp.touched)",
+	"DELETE FROM temp.doomed",
+	"DELETE FROM temp.touched",
+};
+
+int
+stories_purge(struct store *s, char **cause)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+
+	for (i = 0; i < sizeof stories_purge_sql / sizeof *stories_purge_sql;
+	    i++) {
+		if ((st = store_stmt(s, stories_purge_sql[i])) == NULL ||
+		    sqlite3_step(st) != SQLITE_DONE)
+			return (store_error(s, cause, "purge"));
+		sqlite3_reset(st);
+	}
+	return (0);
+}
+
+int
+stories_prune(struct store *s, long long now, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	st = store_stmt(s, "DELETE FROM dedup_keys WHERE seen < ?");
+	if (st == NULL)
+		return (store_error(s, cause, "prune keys"));
+	sqlite3_bind_int64(st, 1, now - STORE_DEDUP_WINDOW);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return (store_error(s, cause, "prune keys"));
+	sqlite3_reset(st);
+	return (0);
+}

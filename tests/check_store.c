@@ -1,0 +1,556 @@
+/* check_store.c: tests of storage/: schema, feeds, ingest, stories, output. */
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <sqlite3.h>
+
+#include "storage.h"
+#include "store_priv.h"
+#include "xmalloc.h"
+
+#define NOW	1700000000LL
+
+static char	 db_path[64];
+
+/* tmp_db gives a fresh file name (and removes its leftovers). */
+static const char *
+tmp_db(void)
+{
+	char	 p[80];
+
+	snprintf(db_path, sizeof db_path, "/tmp/syndic-store-%d.db",
+	    (int)getpid());
+	unlink(db_path);
+	snprintf(p, sizeof p, "%s-wal", db_path);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", db_path);
+	unlink(p);
+	return (db_path);
+}
+
+static void
+rm_db(void)
+{
+	tmp_db();
+}
+
+static struct store *
+open_new(void)
+{
+	struct store	*s;
+	char		*cause = NULL;
+
+	s = store_open(tmp_db(), &cause);
+	ck_assert_msg(s != NULL, "store_open: %s", cause);
+	return (s);
+}
+
+/* The words of a generated article: n words drawn from seed. */
+static char *
+article(unsigned int seed, int n)
+{
+	static const char *words[] = { "government", "minister", "said",
+	    "market", "shares", "rose", "fell", "team", "match", "film",
+	    "award", "company", "profit", "election", "vote", "party",
+	    "player", "coach", "season", "record", "music", "album", "band",
+	    "phone", "mobile", "internet", "users", "software", "bank",
+	    "rates", "economy", "growth", "police", "court", "judge", "case",
+	    "city", "council", "plan", "school", "children", "health",
+	    "hospital", "doctors", "report", "study", "found", "year",
+	    "week", "today", "the", "a", "of", "in", "to", "and", "for",
+	    "on", "with", "by", "after", "before", "new", "old", "big" };
+	char	*s, *p;
+	int	 i;
+	size_t	 nw = sizeof words / sizeof words[0];
+
+	p = s = xmalloc(n * 12 + 1);
+	*p = '\0';
+	for (i = 0; i < n; i++) {
+		seed = seed * 1103515245 + 12345;
+		p += sprintf(p, "%s%s", i ? " " : "",
+		    words[(seed >> 16) % nw]);
+	}
+	return (s);
+}
+
+/* mkentry fills an entry (all strings copied). */
+static void
+mkentry(struct entry *e, const char *id, const char *title, const char *link,
+    const char *summary, const char *content, long long published)
+{
+	memset(e, 0, sizeof *e);
+	e->id = xstrdup0(id);
+	e->title = xstrdup0(title);
+	e->link = xstrdup0(link);
+	e->summary = xstrdup0(summary);
+	e->content = xstrdup0(content);
+	e->published = published;
+	e->updated = TIME_UNKNOWN;
+}
+
+/* mkdoc builds a document of n entries "ID-i" with articles from seed. */
+static struct doc *
+mkdoc(const char *prefix, int n, unsigned int seed)
+{
+	struct doc	*d;
+	char		 id[64], link[128], title[64], *text, *html;
+	int		 i;
+
+	d = doc_new();
+	d->title = xstrdup("Feed");
+	d->link = xstrdup("http://example.org/");
+	d->entries = xcalloc(n, sizeof *d->entries);
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof id, "%s-%d", prefix, i);
+		snprintf(link, sizeof link, "http://example.org/%s/%d", prefix,
+		    i);
+		snprintf(title, sizeof title, "Story %s %d", prefix, i);
+		text = article(seed + i * 7919, 200);
+		xasprintf(&html, "<p>%s</p>", text);
+		mkentry(&d->entries[i], id, title, link, NULL, html,
+		    NOW - 3600 * (n - i));
+		free(text);
+		free(html);
+	}
+	d->nentries = n;
+	return (d);
+}
+
+/* sql_int runs a query on the store's file and returns its integer. */
+static long long
+sql_int(struct store *s, const char *sql)
+{
+	sqlite3_stmt	*st;
+	long long	 v = -1;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (v);
+}
+
+static long long
+add_feed(struct store *s, const char *url)
+{
+	long long	 id;
+	char		*cause = NULL;
+
+	ck_assert_msg(store_feed_upsert(s, url, NULL, NULL, FEED_ORIGIN_CLI,
+	    &id, &cause) == 0, "upsert: %s", cause);
+	return (id);
+}
+
+static void
+ingest(struct store *s, long long feed, struct doc *d, long long now,
+    struct ingest_stats *st)
+{
+	char	*cause = NULL;
+
+	ck_assert_msg(store_ingest(s, feed, d, now, st, &cause) == 0,
+	    "ingest: %s", cause);
+}
+
+START_TEST(test_open_pragmas)
+{
+	struct store	*s;
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+
+	s = open_new();
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), SCHEMA_VERSION);
+	ck_assert_int_eq(sql_int(s, "PRAGMA foreign_keys"), 1);
+	ck_assert_int_eq(sql_int(s, "PRAGMA synchronous"), 1);	/* NORMAL */
+	ck_assert_int_eq(sql_int(s, "PRAGMA auto_vacuum"), 2);	/* INCR */
+	store_close(s);
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	rm_db();
+}
+END_TEST
+
+START_TEST(test_feeds)
+{
+	struct store	*s;
+	struct feed_row	*rows, r;
+	long long	 id, id2;
+	int		 n;
+	char		*cause = NULL;
+
+	s = open_new();
+	id = add_feed(s, "http://a.example/feed");
+	ck_assert_int_eq(store_feed_upsert(s, "http://a.example/feed", "A",
+	    "news,world", FEED_ORIGIN_CONFIG, &id2, NULL), 0);
+	ck_assert_int_eq(id, id2);
+	add_feed(s, "http://b.example/feed");
+	ck_assert_int_eq(store_feed_list(s, &rows, &n, NULL), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_str_eq(rows[0].title, "A");
+	ck_assert_str_eq(rows[0].tags, "news,world");
+	ck_assert_int_eq(rows[0].origin, FEED_ORIGIN_CONFIG);
+	ck_assert_ptr_null(rows[1].title);
+	ck_assert_int_eq(rows[1].last_fetch, TIME_UNKNOWN);
+	feed_rows_free(rows, n);
+	/* A command-line add of a configured feed stays configured. */
+	store_feed_upsert(s, "http://a.example/feed", NULL, NULL,
+	    FEED_ORIGIN_CLI, NULL, NULL);
+	ck_assert_int_eq(store_feed_get(s, id, &r, NULL), 0);
+	ck_assert_int_eq(r.origin, FEED_ORIGIN_CONFIG);
+	ck_assert_str_eq(r.title, "A");
+	feed_row_clear(&r);
+	ck_assert_int_eq(store_feeds_due(s, NOW, &rows, &n, NULL), 0);
+	ck_assert_int_eq(n, 2);
+	feed_rows_free(rows, n);
+	ck_assert_int_eq(store_feed_find(s, "http://b.example/feed"), id + 1);
+	ck_assert_int_eq(store_feed_remove(s, "2", NULL), 0);
+	ck_assert_int_eq(store_feed_remove(s, "http://a.example/feed", NULL),
+	    0);
+	ck_assert_int_eq(store_feed_remove(s, "http://a.example/feed",
+	    &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "no such feed"));
+	free(cause);
+	ck_assert_int_eq(store_feed_list(s, &rows, &n, NULL), 0);
+	ck_assert_int_eq(n, 0);
+	free(rows);
+	ck_assert_int_eq(store_feed_upsert(s, "", NULL, NULL, 1, NULL, NULL),
+	    -1);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
+START_TEST(test_record)
+{
+	struct store		*s;
+	struct fetch_record	 rec;
+	struct feed_row		 r, *rows;
+	long long		 id;
+	int			 n;
+
+	s = open_new();
+	id = add_feed(s, "http://a.example/feed");
+	memset(&rec, 0, sizeof rec);
+	rec.when = NOW;
+	rec.status = 200;
+	rec.etag = "\"v1\"";
+	rec.last_modified = "Tue, 14 Nov 2023 22:13:20 GMT";
+	rec.body_hash = "abc";
+	rec.next_poll = NOW + 1800;
+	rec.interval = 1800;
+	ck_assert_int_eq(store_feed_record(s, id, &rec, NULL), 0);
+	ck_assert_int_eq(store_feed_get(s, id, &r, NULL), 0);
+	ck_assert_str_eq(r.etag, "\"v1\"");
+	ck_assert_int_eq(r.last_success, NOW);
+	ck_assert_int_eq(r.next_poll, NOW + 1800);
+	feed_row_clear(&r);
+	ck_assert_int_eq(store_feeds_due(s, NOW, &rows, &n, NULL), 0);
+	ck_assert_int_eq(n, 0);
+	free(rows);
+	ck_assert_int_eq(store_feed_next_poll(s), NOW + 1800);
+	/* A failure keeps the validators and counts. */
+	memset(&rec, 0, sizeof rec);
+	rec.when = NOW + 1800;
+	rec.status = 503;
+	rec.error = "HTTP 503";
+	rec.failures = 1;
+	rec.next_poll = NOW + 3600;
+	ck_assert_int_eq(store_feed_record(s, id, &rec, NULL), 0);
+	ck_assert_int_eq(store_feed_get(s, id, &r, NULL), 0);
+	ck_assert_str_eq(r.etag, "\"v1\"");
+	ck_assert_str_eq(r.last_error, "HTTP 503");
+	ck_assert_int_eq(r.last_status, 503);
+	ck_assert_int_eq(r.failures, 1);
+	ck_assert_int_eq(r.last_success, NOW);
+	feed_row_clear(&r);
+	/* A permanent move renames the feed; retire stops polling it. */
+	memset(&rec, 0, sizeof rec);
+	rec.when = NOW + 3600;
+	rec.status = 301;
+	rec.new_url = "http://a.example/new";
+	rec.retire = 1;
+	ck_assert_int_eq(store_feed_record(s, id, &rec, NULL), 0);
+	ck_assert_int_eq(store_feed_find(s, "http://a.example/new"), id);
+	ck_assert_int_eq(store_feeds_due(s, NOW * 2, &rows, &n, NULL), 0);
+	ck_assert_int_eq(n, 0);
+	free(rows);
+	/* Subscribing again revives it. */
+	add_feed(s, "http://a.example/new");
+	ck_assert_int_eq(store_feeds_due(s, NOW * 2, &rows, &n, NULL), 0);
+	ck_assert_int_eq(n, 1);
+	feed_rows_free(rows, n);
+	ck_assert_int_eq(store_feed_record(s, 999, &rec, NULL), -1);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
+START_TEST(test_ingest_idempotent)
+{
+	struct store		*s;
+	struct doc		*d;
+	struct ingest_stats	 st;
+	struct feed_row		 r;
+	long long		 feed, v;
+
+	s = open_new();
+	feed = add_feed(s, "http://a.example/feed");
+	d = mkdoc("a", 20, 1);
+	ingest(s, feed, d, NOW, &st);
+	ck_assert_int_eq(st.added, 20);
+	ck_assert_int_eq(st.folded, 0);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entries"), 20);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story"), 20);
+	v = store_version(s);
+	ingest(s, feed, d, NOW, &st);
+	ck_assert_int_eq(st.added, 0);
+	ck_assert_int_eq(st.unchanged, 20);
+	ck_assert_int_eq(store_version(s), v);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entries"), 20);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story"), 20);
+	ck_assert_int_eq(sql_int(s, "SELECT sum(revisions) FROM entries"), 0);
+	/* The feed's site and title follow the document. */
+	ck_assert_int_eq(store_feed_get(s, feed, &r, NULL), 0);
+	ck_assert_str_eq(r.title, "Feed");
+	ck_assert_str_eq(r.site_url, "http://example.org/");
+	ck_assert_int_eq(r.nentries, 20);
+	feed_row_clear(&r);
+	/* Full-text index has one row per story. */
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story_fts WHERE "
+	    "story_fts MATCH 'story'"), 20);
+	doc_free(d);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
+START_TEST(test_ingest_update)
+{
+	struct store		*s;
+	struct doc		*d;
+	struct ingest_stats	 st;
+	long long		 feed, v;
+
+	s = open_new();
+	feed = add_feed(s, "http://a.example/feed");
+	d = mkdoc("a", 3, 1);
+	ingest(s, feed, d, NOW, &st);
+	v = store_version(s);
+	free(d->entries[1].title);
+	d->entries[1].title = xstrdup("A corrected headline");
+	d->entries[1].updated = NOW + 60;
+	ingest(s, feed, d, NOW + 60, &st);
+	ck_assert_int_eq(st.updated, 1);
+	ck_assert_int_eq(st.unchanged, 2);
+	ck_assert_int_eq(st.added, 0);
+	ck_assert_int_ne(store_version(s), v);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entries"), 3);
+	ck_assert_int_eq(sql_int(s, "SELECT revisions FROM entries WHERE "
+	    "guid = 'a-1'"), 1);
+	ck_assert_int_eq(sql_int(s, "SELECT updated FROM entries WHERE "
+	    "guid = 'a-1'"), NOW + 60);
+	/* The index follows the new title, and forgot the old one. */
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story_fts WHERE "
+	    "story_fts MATCH 'corrected'"), 1);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story_fts WHERE "
+	    "story_fts MATCH 'title:story AND title:1'"), 0);
+	/* Within a document, the first of two equal GUIDs wins. */
+	free(d->entries[2].id);
+	d->entries[2].id = xstrdup("a-1");
+	ingest(s, feed, d, NOW + 120, &st);
+	ck_assert_int_eq(st.updated + st.added, 0);
+	doc_free(d);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
+START_TEST(test_fold_url_and_text)
+{
+	struct store		*s;
+	struct doc		*a, *b;
+	struct ingest_stats	 st;
+	long long		 fa, fb;
+	char			*text;
+
+	s = open_new();
+	fa = add_feed(s, "http://a.example/feed");
+	fb = add_feed(s, "http://b.example/feed");
+	a = mkdoc("a", 5, 1);
+	ingest(s, fa, a, NOW, &st);
+	/* b carries: entry 0 by URL, entry 1 edited text, 2 a summary. */
+	b = mkdoc("b", 5, 1000);
+	free(b->entries[0].link);
+	b->entries[0].link = xstrdup(a->entries[0].link);
+	free(b->entries[1].content);
+	xasprintf(&b->entries[1].content, "%s<p>Copyright b.example, all "
+	    "rights reserved. Subscribe now.</p>", a->entries[1].content);
+	text = article(1 + 2 * 7919, 40);
+	free(b->entries[2].content);
+	b->entries[2].content = NULL;
+	xasprintf(&b->entries[2].summary, "%s ...", text);
+	free(text);
+	ingest(s, fb, b, NOW + 600, &st);
+	ck_assert_int_eq(st.added, 5);
+	ck_assert_int_eq(st.folded, 3);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story"), 7);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM stories WHERE "
+	    "sources = 2"), 3);
+	/* The head stays the earliest full version (a's). */
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM stories s JOIN "
+	    "entries e ON e.id = s.entry_id WHERE s.sources = 2 AND "
+	    "e.feed_id = 1"), 3);
+	/* Different articles (other seeds) never fold. */
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story WHERE "
+	    "nentries = 1"), 4);
+	doc_free(a);
+	doc_free(b);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
+START_TEST(test_head_becomes_full)
+{
+	struct store		*s;
+	struct doc		*a, *b;
+	struct ingest_stats	 st;
+	long long		 fa, fb;
+	char			*text;
+
+	s = open_new();
+	fa = add_feed(s, "http://a.example/feed");
+	fb = add_feed(s, "http://b.example/feed");
+	/* a has only a summary; b later brings the full text. */
+	b = mkdoc("b", 1, 5);
+	a = mkdoc("a", 1, 77);
+	text = article(5, 40);
+	free(a->entries[0].content);
+	a->entries[0].content = NULL;
+	a->entries[0].summary = text;
+	ingest(s, fa, a, NOW, &st);
+	ingest(s, fb, b, NOW + 60, &st);
+	ck_assert_int_eq(st.folded, 1);
+	ck_assert_int_eq(sql_int(s, "SELECT e.feed_id FROM story s JOIN "
+	    "entries e ON e.id = s.entry_id"), fb);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story_fts WHERE "
+	    "story_fts MATCH '\"Story b 0\"'"), 1);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story_fts WHERE "
+	    "story_fts MATCH '\"Story a 0\"'"), 0);
+	doc_free(a);
+	doc_free(b);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
+START_TEST(test_channel)
+{
+	struct store	*s;
+	struct doc	*a, *b;
+	struct channel	*ch;
+	long long	 fa, fb;
+	char		*cursor, *cause = NULL;
+	int		 seen = 0;
+
+	s = open_new();
+	fa = add_feed(s, "http://a.example/feed");
+	fb = add_feed(s, "http://b.example/feed");
+	store_feed_upsert(s, "http://b.example/feed", "B", "tech", 1, NULL,
+	    NULL);
+	a = mkdoc("a", 10, 1);
+	b = mkdoc("b", 5, 1);	/* the same texts: folds into a's stories */
+	ingest(s, fa, a, NOW, NULL);
+	ingest(s, fb, b, NOW, NULL);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story"), 10);
+	ck_assert_int_eq(sql_int(s, "INSERT INTO related VALUES (10, 9, 0.5, "
+	    "1) RETURNING 1"), 1);
+	ch = store_channel(s, NULL, NULL, 4, 5, &cause);
+	ck_assert_msg(ch != NULL, "%s", cause);
+	ck_assert_int_eq(ch->nitems, 4);
+	ck_assert_str_eq(ch->items[0].title, "Story a 9");
+	ck_assert_str_eq(ch->items[0].source.title, "Feed");
+	ck_assert_str_eq(ch->items[0].source.feed_url,
+	    "http://a.example/feed");
+	ck_assert_int_eq(ch->items[0].nalso, 0);
+	ck_assert_int_eq(ch->items[0].nrelated, 1);
+	ck_assert_str_eq(ch->items[0].related[0].title, "Story a 8");
+	ck_assert_str_eq(ch->items[0].related[0].source, "Feed");
+	ck_assert_ptr_nonnull(ch->next);
+	/* Page through: every story once, newest first. */
+	cursor = NULL;
+	channel_free(ch);
+	for (;;) {
+		ch = store_channel(s, NULL, cursor, 3, 0, NULL);
+		ck_assert_ptr_nonnull(ch);
+		seen += ch->nitems;
+		free(cursor);
+		cursor = xstrdup0(ch->next);
+		channel_free(ch);
+		if (cursor == NULL)
+			break;
+	}
+	ck_assert_int_eq(seen, 10);
+	/* The tag feed has the stories b carried, with a as the source. */
+	ch = store_channel(s, "tech", NULL, 50, 0, NULL);
+	ck_assert_int_eq(ch->nitems, 5);
+	ck_assert_str_eq(ch->items[0].title, "Story a 4");
+	ck_assert_int_eq(ch->items[0].nalso, 1);
+	ck_assert_str_eq(ch->items[0].also[0].title, "B");
+	ck_assert_str_eq(ch->items[0].also[0].entry_url,
+	    "http://example.org/b/4");
+	ck_assert_ptr_null(ch->next);
+	channel_free(ch);
+	ck_assert_ptr_null(store_channel(s, NULL, "junk", 5, 0, &cause));
+	free(cause);
+	doc_free(a);
+	doc_free(b);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
+static Suite *
+store_suite(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("store");
+	tc = tcase_create("core");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_open_pragmas);
+	tcase_add_test(tc, test_feeds);
+	tcase_add_test(tc, test_record);
+	tcase_add_test(tc, test_ingest_idempotent);
+	tcase_add_test(tc, test_ingest_update);
+	tcase_add_test(tc, test_fold_url_and_text);
+	tcase_add_test(tc, test_head_becomes_full);
+	tcase_add_test(tc, test_channel);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(store_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? 0 : 1);
+}
