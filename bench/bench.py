@@ -1,0 +1,1040 @@
+#!/usr/bin/env python3
+"""bench.py: the suites behind bench/run.
+
+Each suite runs syndic and the peers a user would otherwise pick on the
+same generated corpus, in the same run, several times; it prints a table
+of medians with the min-max spread and the ratio syndic / peer (above 1:
+syndic is better).  At the end BENCHMARKS.md is regenerated from the
+results.  A suite whose syndic feature has not landed says so instead of
+printing figures.  Only the Python standard library is used here.
+"""
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+SUITES = ("parse", "sanitize", "poll", "store", "serve", "related", "idle")
+SIZES = {
+	"small": {"parse_feeds": 200, "sanitize_mb": 16,
+	    "poll_feeds": (1000,), "store_entries": (100000,),
+	    "related_entries": (100000,), "idle_feeds": 1000,
+	    "idle_seconds": 60, "serve_kb": (50, 500), "wrk_seconds": 3},
+	"full": {"parse_feeds": 1000, "sanitize_mb": 64,
+	    "poll_feeds": (1000, 10000), "store_entries": (100000, 1000000),
+	    "related_entries": (100000, 1000000), "idle_feeds": 1000,
+	    "idle_seconds": 60, "serve_kb": (50, 500), "wrk_seconds": 10},
+}
+CONC = 16		# parallel fetches, the same for every poller
+SEED = 1
+TIME = "/usr/bin/time"	# GNU time: CPU and peak RSS of a command
+PY = "/usr/bin/python3"	# Debian's, where python3-feedparser lives
+NA = "not available yet"
+
+
+def log(*a):
+	print("bench:", *a, file=sys.stderr, flush=True)
+
+
+class Unavailable(Exception):
+	"""A suite (or a row) cannot run: its feature has not landed yet."""
+
+
+# Running and measuring commands.
+
+def run(cmd, stdin=None, stdout=None, env=None, cwd=None, check=True):
+	"""Run cmd under /usr/bin/time; returns wall, cpu (user+sys of it and
+	its children), peak RSS in KiB (of the biggest process), exit code and
+	stdout text.  NOTE: not os.wait4: on Linux a child's ru_maxrss starts
+	from its parent's, and the harness is a big parent."""
+	out = tempfile.TemporaryFile() if stdout is None else stdout
+	fin = open(stdin, "rb") if isinstance(stdin, str) else \
+	    subprocess.DEVNULL
+	tf = tempfile.NamedTemporaryFile(prefix="bench-time.", delete=False)
+	tf.close()
+	t0 = time.perf_counter()
+	p = subprocess.Popen([TIME, "-q", "-f", "%U %S %M", "-o", tf.name] +
+	    cmd, stdin=fin, stdout=out, stderr=subprocess.PIPE, env=env,
+	    cwd=cwd, start_new_session=True)
+	err = p.stderr.read()
+	p.wait()
+	wall = time.perf_counter() - t0
+	with open(tf.name) as fp:
+		lines = fp.read().split("\n")
+	os.unlink(tf.name)
+	text = ""
+	if stdout is None:
+		out.seek(0)
+		text = out.read().decode("utf-8", "replace")
+		out.close()
+	if fin is not subprocess.DEVNULL:
+		fin.close()
+	if check and p.returncode != 0:
+		raise RuntimeError("%s: exit %d: %s" % (" ".join(cmd[:3]),
+		    p.returncode, err.decode("utf-8", "replace")[-800:]))
+	u = [l for l in lines if re.match(r"^[\d.]+ [\d.]+ \d+$", l)]
+	utime, stime, rss = u[-1].split() if u else (0, 0, 0)
+	return {"wall": wall, "cpu": float(utime) + float(stime),
+	    "rss": int(rss), "rc": p.returncode, "out": text}
+
+
+def stats(values):
+	v = sorted(values)
+	return {"median": statistics.median(v), "min": v[0], "max": v[-1],
+	    "n": len(v)}
+
+
+def repeat(n, fn):
+	"""Call fn() n times; fn returns a dict of numbers; gives their stats."""
+	rows = [fn() for _ in range(n)]
+	return {k: stats([r[k] for r in rows]) for k in rows[0]}
+
+
+def fmt(x, digits=3):
+	if x is None:
+		return "-"
+	if isinstance(x, str):
+		return x
+	if abs(x) >= 1000:
+		return "{:,.0f}".format(x)
+	if abs(x) >= 100:
+		return "%.0f" % x
+	if abs(x) >= 10:
+		return "%.1f" % x
+	return ("%%.%dg" % digits) % x
+
+
+def fmts(s):
+	"""A median with its spread: 12.3 (11.9-12.8)."""
+	if s is None:
+		return "-"
+	if s["n"] == 1 or s["min"] == s["max"]:
+		return fmt(s["median"])
+	return "%s (%s–%s)" % (fmt(s["median"]), fmt(s["min"]),
+	    fmt(s["max"]))
+
+
+def ratio(a, b):
+	if a is None or b is None or b == 0:
+		return None
+	return a / b
+
+
+def fmtr(r):
+	return "-" if r is None else "%.2fx" % r
+
+
+def free_port():
+	s = socket.socket()
+	s.bind(("127.0.0.1", 0))
+	port = s.getsockname()[1]
+	s.close()
+	return port
+
+
+def wait_port(port, proc, timeout=15):
+	end = time.time() + timeout
+	while time.time() < end:
+		if proc.poll() is not None:
+			raise RuntimeError("server exited with %d" %
+			    proc.returncode)
+		try:
+			socket.create_connection(("127.0.0.1", port), 0.2).close()
+			return
+		except OSError:
+			time.sleep(0.05)
+	raise RuntimeError("nothing listens on port %d" % port)
+
+
+def stop(proc, sig=signal.SIGTERM, timeout=15):
+	"""Stop one process we started, by its pid."""
+	if proc is None or proc.poll() is not None:
+		return
+	proc.send_signal(sig)
+	try:
+		proc.wait(timeout)
+	except subprocess.TimeoutExpired:
+		proc.kill()
+		proc.wait()
+
+
+def http_get(url, headers=None):
+	req = urllib.request.Request(url, headers=headers or {})
+	try:
+		with urllib.request.urlopen(req, timeout=30) as r:
+			return r.status, dict(r.headers), r.read()
+	except urllib.error.HTTPError as e:
+		return e.code, dict(e.headers), e.read()
+
+
+def proc_times(pid):
+	"""CPU seconds (utime+stime) and context switches of a live process."""
+	with open("/proc/%d/stat" % pid) as fp:
+		f = fp.read().rsplit(")", 1)[1].split()
+	tick = os.sysconf("SC_CLK_TCK")
+	cpu = (int(f[11]) + int(f[12])) / tick
+	st = {}
+	with open("/proc/%d/status" % pid) as fp:
+		for line in fp:
+			k, _, v = line.partition(":")
+			st[k] = v.strip()
+	return {"cpu": cpu, "vol": int(st["voluntary_ctxt_switches"]),
+	    "invol": int(st["nonvoluntary_ctxt_switches"]),
+	    "rss": int(st["VmHWM"].split()[0])}
+
+
+# The corpus and the loopback origin.
+
+class Corpus:
+	"""The generated corpus (bench/gencorpus.py), made once and reused: the
+	first n feeds of a bigger corpus are the corpus of n feeds."""
+
+	def __init__(self, h, nfeeds):
+		self.dir = os.path.join(h.work, "corpus-s%d" % SEED)
+		man = os.path.join(self.dir, "manifest.json")
+		have = 0
+		if os.path.exists(man):
+			m = json.load(open(man))
+			if m.get("version") == h.gen_version():
+				have = m["feeds"]
+		if have < nfeeds:
+			log("generating a corpus of %d feeds" % nfeeds)
+			shutil.rmtree(self.dir, ignore_errors=True)
+			run([sys.executable, h.gencorpus, "--seed", str(SEED),
+			    "--feeds", str(nfeeds), "--out", self.dir])
+		self.manifest = json.load(open(man))
+		self.feeds = [l.rstrip("\n").split("\t") for l in
+		    open(os.path.join(self.dir, "feeds.tsv"))][1:]
+		os.chmod(h.work, 0o755)
+		os.chmod(self.dir, 0o755)
+
+	def files(self, n):
+		return [os.path.join(self.dir, "feeds", f[0])
+		    for f in self.feeds[:n]]
+
+	def bytes(self, n):
+		return sum(int(f[5]) for f in self.feeds[:n])
+
+	def entries(self, n):
+		return sum(int(f[4]) for f in self.feeds[:n])
+
+	def feeds_for_entries(self, e):
+		"""How many feeds hold at least e entries, or None."""
+		total = 0
+		for i, f in enumerate(self.feeds):
+			total += int(f[4])
+			if total >= e:
+				return i + 1
+		return None
+
+	def gzip_all(self):
+		"""Precompressed copies for nginx's gzip_static."""
+		for f in self.feeds:
+			src = os.path.join(self.dir, "feeds", f[0])
+			if os.path.exists(src + ".gz"):
+				continue
+			with open(src, "rb") as fp:
+				data = fp.read()
+			with open(src + ".gz", "wb") as fp:
+				fp.write(gzip.compress(data, 6, mtime=0))
+			st = os.stat(src)
+			os.utime(src + ".gz", (st.st_atime, st.st_mtime))
+
+
+class Nginx:
+	"""nginx serving a directory on loopback with ETag, Last-Modified and
+	gzip (precompressed), started and stopped by its own pid."""
+
+	def __init__(self, h, root, name):
+		self.dir = os.path.join(h.work, "nginx-" + name)
+		os.makedirs(os.path.join(self.dir, "tmp"), exist_ok=True)
+		self.port = free_port()
+		self.root = root
+		conf = os.path.join(self.dir, "nginx.conf")
+		with open(conf, "w") as fp:
+			fp.write(NGINX_CONF % {"dir": self.dir, "port": self.port,
+			    "root": root, "user": "user root root;" if
+			    os.getuid() == 0 else ""})
+		self.proc = subprocess.Popen([h.nginx, "-p", self.dir, "-c",
+		    conf, "-e", os.path.join(self.dir, "error.log"), "-g",
+		    "daemon off;"], stdin=subprocess.DEVNULL,
+		    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+		wait_port(self.port, self.proc)
+		self.url = "http://127.0.0.1:%d/" % self.port
+
+	def pids(self):
+		"""The master and its workers."""
+		out = [self.proc.pid]
+		try:
+			with open("/proc/%d/task/%d/children" % (self.proc.pid,
+			    self.proc.pid)) as fp:
+				out += [int(x) for x in fp.read().split()]
+		except OSError:
+			pass
+		return out
+
+	def stop(self):
+		stop(self.proc, signal.SIGQUIT)
+
+
+NGINX_CONF = """# nginx.conf written by bench/bench.py for one run.
+%(user)s
+worker_processes 1;
+pid %(dir)s/nginx.pid;
+events { worker_connections 16384; }
+http {
+	access_log off;
+	client_body_temp_path %(dir)s/tmp/body;
+	proxy_temp_path %(dir)s/tmp/proxy;
+	fastcgi_temp_path %(dir)s/tmp/fastcgi;
+	uwsgi_temp_path %(dir)s/tmp/uwsgi;
+	scgi_temp_path %(dir)s/tmp/scgi;
+	types {
+		application/xml xml;
+		application/atom+xml atom;
+		text/html html;
+	}
+	default_type application/octet-stream;
+	sendfile on;
+	tcp_nopush on;
+	keepalive_requests 1000000;
+	keepalive_timeout 60;
+	etag on;
+	gzip_static on;
+	gzip_vary on;
+	server {
+		listen 127.0.0.1:%(port)d backlog=4096;
+		root %(root)s;
+	}
+}
+"""
+
+
+# The syndic side.
+
+class Syndic:
+	def __init__(self, h):
+		self.h = h
+		self.bin = os.path.join(h.build, "syndic")
+		self._cmds = None
+
+	def commands(self):
+		"""Commands the binary says are available (syndic help)."""
+		if self._cmds is None:
+			self._cmds = set()
+			if os.access(self.bin, os.X_OK):
+				p = subprocess.run([self.bin, "help"],
+				    capture_output=True, text=True)
+				for line in (p.stdout + p.stderr).splitlines():
+					m = re.match(r"  (\w+) ", line)
+					if m:
+						self._cmds.add(m.group(1))
+		return self._cmds
+
+	def need(self, *cmds):
+		for c in cmds:
+			if c not in self.commands():
+				raise Unavailable("`syndic %s` %s" % (c, NA))
+
+	def driver(self, name):
+		path = os.path.join(self.h.build, "bench", name)
+		if not os.access(path, os.X_OK):
+			raise Unavailable("bench/%s does not build yet (its "
+			    "feature has not landed)" % name)
+		return path
+
+	def config(self, path, db, feeds, listen=None, items=50,
+	    interval="30m", extra=""):
+		with open(path, "w") as fp:
+			fp.write("; written by bench/bench.py\n[syndic]\n"
+			    "database = %s\n" % db)
+			if listen:
+				fp.write("listen = %s\n" % listen)
+			fp.write("\n[output]\nitems = %d\nrelated = 5\n\n"
+			    "[fetch]\ninterval = %s\nconcurrency = %d\n"
+			    "per_site = %d\nallow_private = yes\n%s\n" %
+			    (items, interval, CONC, CONC, extra))
+			for u in feeds:
+				fp.write('[feed "%s"]\n' % u)
+		return path
+
+
+# The harness.
+
+class Harness:
+	def __init__(self, a):
+		self.a = a
+		self.top = a.top
+		self.build = os.path.join(self.top, "build")
+		self.work = a.work
+		os.makedirs(self.work, exist_ok=True)
+		os.chmod(self.work, 0o755)
+		self.gencorpus = os.path.join(self.top, "bench", "gencorpus.py")
+		self.size = SIZES[a.size]
+		self.runs = a.runs
+		self.nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+		self.syndic = Syndic(self)
+		self.results = {}
+		self.targets = []
+		self.notes = {}
+		self._corpus = None
+
+	def gen_version(self):
+		with open(self.gencorpus) as fp:
+			m = re.search(r"^VERSION = (\d+)", fp.read(), re.M)
+		return int(m.group(1))
+
+	def corpus(self):
+		if self._corpus is None:
+			self._corpus = Corpus(self, self.corpus_feeds())
+		return self._corpus
+
+	def corpus_feeds(self):
+		"""Feeds the selected suites need (entries-sized suites included:
+		about 45 entries per feed on average)."""
+		s = self.size
+		n = s["parse_feeds"]
+		if "poll" in self.a.suites:
+			n = max(n, max(s["poll_feeds"]))
+		if "idle" in self.a.suites:
+			n = max(n, s["idle_feeds"])
+		for k in ("store", "related"):
+			if k in self.a.suites:
+				n = max(n, int(max(s[k + "_entries"]) / 44) + 50)
+		return n
+
+	def target(self, issue, text, value, holds):
+		self.targets.append({"issue": issue, "target": text,
+		    "measured": value, "holds": holds})
+
+	def table(self, suite, title, header, rows, note=None):
+		self.results.setdefault(suite, {"tables": []})
+		self.results[suite]["tables"].append({"title": title,
+		    "header": header, "rows": rows, "note": note})
+		print()
+		print(render_table(title, header, rows, note))
+		sys.stdout.flush()
+
+	def unavailable(self, suite, why):
+		self.results[suite] = {"unavailable": why}
+		print("\n### %s\n\n%s: %s\n" % (suite, NA, why))
+
+	def run_suites(self):
+		for s in self.a.suites:
+			log("suite", s)
+			t0 = time.time()
+			try:
+				globals()["suite_" + s](self)
+			except Unavailable as e:
+				self.unavailable(s, str(e))
+			except Exception as e:	# report, go on with the others
+				log("suite %s failed: %s" % (s, e))
+				self.results.setdefault(s, {})["error"] = str(e)
+				print("\n### %s\n\nfailed: %s\n" % (s, e))
+			self.results.setdefault(s, {})["seconds"] = \
+			    round(time.time() - t0, 1)
+
+
+def render_table(title, header, rows, note=None):
+	out = ["### " + title, "", "| " + " | ".join(header) + " |",
+	    "|" + "|".join("---" for _ in header) + "|"]
+	for r in rows:
+		out.append("| " + " | ".join(str(c) for c in r) + " |")
+	if note:
+		out += ["", note]
+	return "\n".join(out) + "\n"
+
+
+# Suite: parse.
+
+FEEDPARSER = r"""
+import sys, feedparser
+n = 0
+for path in sys.argv[1:]:
+	with open(path, "rb") as fp:
+		d = feedparser.parse(fp.read())
+	n += len(d.entries)
+print("entries", n)
+"""
+
+
+def suite_parse(h):
+	c = h.corpus()
+	n = h.size["parse_feeds"]
+	files = c.files(n)
+	mb = c.bytes(n) / 1e6
+	entries = c.entries(n)
+	cat = os.path.join(h.work, "parse-%d.cat" % n)
+	if not os.path.exists(cat):
+		with open(cat, "wb") as out:
+			for f in files:
+				with open(f, "rb") as fp:
+					out.write(fp.read())
+	for f in files + [cat]:	# warm the page cache
+		with open(f, "rb") as fp:
+			fp.read()
+
+	tools = []
+	try:
+		drv = h.syndic.driver("bench_parse")
+		tools.append(("syndic ingest parse (parse_document + "
+		    "plain text)", [drv] + files, None, "syndic"))
+		tools.append(("syndic ingest parse + sanitize",
+		    [drv, "-s"] + files, None, "syndic-s"))
+	except Unavailable as e:
+		syndic_na = str(e)
+	else:
+		syndic_na = None
+	if "parse" in h.syndic.commands():
+		tools.append(("`syndic parse` CLI (one process per file, "
+		    "JSON out)", ["sh", "-c", 'for f; do "$0" parse "$f" '
+		    '>/dev/null || exit 1; done', h.syndic.bin] + files, None,
+		    "cli"))
+	tools.append(("sfeed (one stream)", ["sfeed"], cat, "sfeed"))
+	tools.append(("python3 feedparser %s" % feedparser_version(),
+	    [PY, "-c", FEEDPARSER] + files, None, "feedparser"))
+	tools.append(("xmllint --stream", ["xmllint", "--stream", "--noout"]
+	    + files, None, "xmllint"))
+
+	res = {}
+	for name, cmd, stdin, key in tools:
+		log("parse:", name)
+		counted = None
+		r0 = run(cmd, stdin=stdin)
+		m = re.search(r"entries (\d+)", r0["out"])
+		if m:
+			counted = int(m.group(1))
+		elif key == "sfeed":
+			counted = r0["out"].count("\n")
+		res[key] = repeat(h.runs, lambda: one_parse(cmd, stdin, mb,
+		    entries))
+		res[key]["name"] = name
+		res[key]["counted"] = counted
+
+	# Memory that does not grow with the number of documents.
+	growth = None
+	if "syndic" in res:
+		q = run([drv] + files[:max(1, n // 4)])["rss"]
+		growth = (q, res["syndic"]["rss"]["median"])
+
+	base = res.get("syndic")
+	rows = []
+	for name, cmd, stdin, key in tools:
+		r = res[key]
+		rows.append([name, fmts(r["mbs"]), fmts(r["eps"]),
+		    fmt(r["rss"]["median"] / 1024), fmt(r["counted"]),
+		    fmtr(ratio(base["mbs"]["median"], r["mbs"]["median"]))
+		    if base else "-"])
+	note = ("%d feeds, %.1f MB, %d entries (gencorpus seed %d). Wall "
+	    "time of the whole process, %d runs: median (min–max). The last "
+	    "column is syndic's ingest parse MB/s divided by the row's." %
+	    (n, mb, entries, SEED, h.runs))
+	if syndic_na:
+		note += " syndic: " + syndic_na + "."
+	if growth:
+		note += (" syndic peak RSS on %d feeds: %s MiB, on %d: %s MiB." %
+		    (max(1, n // 4), fmt(growth[0] / 1024), n,
+		    fmt(growth[1] / 1024)))
+	h.table("parse", "parse: ingest parse throughput",
+	    ["tool", "MB/s", "entries/s", "peak RSS MiB", "entries seen",
+	    "syndic ÷ tool"], rows, note)
+	if not base:
+		for t in ("at least 50x feedparser", "at least 0.5x "
+		    "xmllint --stream", "peak memory flat in the number of "
+		    "documents"):
+			h.target(3, "parse: " + t, NA, None)
+		return
+	fp = ratio(base["mbs"]["median"], res["feedparser"]["mbs"]["median"])
+	xl = ratio(base["mbs"]["median"], res["xmllint"]["mbs"]["median"])
+	h.target(3, "parse: ingest parse at least 50x feedparser",
+	    "%.1fx" % fp, fp >= 50)
+	h.target(3, "parse: ingest parse at least 0.5x `xmllint --stream`",
+	    "%.2fx" % xl, xl >= 0.5)
+	h.target(3, "parse: peak memory does not grow with the number of "
+	    "documents", "%s MiB on %d feeds, %s MiB on %d" % (
+	    fmt(growth[0] / 1024), max(1, n // 4), fmt(growth[1] / 1024), n),
+	    growth[1] <= growth[0] * 1.15 + 2048)
+
+
+def one_parse(cmd, stdin, mb, entries):
+	r = run(cmd, stdin=stdin)
+	return {"mbs": mb / r["wall"], "eps": entries / r["wall"],
+	    "rss": r["rss"], "wall": r["wall"]}
+
+
+def feedparser_version():
+	p = subprocess.run([PY, "-c", "import feedparser; "
+	    "print(feedparser.__version__)"], capture_output=True, text=True)
+	return p.stdout.strip()
+
+
+# Suite: sanitize.
+
+def suite_sanitize(h):
+	c = h.corpus()
+	drv = h.syndic.driver("bench_sanitize")
+	limit = h.size["sanitize_mb"] * 1000 * 1000
+	path = os.path.join(h.work, "html-%dmb.dat" % h.size["sanitize_mb"])
+	if not os.path.exists(path):
+		src = open(os.path.join(c.dir, "html.dat"), "rb")
+		with open(path, "wb") as out:
+			total = 0
+			while total < limit:
+				line = src.readline()
+				if not line:
+					break
+				data = src.read(int(line))
+				out.write(line + data)
+				total += len(data)
+		src.close()
+
+	def once(mode):
+		r = run([drv, mode, path])
+		m = dict(re.findall(r"(\w+) ([\d.]+)", r["out"]))
+		return {"mbs": float(m["bytes"]) / 1e6 / float(m["seconds"]),
+		    "bytes": float(m["bytes"]), "frags": float(m["fragments"]),
+		    "rss": r["rss"]}
+	res = {}
+	for mode in ("gumbo", "sanitize", "text"):
+		log("sanitize:", mode)
+		res[mode] = repeat(h.runs, lambda: once(mode))
+	g = res["gumbo"]["mbs"]["median"]
+	rows = [["bare gumbo parse (gumbo_parse + destroy)",
+	    fmts(res["gumbo"]["mbs"]), "1.00x"],
+	    ["syndic sanitize_html", fmts(res["sanitize"]["mbs"]),
+	    fmtr(ratio(res["sanitize"]["mbs"]["median"], g))],
+	    ["syndic text_from_html (plain text)", fmts(res["text"]["mbs"]),
+	    fmtr(ratio(res["text"]["mbs"]["median"], g))]]
+	h.table("sanitize", "sanitize: HTML sanitizer vs its floor",
+	    ["work", "MB/s of HTML", "÷ bare gumbo"], rows,
+	    "%d fragments, %.1f MB of entry HTML from the corpus, timed in "
+	    "one process per pass (bench/bench_sanitize), %d runs." % (
+	    res["gumbo"]["frags"]["median"],
+	    res["gumbo"]["bytes"]["median"] / 1e6, h.runs))
+	r = ratio(res["sanitize"]["mbs"]["median"], g)
+	h.target(3, "sanitize: at least 0.7x a bare gumbo parse", "%.2fx" % r,
+	    r >= 0.7)
+
+
+# Suite: poll.
+
+def suite_poll(h):
+	c = h.corpus()
+	c.gzip_all()
+	ng = Nginx(h, os.path.join(c.dir, "feeds"), "origin")
+	try:
+		per = {}
+		for n in h.size["poll_feeds"]:
+			per[n] = poll_size(h, c, ng, n)
+	finally:
+		ng.stop()
+	poll_targets(h, per)
+
+
+def poll_size(h, c, ng, n):
+	urls = [ng.url + f[0] for f in c.feeds[:n]]
+	d = os.path.join(h.work, "poll-%d" % n)
+	shutil.rmtree(d, ignore_errors=True)
+	os.makedirs(d)
+	tools = [("syndic poll --all", poll_syndic),
+	    ("sfeed_update", poll_sfeed),
+	    ("newsboat -x reload", poll_newsboat),
+	    ("curl --parallel (floor)", poll_curl)]
+	res = {}
+	for name, fn in tools:
+		log("poll %d: %s" % (n, name))
+		try:
+			prep = fn(h, d, urls)
+		except Unavailable as e:
+			res[name] = {"na": str(e)}
+			continue
+		cold = []
+		cond = []
+		for _ in range(h.runs):
+			prep["reset"]()
+			cold.append(run(prep["cmd"], env=prep.get("env"),
+			    cwd=d, stdout=subprocess.DEVNULL))
+			prep.get("between", lambda: None)()
+			cond.append(run(prep["cmd2"] if "cmd2" in prep else
+			    prep["cmd"], env=prep.get("env"), cwd=d,
+			    stdout=subprocess.DEVNULL))
+		res[name] = {"cold": summarize(cold), "cond": summarize(cond),
+		    "check": prep.get("check", lambda: "")()}
+	s = res["syndic poll --all"]
+	rows = []
+	for name, _ in tools:
+		r = res[name]
+		if "na" in r:
+			rows.append([name, NA] + ["-"] * 7)
+			continue
+		rows.append([name, fmts(r["cold"]["wall"]),
+		    fmts(r["cold"]["cpu"]), fmt(r["cold"]["rss"]["median"] /
+		    1024), fmtr(ratio_of(s, r, "cold")), fmts(r["cond"]["wall"]),
+		    fmts(r["cond"]["cpu"]), fmtr(ratio_of(s, r, "cond")),
+		    r["check"]])
+	h.table("poll", "poll: %s feeds from a loopback nginx" %
+	    "{:,}".format(n), ["tool", "cold wall s", "cold CPU s",
+	    "cold peak RSS MiB", "tool ÷ syndic (cold)", "2nd pass wall s",
+	    "2nd pass CPU s", "tool ÷ syndic (2nd)", "stored"], rows,
+	    "%d feeds, %.0f MB, %d entries; %d parallel fetches for every "
+	    "tool; %d runs. Cold: empty store; 2nd pass: the same feeds "
+	    "again, unchanged (syndic, newsboat and curl send validators and "
+	    "get 304; sfeed_update has no conditional requests and refetches)."
+	    " CPU is user+sys of the process and its children; peak RSS is "
+	    "the biggest single process." % (n, c.bytes(n) / 1e6,
+	    c.entries(n), CONC, h.runs))
+	return res
+
+
+def ratio_of(s, r, k):
+	if "na" in s or "na" in r:
+		return None
+	return ratio(r[k]["wall"]["median"], s[k]["wall"]["median"])
+
+
+def summarize(runs):
+	return {"wall": stats([r["wall"] for r in runs]),
+	    "cpu": stats([r["cpu"] for r in runs]),
+	    "rss": stats([r["rss"] for r in runs])}
+
+
+def poll_syndic(h, d, urls):
+	h.syndic.need("poll")
+	db = os.path.join(d, "syndic.db")
+	conf = h.syndic.config(os.path.join(d, "syndic.conf"), db, urls)
+
+	def reset():
+		for ext in ("", "-wal", "-shm"):
+			if os.path.exists(db + ext):
+				os.unlink(db + ext)
+
+	def check():
+		return count_rows(db, "entries")
+	return {"cmd": [h.syndic.bin, "-c", conf, "poll", "--all"],
+	    "reset": reset, "check": check}
+
+
+def count_rows(db, table):
+	try:
+		con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+		n = con.execute("select count(*) from %s" % table).fetchone()[0]
+		con.close()
+		return "{:,} entries".format(n)
+	except sqlite3.Error as e:
+		return "(%s)" % e
+
+
+def poll_sfeed(h, d, urls):
+	sd = os.path.join(d, "sfeed")
+	rc = os.path.join(d, "sfeedrc")
+	with open(rc, "w") as fp:
+		fp.write('sfeedpath="%s/feeds"\nmaxjobs=%d\nfeeds() {\n' %
+		    (sd, CONC))
+		for u in urls:
+			fp.write('\tfeed "%s" "%s"\n' % (u.rsplit("/", 1)[1], u))
+		fp.write("}\n")
+
+	def reset():
+		shutil.rmtree(sd, ignore_errors=True)
+		os.makedirs(os.path.join(sd, "feeds"))
+
+	def check():
+		n = 0
+		for f in os.listdir(os.path.join(sd, "feeds")):
+			with open(os.path.join(sd, "feeds", f), "rb") as fp:
+				n += fp.read().count(b"\n")
+		return "{:,} entries".format(n)
+	env = dict(os.environ, HOME=d)
+	return {"cmd": ["sfeed_update", rc], "reset": reset, "check": check,
+	    "env": env}
+
+
+def poll_newsboat(h, d, urls):
+	nd = os.path.join(d, "newsboat")
+	os.makedirs(nd, exist_ok=True)
+	with open(os.path.join(nd, "urls"), "w") as fp:
+		fp.write("\n".join(urls) + "\n")
+	with open(os.path.join(nd, "config"), "w") as fp:
+		fp.write("reload-threads %d\nmax-items 0\n" % CONC)
+	db = os.path.join(nd, "cache.db")
+	cmd = ["newsboat", "-q", "-u", os.path.join(nd, "urls"), "-c", db,
+	    "-C", os.path.join(nd, "config"), "-x", "reload"]
+
+	def reset():
+		for f in os.listdir(nd):
+			if f.startswith("cache.db"):
+				os.unlink(os.path.join(nd, f))
+
+	def check():
+		return count_rows(db, "rss_item")
+	env = dict(os.environ, HOME=nd, XDG_CONFIG_HOME=nd, XDG_DATA_HOME=nd)
+	return {"cmd": cmd, "reset": reset, "check": check, "env": env}
+
+
+def poll_curl(h, d, urls):
+	cold = os.path.join(d, "curl-cold.cfg")
+	cond = os.path.join(d, "curl-cond.cfg")
+	meta = os.path.join(d, "curl-meta.txt")
+	with open(cold, "w") as fp:
+		for u in urls:
+			fp.write('url = "%s"\noutput = "/dev/null"\n' % u)
+	base = ["curl", "--parallel", "--parallel-max", str(CONC),
+	    "--compressed", "-s", "-f"]
+	# Validators as a client would keep them from the cold pass.
+	r = run(base + ["-w", "%{url_effective}\t%header{etag}\t"
+	    "%header{last-modified}\n", "-K", cold])
+	val = {}
+	for line in r["out"].splitlines():
+		p = line.split("\t")
+		if len(p) == 3:
+			val[p[0]] = p
+	if len(val) != len(urls):
+		raise RuntimeError("curl saw %d of %d feeds" % (len(val),
+		    len(urls)))
+	for path, extra in ((cond, ""), (cond + ".check",
+	    'write-out = "%{http_code}\\n"\n')):
+		with open(path, "w") as fp:
+			for i, u in enumerate(urls):
+				if i:
+					fp.write("next\n")
+				fp.write('url = "%s"\noutput = "/dev/null"\n'
+				    'compressed\nsilent\n%s'
+				    'header = "If-None-Match: %s"\n'
+				    'header = "If-Modified-Since: %s"\n' % (u,
+				    extra, val[u][1].replace('"', '\\"'),
+				    val[u][2]))
+
+	def check():
+		r = run(base + ["-K", cond + ".check"], check=False)
+		codes = r["out"].split()
+		return "%d× 304 in 2nd pass" % codes.count("304")
+	return {"cmd": base + ["-K", cold], "cmd2": base + ["-K", cond],
+	    "reset": lambda: None, "check": check}
+
+
+def poll_targets(h, per):
+	for n, res in sorted(per.items()):
+		s = res["syndic poll --all"]
+		if "na" in s:
+			h.target(5, "poll %d: cold pass at least 4x faster than "
+			    "sfeed_update and newsboat" % n, NA, None)
+			h.target(5, "poll %d: all-304 pass within 2x of the curl "
+			    "floor" % n, NA, None)
+			continue
+		a = ratio_of(s, res["sfeed_update"], "cold")
+		b = ratio_of(s, res["newsboat -x reload"], "cold")
+		h.target(5, "poll %d: cold pass at least 4x faster than "
+		    "sfeed_update and newsboat" % n, "%.1fx, %.1fx" % (a, b),
+		    a >= 4 and b >= 4)
+		f = ratio(s["cond"]["wall"]["median"], res[
+		    "curl --parallel (floor)"]["cond"]["wall"]["median"])
+		h.target(5, "poll %d: all-304 pass within 2x of the curl floor"
+		    % n, "%.2fx the floor" % f, f <= 2)
+		if n >= 10000:
+			m = s["cold"]["rss"]["median"] / 1024
+			h.target(5, "poll %d: peak memory at most 64 MiB" % n,
+			    "%s MiB" % fmt(m), m <= 64)
+	ns = sorted(per)
+	if len(ns) >= 2 and "na" not in per[ns[0]]["syndic poll --all"]:
+		a = per[ns[0]]["syndic poll --all"]["cold"]["wall"]["median"]
+		b = per[ns[-1]]["syndic poll --all"]["cold"]["wall"]["median"]
+		g = (b / ns[-1]) / (a / ns[0])
+		h.target(5, "poll: cost linear in the number of feeds (per-feed "
+		    "time at %d ÷ at %d)" % (ns[-1], ns[0]), "%.2f" % g,
+		    g <= 1.5)
+
+
+# Suite: store.
+
+def suite_store(h):
+	h.syndic.need("poll")
+	raise Unavailable("the store driver is not wired yet")
+
+
+# Suite: serve.
+
+def suite_serve(h):
+	h.syndic.need("run", "poll", "publish")
+	raise Unavailable("`syndic run` does not serve /feed.atom yet")
+
+
+def wrk(url, seconds, headers=()):
+	cmd = ["wrk", "-t1", "-c16", "-d%ds" % seconds, "--latency"]
+	for hd in headers:
+		cmd += ["-H", hd]
+	r = run(cmd + [url])
+	out = r["out"]
+	rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+	m = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
+	p99 = float(m.group(1)) * {"us": 1e-3, "ms": 1, "s": 1e3}[m.group(2)]
+	bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+	return {"rps": rps, "p99": p99, "bad": int(bad.group(1)) if bad else 0}
+
+
+# Suite: related.
+
+def suite_related(h):
+	h.syndic.need("related")
+	raise Unavailable("the related bench is not wired yet")
+
+
+# Suite: idle.
+
+def suite_idle(h):
+	h.syndic.need("run")
+	raise Unavailable("the daemon does not poll feeds yet")
+
+
+# The report.
+
+def machine():
+	cpu = "?"
+	with open("/proc/cpuinfo") as fp:
+		for line in fp:
+			if line.startswith("model name"):
+				cpu = line.split(":", 1)[1].strip()
+				break
+	with open("/proc/meminfo") as fp:
+		mem = int(fp.readline().split()[1]) / 1024 / 1024
+	return {"nproc": os.cpu_count(), "cpu": cpu, "ram": "%.1f GiB" % mem,
+	    "kernel": platform.release(), "load": os.getloadavg()}
+
+
+def versions(h):
+	out = {}
+	q = ["dpkg-query", "-W", "-f", "${Version}"]
+	for p in ("sfeed", "newsboat", "python3-feedparser", "libxml2-utils",
+	    "nginx-light", "nginx-core", "wrk", "curl", "libgumbo1"):
+		r = subprocess.run(q + [p], capture_output=True, text=True)
+		if r.returncode == 0 and r.stdout:
+			out[p] = r.stdout
+	return out
+
+
+def git_head(top):
+	r = subprocess.run(["git", "-C", top, "log", "-1",
+	    "--format=%h %s"], capture_output=True, text=True)
+	return r.stdout.strip()
+
+
+def report(h, argv, started, m0):
+	m = machine()
+	L = ["# BENCHMARKS", "",
+	    "Generated by `bench/run` — do not edit by hand; run the command "
+	    "below to regenerate it.", "",
+	    "- command: `bench/run %s`" % " ".join(argv),
+	    "- date: %s (took %.0f min)" % (time.strftime("%Y-%m-%d %H:%M UTC",
+	    time.gmtime(started)), (time.time() - started) / 60),
+	    "- syndic: %s" % git_head(h.top),
+	    "- machine: %d CPUs (%s), %s RAM, Linux %s" % (m["nproc"],
+	    m["cpu"], m["ram"], m["kernel"]),
+	    "- load average at start: %.2f %.2f %.2f; at end: %.2f %.2f %.2f"
+	    % (tuple(m0["load"]) + tuple(m["load"])),
+	    "- peers: " + ", ".join("%s %s" % kv for kv in
+	    sorted(versions(h).items())), "",
+	    "The machine is shared (other builds and tests run beside the "
+	    "bench), so absolute times are noisy; compare the ratios, which "
+	    "come from runs of syndic and its peers made one after the other "
+	    "on the same corpus. Each figure is the median of the runs, with "
+	    "the min–max spread in parentheses. A ratio above 1 means syndic "
+	    "does better.", ""]
+	c = h._corpus
+	if c:
+		k = c.manifest["kinds"]
+		L += ["Corpus: `bench/gencorpus.py --seed %d` (%d feeds "
+		    "generated: %d entries, %.0f MB; RSS 2.0 and Atom, full-text "
+		    "and summary-only, 20-100 items, 5-300 KB; syndicated copies: "
+		    "%s). Each suite uses its first N feeds." % (SEED,
+		    c.manifest["feeds"], c.manifest["entries"],
+		    c.manifest["bytes"] / 1e6, ", ".join("%s %d" % (x, k[x]) for
+		    x in sorted(k) if x != "original")), ""]
+	L += ["## Targets", "", "| issue | target | measured | holds |",
+	    "|---|---|---|---|"]
+	for t in h.targets:
+		holds = {True: "yes", False: "**no**", None: "-"}[t["holds"]]
+		L.append("| #%d | %s | %s | %s |" % (t["issue"], t["target"],
+		    t["measured"], holds))
+	L.append("")
+	for s in h.a.suites:
+		r = h.results.get(s, {})
+		L += ["## %s" % s, ""]
+		if "unavailable" in r:
+			L += ["%s: %s." % (NA.capitalize(), r["unavailable"]), ""]
+			continue
+		if "error" in r:
+			L += ["The suite failed: `%s`" % r["error"][:300], ""]
+		for t in r.get("tables", []):
+			L.append(render_table(t["title"], t["header"], t["rows"],
+			    t["note"]))
+	return "\n".join(L)
+
+
+def main():
+	p = argparse.ArgumentParser(prog="bench/run", description="Measure "
+	    "syndic against its peers on a generated corpus; print a table "
+	    "per suite and regenerate BENCHMARKS.md.")
+	p.add_argument("--suite", default=",".join(SUITES),
+	    help="comma-separated suites (default: all): " + ",".join(SUITES))
+	p.add_argument("--size", choices=sorted(SIZES), default="small",
+	    help="small (default, about 15 minutes on 2 cores) or full "
+	    "(10,000 feeds, 1M entries)")
+	p.add_argument("--runs", type=int, default=3,
+	    help="repetitions of each measurement (default 3)")
+	p.add_argument("--work", default=os.path.join(tempfile.gettempdir(),
+	    "syndic-bench"), help="scratch directory (corpus kept there)")
+	p.add_argument("--report", help="where to write the report (default: "
+	    "BENCHMARKS.md at the top when every suite runs, else "
+	    "WORK/report.md)")
+	p.add_argument("--set", action="append", default=[],
+	    metavar="KEY=N[,N]", help="override one size parameter, e.g. "
+	    "poll_feeds=100 (keys: %s)" % ", ".join(sorted(SIZES["small"])))
+	p.add_argument("--top", default=os.path.dirname(os.path.dirname(
+	    os.path.abspath(__file__))), help=argparse.SUPPRESS)
+	a = p.parse_args()
+	a.suites = [s for s in a.suite.split(",") if s]
+	for s in a.suites:
+		if s not in SUITES:
+			p.error("unknown suite %s" % s)
+	for kv in a.set:
+		k, _, v = kv.partition("=")
+		if k not in SIZES["small"] or not v:
+			p.error("bad --set %s" % kv)
+		vals = tuple(int(x) for x in v.split(","))
+		SIZES[a.size][k] = vals if isinstance(SIZES["small"][k],
+		    tuple) else vals[0]
+	if a.runs < 1:
+		p.error("--runs must be at least 1")
+	if a.report is None:
+		a.report = os.path.join(a.top, "BENCHMARKS.md") if \
+		    set(a.suites) == set(SUITES) else os.path.join(a.work,
+		    "report.md")
+	argv = sys.argv[1:]
+	argv = [x for i, x in enumerate(argv) if not (x.startswith("--top")
+	    or (i and argv[i - 1] == "--top"))]
+	started = time.time()
+	m0 = machine()
+	h = Harness(a)
+	h.run_suites()
+	text = report(h, argv, started, m0)
+	with open(a.report, "w") as fp:
+		fp.write(text)
+	with open(os.path.join(a.work, "results.json"), "w") as fp:
+		json.dump({"results": h.results, "targets": h.targets}, fp,
+		    indent=1, default=str)
+	log("report written to %s" % a.report)
+
+
+if __name__ == "__main__":
+	main()
