@@ -40,7 +40,7 @@ static const struct cmd_entry cmd_table[] = {
 	{ "check", cmd_check, "check                     validate the "
 	    "configuration and the store", 1 },
 	{ "parse", cmd_parse, "parse [--base URL] FILE|- parse one feed "
-	    "document, print normalized JSON", 0 },
+	    "document, print normalized JSON", 1 },
 };
 
 void

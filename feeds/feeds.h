@@ -178,4 +178,99 @@ int		 fetch_addr_public(const struct sockaddr *);
 /* fetch_get_metrics returns the fetcher's counters. */
 const struct fetch_metrics *fetch_get_metrics(struct fetch *);
 
+/* parse.c */
+
+#define PARSE_SANITIZE	0x01	/* sanitize summary/content (entry.sanitized) */
+
+/* Caps on what one document may make us keep. */
+#define PARSE_MAX_ENTRIES	10000	/* entries per document */
+#define PARSE_MAX_FIELD		(1024 * 1024)	/* bytes of one HTML field */
+#define PARSE_MAX_SHORT		4096	/* bytes of a title, id, URL, name */
+#define PARSE_MAX_LIST		256	/* links, categories, enclosures */
+#define PARSE_MAX_ERRORS	32	/* errors kept per document */
+#define PARSE_MAX_DOC		(64 * 1024 * 1024)	/* bytes of a document */
+
+/*
+ * parse_document parses one feed document of any format (detected from the
+ * bytes).  url: the document's own URL (base for relative links), may be
+ * NULL; charset: from HTTP Content-Type, may be NULL.  Never returns NULL:
+ * a document that is not a feed has format FORMAT_UNKNOWN, bozo = 1 and an
+ * error.
+ */
+struct doc	*parse_document(const char *data, size_t len, const char *url,
+		    const char *charset, int flags);
+/* parse_json renders a doc as the `syndic parse` JSON (caller frees). */
+char		*parse_json(const struct doc *);
+/*
+ * parse_entry_text gives the plain text of an entry (title, then summary
+ * or content without markup), at most max bytes, for dedup and related.
+ */
+char		*parse_entry_text(const struct entry *, size_t max);
+/* parse_error notes a problem on the document and sets bozo. */
+void		 parse_error(struct doc *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+/*
+ * parse_entry_finish completes an entry the formats filled: derived id,
+ * canonical URL, and (PARSE_SANITIZE) sanitized HTML against base.
+ */
+void		 parse_entry_finish(struct doc *, struct entry *,
+		    const char *base, int flags);
+/* parse_clean_title turns "" into NULL (frees it); returns t otherwise. */
+char		*parse_clean_title(char *t);
+
+/* jsonfeed.c */
+
+/* jsonfeed_parse fills d from a JSON Feed document (1.0 or 1.1). */
+int		 jsonfeed_parse(struct doc *d, const char *data, size_t len,
+		    const char *url, int flags);
+
+/* date.c */
+
+/* date_parse reads any date form feeds use; TIME_UNKNOWN when unparseable. */
+long long	 date_parse(const char *);
+/* date_rfc3339 formats t as "2018-03-28T10:00:00Z" (caller frees). */
+char		*date_rfc3339(long long t);
+/* date_rfc822 formats t as "Wed, 28 Mar 2018 10:00:00 GMT" (caller frees). */
+char		*date_rfc822(long long t);
+
+/* url.c */
+
+/* url_resolve makes ref absolute against base; NULL when it cannot. */
+char		*url_resolve(const char *base, const char *ref);
+/* url_canonical gives the dedup key of an absolute http(s) URL, or NULL. */
+char		*url_canonical(const char *url);
+/* url_site gives the registrable domain of a URL's host, or NULL. */
+char		*url_site(const char *url);
+
+/* sanitize.c */
+
+/*
+ * sanitize_html keeps the safe part of an HTML fragment, with URLs made
+ * absolute against base_url (may be NULL).  Never NULL (caller frees).
+ */
+char		*sanitize_html(const char *html, size_t len,
+		    const char *base_url);
+
+/* text.c */
+
+/*
+ * text_from_html gives the plain text of an HTML fragment, entities decoded
+ * and whitespace collapsed, at most max bytes (0: no limit), cut on a UTF-8
+ * boundary.  Never NULL (caller frees).
+ */
+char		*text_from_html(const char *html, size_t len, size_t max);
+/* text_utf8_clean copies s, replacing bad UTF-8, dropping controls. */
+char		*text_utf8_clean(const char *s, size_t len);
+/* text_utf8_len gives the length of the UTF-8 sequence at s, -1 if bad. */
+int		 text_utf8_len(const unsigned char *s, size_t len);
+/* text_entity gives the code point of an HTML entity name, or -1. */
+int		 text_entity(const char *name, size_t n);
+/*
+ * text_ref reads a character reference at s ("&amp;", "&#38;", "&#x26;");
+ * returns its length and sets *code, or returns 0 when there is none.
+ */
+size_t		 text_ref(const char *s, size_t len, unsigned int *code);
+/* text_put_utf8 appends code point c as UTF-8 (U+FFFD when invalid). */
+void		 text_put_utf8(struct buf *b, unsigned int c);
+
 #endif

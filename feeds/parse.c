@@ -1,0 +1,1721 @@
+/*
+ * parse.c: one feed document in, one normalized model out.
+ *
+ * XML feeds (RSS 0.9x, 1.0, 2.0, Atom 0.3 and 1.0) are read with libxml2
+ * in its safest mode: no entity substitution, no network, no DTD loading,
+ * an external entity loader that refuses everything, entity declarations
+ * ignored (so billion laughs and quadratic blowup have nothing to expand),
+ * the default size and depth limits (no XML_PARSE_HUGE).  Recover mode
+ * repairs what a reader would expect to be repaired; a short pre-pass
+ * fixes what libxml2 cannot (HTML entities, stray ampersands, bytes that
+ * are not UTF-8, blanks before the XML declaration).  Every repair sets
+ * bozo and says why.  JSON Feed is read by jsonfeed.c.
+ *
+ * The walk over the tree is table-free but flat: one function per level
+ * (feed, entry, person, link) with a switch-like chain on element names;
+ * where several elements give one field, a rank decides (lower wins), so
+ * the result does not depend on element order.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "feeds.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define NS_ATOM10	"http://www.w3.org/2005/Atom"
+#define NS_ATOM03	"http://purl.org/atom/ns#"
+#define NS_RSS10	"http://purl.org/rss/1.0/"
+#define NS_RSS090	"http://my.netscape.com/rdf/simple/0.9/"
+#define NS_RDF		"http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+#define NS_XML		"http://www.w3.org/XML/1998/namespace"
+
+/* Namespaces we read, with the prefix feeds use when they forget to bind. */
+enum ns {
+	NS_CORE,	/* the format's own elements */
+	NS_ATOM,
+	NS_DC,
+	NS_DCTERMS,
+	NS_CONTENT,
+	NS_MEDIA,
+	NS_ITUNES,
+	NS_SY,
+	NS_XHTML,
+	NS_FEEDBURNER,
+};
+
+static const struct {
+	const char	*prefix;
+	const char	*uri[3];
+} ns_table[] = {
+	[NS_CORE] = { NULL, { NULL } },
+	[NS_ATOM] = { "atom", { NS_ATOM10, NS_ATOM03 } },
+	[NS_DC] = { "dc", { "http://purl.org/dc/elements/1.1/" } },
+	[NS_DCTERMS] = { "dcterms", { "http://purl.org/dc/terms/" } },
+	[NS_CONTENT] = { "content",
+	    { "http://purl.org/rss/1.0/modules/content/" } },
+	[NS_MEDIA] = { "media", { "http://search.yahoo.com/mrss/",
+	    "http://search.yahoo.com/mrss" } },
+	[NS_ITUNES] = { "itunes",
+	    { "http://www.itunes.com/dtds/podcast-1.0.dtd",
+	    "https://www.itunes.com/dtds/podcast-1.0.dtd" } },
+	[NS_SY] = { "sy",
+	    { "http://purl.org/rss/1.0/modules/syndication/" } },
+	[NS_XHTML] = { "xhtml", { "http://www.w3.org/1999/xhtml" } },
+	[NS_FEEDBURNER] = { "feedburner",
+	    { "http://rssnamespace.org/feedburner/ext/1.0" } },
+};
+
+/* Namespaces that RSS feeds put on their own elements. */
+static const char *ns_rss_core[] = { NS_RSS10, NS_RSS090,
+    "http://backend.userland.com/rss2", "http://backend.userland.com/rss",
+    "http://blogs.law.harvard.edu/tech/rss", "http://purl.org/net/rss1.1#" };
+
+/* What we carry down the tree. */
+struct pctx {
+	struct doc	*d;
+	int		 flags;
+	int		 atom;		/* Atom format: core is Atom's namespace */
+	const char	*top;		/* base URL outside any xml:base */
+	int		 truncated;	/* an item or entry was cut by EOF */
+	int		 entity_decl;	/* entity declarations were seen */
+	int		 dropped;	/* entries beyond PARSE_MAX_ENTRIES */
+};
+
+/* Ranks of the candidates of one entry's fields; lower wins, 0 unset. */
+struct ranks {
+	int	 title, link, id, author, published, updated, summary, content;
+};
+
+static int	 parse_init_done;
+
+void
+parse_error(struct doc *d, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	d->bozo = 1;
+	if (d->nerrors >= PARSE_MAX_ERRORS)
+		return;
+	va_start(ap, fmt);
+	xvasprintf(&s, fmt, ap);
+	va_end(ap);
+	d->errors = xreallocarray(d->errors, d->nerrors + 1, sizeof *d->errors);
+	d->errors[d->nerrors++] = text_utf8_clean(s, strlen(s));
+	free(s);
+}
+
+/* parse_refuse_entity is the external entity loader: it loads nothing. */
+static xmlParserInputPtr
+parse_refuse_entity(const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+	return (NULL);
+}
+
+/* parse_silent swallows libxml2's generic messages (libraries never print). */
+static void
+parse_silent(void *ctx, const char *fmt, ...)
+{
+}
+
+/* parse_xml_error records one libxml2 diagnostic on the document. */
+static void
+parse_xml_error(void *arg, xmlErrorPtr e)
+{
+	struct pctx	*c = arg;
+	struct doc	*d = c->d;
+	char		 msg[256];
+	size_t		 n;
+
+	if (e == NULL || e->level < XML_ERR_ERROR)
+		return;
+	snprintf(msg, sizeof msg, "%s", e->message != NULL ? e->message :
+	    "XML error");
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	if (e->code == XML_ERR_TAG_NOT_FINISHED && e->str1 != NULL &&
+	    (strcmp(e->str1, "item") == 0 || strcmp(e->str1, "entry") == 0))
+		c->truncated = 1;
+	parse_error(d, "line %d: %s", e->line, msg);
+}
+
+/* parse_entity_decl ignores entity declarations: nothing to expand. */
+static void
+parse_entity_decl(void *ctx, const xmlChar *name, int type,
+    const xmlChar *publicId, const xmlChar *systemId, xmlChar *content)
+{
+	xmlParserCtxtPtr	 ctxt = ctx;
+	struct pctx		*c = ctxt->_private;
+
+	if (c != NULL && !c->entity_decl) {
+		c->entity_decl = 1;
+		parse_error(c->d, "line %d: entity declarations ignored",
+		    xmlSAX2GetLineNumber(ctx));
+	}
+}
+
+/* parse_init sets libxml2's process-wide safety switches, once. */
+static void
+parse_init(void)
+{
+	if (parse_init_done)
+		return;
+	parse_init_done = 1;
+	xmlInitParser();
+	xmlSetExternalEntityLoader(parse_refuse_entity);
+	xmlSetGenericErrorFunc(NULL, parse_silent);
+	xmlSubstituteEntitiesDefault(0);
+	xmlLoadExtDtdDefaultValue = 0;
+	xmlPedanticParserDefault(0);
+}
+
+/* el_name gives the local name of an element (without a forgotten prefix). */
+static int
+el_is(const xmlNode *n, const struct pctx *c, enum ns ns, const char *name)
+{
+	const char	*nsuri, *lname = (const char *)n->name;
+	size_t		 i, plen;
+
+	if (n->type != XML_ELEMENT_NODE)
+		return (0);
+	nsuri = n->ns != NULL ? (const char *)n->ns->href : NULL;
+	if (ns == NS_CORE) {
+		if (strcmp(lname, name) != 0)
+			return (0);
+		if (nsuri == NULL)
+			return (1);
+		if (c->atom)
+			return (strcmp(nsuri, NS_ATOM10) == 0 ||
+			    strcmp(nsuri, NS_ATOM03) == 0);
+		for (i = 0; i < sizeof ns_rss_core / sizeof ns_rss_core[0]; i++)
+			if (strcmp(nsuri, ns_rss_core[i]) == 0)
+				return (1);
+		return (0);
+	}
+	if (nsuri == NULL) {
+		/* An unbound prefix: libxml2 keeps "dc:creator" as the name. */
+		plen = strlen(ns_table[ns].prefix);
+		return (strncmp(lname, ns_table[ns].prefix, plen) == 0 &&
+		    lname[plen] == ':' && strcmp(lname + plen + 1, name) == 0);
+	}
+	if (strcmp(lname, name) != 0)
+		return (0);
+	for (i = 0; i < 3 && ns_table[ns].uri[i] != NULL; i++)
+		if (strcmp(nsuri, ns_table[ns].uri[i]) == 0)
+			return (1);
+	return (0);
+}
+
+/* attr gets an attribute by local name, any namespace (borrowed) or NULL. */
+static const char *
+attr(const xmlNode *n, const char *name)
+{
+	const xmlAttr	*a;
+
+	for (a = n->properties; a != NULL; a = a->next) {
+		if (strcmp((const char *)a->name, name) == 0 &&
+		    a->children != NULL && a->children->type == XML_TEXT_NODE)
+			return ((const char *)a->children->content);
+	}
+	return (NULL);
+}
+
+/* attr_ns gets an attribute in a namespace. */
+static const char *
+attr_ns(const xmlNode *n, const char *ns, const char *name)
+{
+	const xmlAttr	*a;
+
+	for (a = n->properties; a != NULL; a = a->next) {
+		if (a->ns != NULL && strcmp((const char *)a->ns->href, ns) == 0 &&
+		    strcmp((const char *)a->name, name) == 0 &&
+		    a->children != NULL && a->children->type == XML_TEXT_NODE)
+			return ((const char *)a->children->content);
+	}
+	return (NULL);
+}
+
+/* text_collect appends the text below n, entity references skipped. */
+static void
+text_collect(struct buf *b, const xmlNode *n, size_t max)
+{
+	for (n = n->children; n != NULL && b->len < max; n = n->next) {
+		if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE)
+			buf_puts(b, (const char *)n->content);
+		else if (n->type == XML_ELEMENT_NODE)
+			text_collect(b, n, max);
+	}
+}
+
+/* cut shortens b to max bytes on a character boundary. */
+static void
+cut(struct buf *b, size_t max)
+{
+	size_t	 n;
+
+	if (b->len <= max)
+		return;
+	n = max;
+	while (n > 0 && ((unsigned char)b->data[n] & 0xc0) == 0x80)
+		n--;
+	b->len = n;
+	b->data[n] = '\0';
+}
+
+/* trimmed returns s without surrounding white space (caller frees), NULL if empty. */
+static char *
+trimmed(const char *s, size_t len)
+{
+	size_t	 n;
+
+	while (len > 0 && isspace((unsigned char)*s))
+		s++, len--;
+	n = len;
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (n == 0)
+		return (NULL);
+	return (text_utf8_clean(s, n));
+}
+
+/* node_string gives the trimmed text of n, at most max bytes, or NULL. */
+static char *
+node_string(const xmlNode *n, size_t max)
+{
+	struct buf	 b;
+	char		*s;
+
+	buf_init(&b);
+	text_collect(&b, n, max);
+	cut(&b, max);
+	s = trimmed(b.data, b.len);
+	buf_free(&b);
+	return (s);
+}
+
+/* xml_serialize writes the children of n as HTML markup. */
+static void
+xml_serialize(struct buf *b, const xmlNode *n, int escape, int depth)
+{
+	const xmlAttr	*a;
+	const char	*s;
+
+	for (n = n->children; n != NULL && b->len < PARSE_MAX_FIELD;
+	    n = n->next) {
+		switch (n->type) {
+		case XML_TEXT_NODE:
+		case XML_CDATA_SECTION_NODE:
+			s = (const char *)n->content;
+			if (!escape) {
+				buf_puts(b, s);
+				break;
+			}
+			for (; *s != '\0'; s++) {
+				if (*s == '<')
+					buf_puts(b, "&lt;");
+				else if (*s == '>')
+					buf_puts(b, "&gt;");
+				else if (*s == '&')
+					buf_puts(b, "&amp;");
+				else
+					buf_putc(b, *s);
+			}
+			break;
+		case XML_ELEMENT_NODE:
+			if (depth > 64)
+				break;
+			buf_printf(b, "<%s", n->name);
+			for (a = n->properties; a != NULL; a = a->next) {
+				if (a->children == NULL ||
+				    a->children->type != XML_TEXT_NODE)
+					continue;
+				buf_printf(b, " %s=\"", a->name);
+				for (s = (const char *)a->children->content;
+				    *s != '\0'; s++) {
+					if (*s == '"')
+						buf_puts(b, "&quot;");
+					else if (*s == '&')
+						buf_puts(b, "&amp;");
+					else if (*s == '<')
+						buf_puts(b, "&lt;");
+					else
+						buf_putc(b, *s);
+				}
+				buf_putc(b, '"');
+			}
+			buf_putc(b, '>');
+			xml_serialize(b, n, escape, depth + 1);
+			buf_printf(b, "</%s>", n->name);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* base64_decode decodes s in place; returns the length, -1 on bad input. */
+static long
+base64_decode(char *s)
+{
+	static const char	 al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
+	    "nopqrstuvwxyz0123456789+/";
+	const char		*p;
+	unsigned long		 acc = 0;
+	long			 n = 0;
+	int			 bits = 0;
+	char			*in;
+
+	for (in = s; *in != '\0' && *in != '='; in++) {
+		if (isspace((unsigned char)*in))
+			continue;
+		if ((p = strchr(al, *in)) == NULL)
+			return (-1);
+		acc = (acc << 6) | (unsigned long)(p - al);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			s[n++] = (acc >> bits) & 0xff;
+		}
+	}
+	s[n] = '\0';
+	return (n);
+}
+
+/*
+ * construct reads an Atom text construct (or an RSS element holding HTML)
+ * as HTML: type text is escaped, html taken as is, xhtml serialized
+ * without its wrapping div; Atom 0.3's base64 mode is decoded.
+ */
+static char *
+construct(const xmlNode *n, int atom)
+{
+	const char	*type = attr(n, "type"), *mode = attr(n, "mode");
+	const xmlNode	*k, *div = NULL;
+	struct buf	 b;
+	char		*s;
+	int		 elems = 0;
+
+	buf_init(&b);
+	if (atom && type != NULL && (strcasecmp(type, "xhtml") == 0 ||
+	    strcasecmp(type, "application/xhtml+xml") == 0)) {
+		for (k = n->children; k != NULL; k = k->next) {
+			if (k->type == XML_ELEMENT_NODE) {
+				elems++;
+				div = k;
+			}
+		}
+		if (elems == 1 && strcmp((const char *)div->name, "div") == 0)
+			n = div;
+		xml_serialize(&b, n, 1, 0);
+	} else if (atom && (type == NULL || strcasecmp(type, "text") == 0 ||
+	    strcasecmp(type, "text/plain") == 0) && (mode == NULL ||
+	    strcasecmp(mode, "xml") == 0))
+		xml_serialize(&b, n, 1, 0);
+	else
+		xml_serialize(&b, n, 0, 0);
+	if (atom && mode != NULL && strcasecmp(mode, "base64") == 0 &&
+	    base64_decode(b.data) >= 0)
+		b.len = strlen(b.data);
+	cut(&b, PARSE_MAX_FIELD);
+	s = trimmed(b.data, b.len);
+	buf_free(&b);
+	return (s);
+}
+
+/* construct_text reads a text construct as plain text. */
+static char *
+construct_text(const xmlNode *n, int atom, size_t max)
+{
+	char	*html, *t;
+
+	if ((html = construct(n, atom)) == NULL)
+		return (NULL);
+	t = text_from_html(html, strlen(html), max);
+	free(html);
+	if (*t == '\0') {
+		free(t);
+		return (NULL);
+	}
+	return (t);
+}
+
+/* set_ranked replaces *field with v when rank beats *cur; frees v otherwise. */
+static void
+set_ranked(char **field, int *cur, int rank, char *v)
+{
+	if (v == NULL)
+		return;
+	if (*cur != 0 && *cur <= rank) {
+		free(v);
+		return;
+	}
+	free(*field);
+	*field = v;
+	*cur = rank;
+}
+
+static void
+set_date(long long *field, int *cur, int rank, const xmlNode *n,
+    struct doc *d)
+{
+	char		*s;
+	long long	 t;
+
+	if ((s = node_string(n, PARSE_MAX_SHORT)) == NULL)
+		return;
+	if ((t = date_parse(s)) == TIME_UNKNOWN) {
+		parse_error(d, "line %ld: unparseable date \"%.40s\"",
+		    xmlGetLineNo(n), s);
+	} else if (*cur == 0 || rank < *cur) {
+		*field = t;
+		*cur = rank;
+	}
+	free(s);
+}
+
+/* node_base gives the base URL in force at n (caller frees), or NULL. */
+static char *
+node_base(const xmlNode *n, const char *top)
+{
+	const xmlNode	*chain[64];
+	const char	*xb;
+	char		*base, *nb;
+	int		 k = 0;
+
+	for (; n != NULL && n->type == XML_ELEMENT_NODE && k < 64; n = n->parent)
+		chain[k++] = n;
+	base = xstrdup0(top);
+	while (k-- > 0) {
+		if ((xb = attr_ns(chain[k], NS_XML, "base")) == NULL)
+			continue;
+		if ((nb = url_resolve(base, xb)) != NULL) {
+			free(base);
+			base = nb;
+		}
+	}
+	return (base);
+}
+
+/* abs_url resolves a URL found at n. */
+static char *
+abs_url(const xmlNode *n, const char *v, const char *top)
+{
+	char	*base, *u, *t;
+
+	if (v == NULL || (t = trimmed(v, strlen(v))) == NULL)
+		return (NULL);
+	if (strlen(t) > PARSE_MAX_SHORT) {
+		free(t);
+		return (NULL);
+	}
+	base = node_base(n, top);
+	u = url_resolve(base, t);
+	free(base);
+	if (u == NULL)
+		u = t;		/* relative, and nothing to resolve against */
+	else
+		free(t);
+	return (u);
+}
+
+/* abs_text resolves the URL that is the text of n. */
+static char *
+abs_text(const struct pctx *c, const xmlNode *n)
+{
+	char	*s, *u;
+
+	if ((s = node_string(n, PARSE_MAX_SHORT)) == NULL)
+		return (NULL);
+	u = abs_url(n, s, c->top);
+	free(s);
+	return (u);
+}
+
+/* add_link appends a link to an entry (at most PARSE_MAX_LIST). */
+static void
+add_link(struct entry *e, const char *rel, char *href, const char *type,
+    const char *title)
+{
+	struct link	*l;
+
+	if (href == NULL)
+		return;
+	if (e->nlinks >= PARSE_MAX_LIST) {
+		free(href);
+		return;
+	}
+	e->links = xreallocarray(e->links, e->nlinks + 1, sizeof *e->links);
+	l = &e->links[e->nlinks++];
+	l->rel = trimmed(rel != NULL ? rel : "alternate",
+	    strlen(rel != NULL ? rel : "alternate"));
+	if (l->rel == NULL)
+		l->rel = xstrdup("alternate");
+	l->href = href;
+	l->type = type != NULL ? trimmed(type, strlen(type)) : NULL;
+	l->title = title != NULL ? text_from_html(title, strlen(title),
+	    PARSE_MAX_SHORT) : NULL;
+}
+
+/* add_enclosure appends an enclosure unless its URL is already there. */
+static void
+add_enclosure(struct entry *e, char *url, const char *type,
+    const char *length)
+{
+	struct enclosure	*x;
+	int			 i;
+
+	if (url == NULL)
+		return;
+	for (i = 0; i < e->nenclosures; i++) {
+		if (strcmp(e->enclosures[i].url, url) == 0) {
+			free(url);
+			return;
+		}
+	}
+	if (e->nenclosures >= PARSE_MAX_LIST) {
+		free(url);
+		return;
+	}
+	e->enclosures = xreallocarray(e->enclosures, e->nenclosures + 1,
+	    sizeof *e->enclosures);
+	x = &e->enclosures[e->nenclosures++];
+	x->url = url;
+	x->type = type != NULL ? trimmed(type, strlen(type)) : NULL;
+	x->length = length != NULL ? strtoll(length, NULL, 10) : -1;
+	if (x->length < 0)
+		x->length = -1;
+}
+
+/* add_category appends a category unless it is already there. */
+static void
+add_category(struct entry *e, char *s)
+{
+	int	 i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < e->ncategories; i++) {
+		if (strcmp(e->categories[i], s) == 0 ||
+		    e->ncategories >= PARSE_MAX_LIST) {
+			free(s);
+			return;
+		}
+	}
+	e->categories = xreallocarray(e->categories, e->ncategories + 1,
+	    sizeof *e->categories);
+	e->categories[e->ncategories++] = s;
+}
+
+/* person reads an Atom person construct (name, else email, else uri). */
+static char *
+person(const struct pctx *c, const xmlNode *n)
+{
+	const xmlNode	*k;
+	char		*name = NULL, *email = NULL, *out;
+
+	for (k = n->children; k != NULL; k = k->next) {
+		if (name == NULL && el_is(k, c, NS_CORE, "name"))
+			name = node_string(k, PARSE_MAX_SHORT);
+		else if (email == NULL && el_is(k, c, NS_CORE, "email"))
+			email = node_string(k, PARSE_MAX_SHORT);
+	}
+	if (name == NULL && email == NULL)
+		return (node_string(n, PARSE_MAX_SHORT));
+	if (name == NULL)
+		return (email);
+	free(email);
+	out = text_from_html(name, strlen(name), PARSE_MAX_SHORT);
+	free(name);
+	return (out);
+}
+
+/* atom_link handles an Atom link element in an entry. */
+static void
+entry_atom_link(struct pctx *c, struct entry *e, struct ranks *r,
+    const xmlNode *k, int rank)
+{
+	const char	*rel = attr(k, "rel"), *type = attr(k, "type");
+	char		*href;
+
+	if ((href = abs_url(k, attr(k, "href"), c->top)) == NULL)
+		return;
+	if (rel == NULL || strcmp(rel, "alternate") == 0) {
+		if (type == NULL || strncmp(type, "text/html", 9) == 0 ||
+		    strncmp(type, "application/xhtml", 17) == 0)
+			set_ranked(&e->link, &r->link, rank,
+			    xstrdup(href));
+		else
+			set_ranked(&e->link, &r->link, rank + 1,
+			    xstrdup(href));
+	} else if (strcmp(rel, "enclosure") == 0)
+		add_enclosure(e, xstrdup(href), type, attr(k, "length"));
+	add_link(e, rel, href, type, attr(k, "title"));
+}
+
+/* entry_media reads media:content / media:group children. */
+static void
+entry_media(struct pctx *c, struct entry *e, struct ranks *r,
+    const xmlNode *n)
+{
+	const xmlNode	*k;
+
+	for (k = n->children; k != NULL; k = k->next) {
+		if (el_is(k, c, NS_MEDIA, "content"))
+			add_enclosure(e, abs_url(k, attr(k, "url"), c->top),
+			    attr(k, "type"), attr(k, "fileSize"));
+		else if (el_is(k, c, NS_MEDIA, "title"))
+			set_ranked(&e->title, &r->title, 4,
+			    construct_text(k, 0, PARSE_MAX_SHORT));
+		else if (el_is(k, c, NS_MEDIA, "description"))
+			set_ranked(&e->summary, &r->summary, 4,
+			    construct(k, 0));
+	}
+}
+
+/* entry_child reads one child element of an item or entry. */
+static void
+entry_child(struct pctx *c, struct entry *e, struct ranks *r,
+    const xmlNode *k)
+{
+	struct doc	*d = c->d;
+	const char	*v;
+
+	if (el_is(k, c, NS_CORE, "title"))
+		set_ranked(&e->title, &r->title, 1,
+		    construct_text(k, c->atom, PARSE_MAX_SHORT));
+	else if (el_is(k, c, NS_DC, "title"))
+		set_ranked(&e->title, &r->title, 2,
+		    construct_text(k, 0, PARSE_MAX_SHORT));
+	else if (el_is(k, c, NS_CORE, "link") && (c->atom ||
+	    attr(k, "href") != NULL))
+		entry_atom_link(c, e, r, k, 2);
+	else if (el_is(k, c, NS_CORE, "link"))
+		set_ranked(&e->link, &r->link, 2, abs_text(c, k));
+	else if (el_is(k, c, NS_ATOM, "link"))
+		entry_atom_link(c, e, r, k, 3);
+	else if (el_is(k, c, NS_FEEDBURNER, "origLink"))
+		set_ranked(&e->link, &r->link, 1, abs_text(c, k));
+	else if (el_is(k, c, NS_CORE, "guid") || el_is(k, c, NS_CORE, "id") ||
+	    el_is(k, c, NS_ATOM, "id")) {
+		set_ranked(&e->id, &r->id, 1, node_string(k, PARSE_MAX_SHORT));
+		v = attr(k, "isPermaLink");
+		if (!c->atom && el_is(k, c, NS_CORE, "guid") &&
+		    (v == NULL || strcasecmp(v, "false") != 0))
+			set_ranked(&e->link, &r->link, 4, abs_text(c, k));
+	} else if (el_is(k, c, NS_DC, "identifier"))
+		set_ranked(&e->id, &r->id, 2, node_string(k, PARSE_MAX_SHORT));
+	else if (el_is(k, c, NS_CORE, "author") && c->atom)
+		set_ranked(&e->author, &r->author, 1, person(c, k));
+	else if (el_is(k, c, NS_CORE, "author") || el_is(k, c, NS_ATOM,
+	    "author"))
+		set_ranked(&e->author, &r->author, 1, person(c, k));
+	else if (el_is(k, c, NS_DC, "creator"))
+		set_ranked(&e->author, &r->author, 2, person(c, k));
+	else if (el_is(k, c, NS_ITUNES, "author"))
+		set_ranked(&e->author, &r->author, 3, person(c, k));
+	else if (el_is(k, c, NS_CORE, "contributor"))
+		set_ranked(&e->author, &r->author, 4, person(c, k));
+	else if (el_is(k, c, NS_CORE, "pubDate") ||
+	    el_is(k, c, NS_CORE, "published"))
+		set_date(&e->published, &r->published, 1, k, d);
+	else if (el_is(k, c, NS_CORE, "issued"))
+		set_date(&e->published, &r->published, 2, k, d);
+	else if (el_is(k, c, NS_CORE, "created"))
+		set_date(&e->published, &r->published, 3, k, d);
+	else if (el_is(k, c, NS_DC, "date"))
+		set_date(&e->published, &r->published, 4, k, d);
+	else if (el_is(k, c, NS_DCTERMS, "issued") ||
+	    el_is(k, c, NS_DCTERMS, "created"))
+		set_date(&e->published, &r->published, 5, k, d);
+	else if (el_is(k, c, NS_CORE, "updated") ||
+	    el_is(k, c, NS_ATOM, "updated"))
+		set_date(&e->updated, &r->updated, 1, k, d);
+	else if (el_is(k, c, NS_CORE, "modified") ||
+	    el_is(k, c, NS_DCTERMS, "modified"))
+		set_date(&e->updated, &r->updated, 2, k, d);
+	else if (el_is(k, c, NS_CORE, "description") ||
+	    el_is(k, c, NS_CORE, "summary") || el_is(k, c, NS_ATOM, "summary"))
+		set_ranked(&e->summary, &r->summary, 1, construct(k, c->atom));
+	else if (el_is(k, c, NS_ITUNES, "summary") ||
+	    el_is(k, c, NS_DC, "description"))
+		set_ranked(&e->summary, &r->summary, 3, construct(k, 0));
+	else if (el_is(k, c, NS_CONTENT, "encoded"))
+		set_ranked(&e->content, &r->content, 1, construct(k, 0));
+	else if (el_is(k, c, NS_CORE, "content") || el_is(k, c, NS_ATOM,
+	    "content")) {
+		if ((v = attr(k, "src")) != NULL)
+			set_ranked(&e->link, &r->link, 5,
+			    abs_url(k, v, c->top));
+		else
+			set_ranked(&e->content, &r->content, 1,
+			    construct(k, 1));
+	} else if (el_is(k, c, NS_XHTML, "body"))
+		set_ranked(&e->content, &r->content, 2, construct(k, 0));
+	else if (el_is(k, c, NS_CORE, "category") && (v = attr(k, "term")) !=
+	    NULL)
+		add_category(e, trimmed(v, strlen(v)));
+	else if (el_is(k, c, NS_CORE, "category") || el_is(k, c, NS_DC,
+	    "subject"))
+		add_category(e, node_string(k, PARSE_MAX_SHORT));
+	else if (el_is(k, c, NS_CORE, "enclosure"))
+		add_enclosure(e, abs_url(k, attr(k, "url"), c->top),
+		    attr(k, "type"), attr(k, "length"));
+	else if (el_is(k, c, NS_CORE, "comments") && !c->atom)
+		add_link(e, "replies", abs_text(c, k), "text/html", NULL);
+	else if (el_is(k, c, NS_MEDIA, "content") ||
+	    el_is(k, c, NS_MEDIA, "title") ||
+	    el_is(k, c, NS_MEDIA, "description"))
+		entry_media(c, e, r, k->parent);
+	else if (el_is(k, c, NS_MEDIA, "group"))
+		entry_media(c, e, r, k);
+}
+
+/* parse_entry reads one item or entry element into a new entry. */
+static void
+parse_entry(struct pctx *c, const xmlNode *n)
+{
+	struct doc	*d = c->d;
+	struct entry	*e;
+	struct ranks	 r;
+	const xmlNode	*k;
+	const char	*about;
+	char		*base;
+
+	if (d->nentries >= PARSE_MAX_ENTRIES) {
+		if (c->dropped++ == 0)
+			parse_error(d, "more than %d entries: the rest ignored",
+			    PARSE_MAX_ENTRIES);
+		return;
+	}
+	d->entries = xreallocarray(d->entries, d->nentries + 1,
+	    sizeof *d->entries);
+	e = &d->entries[d->nentries++];
+	memset(e, 0, sizeof *e);
+	memset(&r, 0, sizeof r);
+	e->published = e->updated = TIME_UNKNOWN;
+	for (k = n->children; k != NULL; k = k->next)
+		entry_child(c, e, &r, k);
+	if ((about = attr_ns(n, NS_RDF, "about")) != NULL) {
+		set_ranked(&e->id, &r.id, 3, trimmed(about, strlen(about)));
+		set_ranked(&e->link, &r.link, 5, abs_url(n, about, c->top));
+	}
+	if (e->link != NULL && e->nlinks == 0)
+		add_link(e, "alternate", xstrdup(e->link), NULL, NULL);
+	base = node_base(n, c->top);
+	parse_entry_finish(d, e, base != NULL ? base : e->link, c->flags);
+	free(base);
+}
+
+/* feed_link handles a link element at the feed level. */
+static void
+feed_link(struct pctx *c, const xmlNode *k, int *rank, int base_rank)
+{
+	struct doc	*d = c->d;
+	const char	*rel = attr(k, "rel"), *href = attr(k, "href");
+	char		*u;
+
+	if (href == NULL) {
+		set_ranked(&d->link, rank, base_rank, abs_text(c, k));
+		return;
+	}
+	if ((u = abs_url(k, href, c->top)) == NULL)
+		return;
+	if (rel == NULL || strcmp(rel, "alternate") == 0) {
+		set_ranked(&d->link, rank, base_rank + 1, u);
+		return;
+	}
+	if (strcmp(rel, "self") == 0 && d->self == NULL)
+		d->self = u;
+	else if (strcmp(rel, "hub") == 0 && d->hub == NULL)
+		d->hub = u;
+	else if (strcmp(rel, "next") == 0 && d->next == NULL)
+		d->next = u;
+	else
+		free(u);
+}
+
+/* feed_skip reads skipHours or skipDays into a bit set. */
+static unsigned int
+feed_skip(const struct pctx *c, const xmlNode *n, int days)
+{
+	static const char *names[] = { "sunday", "monday", "tuesday",
+	    "wednesday", "thursday", "friday", "saturday" };
+	const xmlNode	*k;
+	unsigned int	 bits = 0;
+	char		*s;
+	int		 i;
+
+	for (k = n->children; k != NULL; k = k->next) {
+		if (!el_is(k, c, NS_CORE, days ? "day" : "hour") ||
+		    (s = node_string(k, 32)) == NULL)
+			continue;
+		if (days) {
+			for (i = 0; i < 7; i++)
+				if (strcasecmp(s, names[i]) == 0)
+					bits |= 1U << i;
+		} else if (isdigit((unsigned char)*s) && (i = atoi(s)) >= 0 &&
+		    i <= 24)
+			bits |= 1U << (i % 24);
+		free(s);
+	}
+	return (bits);
+}
+
+/* sy_period turns sy:updatePeriod into seconds. */
+static int
+sy_period(const char *s)
+{
+	if (strcasecmp(s, "hourly") == 0)
+		return (3600);
+	if (strcasecmp(s, "daily") == 0)
+		return (86400);
+	if (strcasecmp(s, "weekly") == 0)
+		return (7 * 86400);
+	if (strcasecmp(s, "monthly") == 0)
+		return (30 * 86400);
+	if (strcasecmp(s, "yearly") == 0)
+		return (365 * 86400);
+	return (-1);
+}
+
+/* feed_number reads a small positive integer element, -1 if none. */
+static int
+feed_number(const xmlNode *k)
+{
+	char	*s;
+	long	 v = -1;
+
+	if ((s = node_string(k, 32)) != NULL && isdigit((unsigned char)*s))
+		v = strtol(s, NULL, 10);
+	free(s);
+	return (v < 0 || v > 1000000 ? -1 : (int)v);
+}
+
+/* feed_hints reads the scheduler's hints; returns 1 when k was one. */
+static int
+feed_hints(struct pctx *c, const xmlNode *k)
+{
+	struct doc	*d = c->d;
+	char		*s;
+
+	if (el_is(k, c, NS_CORE, "ttl"))
+		d->ttl_minutes = feed_number(k);
+	else if (el_is(k, c, NS_SY, "updatePeriod")) {
+		if ((s = node_string(k, 32)) != NULL)
+			d->sy_period_seconds = sy_period(s);
+		free(s);
+	} else if (el_is(k, c, NS_SY, "updateFrequency"))
+		d->sy_frequency = feed_number(k);
+	else if (el_is(k, c, NS_CORE, "skipHours"))
+		d->skip_hours = feed_skip(c, k, 0);
+	else if (el_is(k, c, NS_CORE, "skipDays"))
+		d->skip_days = feed_skip(c, k, 1);
+	else
+		return (0);
+	return (1);
+}
+
+/* feed_image reads the RSS image element's URL as the icon. */
+static void
+feed_image(struct pctx *c, const xmlNode *n)
+{
+	const xmlNode	*k;
+
+	for (k = n->children; k != NULL; k = k->next) {
+		if (el_is(k, c, NS_CORE, "url") && c->d->icon == NULL)
+			c->d->icon = abs_text(c, k);
+	}
+}
+
+/* Ranks of the feed-level fields. */
+struct franks {
+	int	 title, link, subtitle, updated, language, id;
+};
+
+/* feed_child reads one child of the channel or feed element. */
+static void
+feed_child(struct pctx *c, struct franks *r, const xmlNode *k)
+{
+	struct doc	*d = c->d;
+	const char	*v;
+
+	if (feed_hints(c, k))
+		return;
+	else if (el_is(k, c, NS_CORE, "title"))
+		set_ranked(&d->title, &r->title, 1,
+		    construct_text(k, c->atom, PARSE_MAX_SHORT));
+	else if (el_is(k, c, NS_DC, "title"))
+		set_ranked(&d->title, &r->title, 2,
+		    construct_text(k, 0, PARSE_MAX_SHORT));
+	else if (el_is(k, c, NS_CORE, "link"))
+		feed_link(c, k, &r->link, 1);
+	else if (el_is(k, c, NS_ATOM, "link"))
+		feed_link(c, k, &r->link, 3);
+	else if (el_is(k, c, NS_CORE, "description") ||
+	    el_is(k, c, NS_CORE, "subtitle") || el_is(k, c, NS_CORE, "tagline"))
+		set_ranked(&d->subtitle, &r->subtitle, 1,
+		    construct_text(k, c->atom, PARSE_MAX_FIELD));
+	else if (el_is(k, c, NS_ITUNES, "subtitle") ||
+	    el_is(k, c, NS_DC, "description"))
+		set_ranked(&d->subtitle, &r->subtitle, 2,
+		    construct_text(k, 0, PARSE_MAX_FIELD));
+	else if (el_is(k, c, NS_CORE, "language") ||
+	    el_is(k, c, NS_DC, "language"))
+		set_ranked(&d->language, &r->language, 1,
+		    node_string(k, 64));
+	else if (el_is(k, c, NS_CORE, "lastBuildDate") ||
+	    el_is(k, c, NS_CORE, "updated") || el_is(k, c, NS_CORE, "modified"))
+		set_date(&d->updated, &r->updated, 1, k, d);
+	else if (el_is(k, c, NS_CORE, "pubDate"))
+		set_date(&d->updated, &r->updated, 2, k, d);
+	else if (el_is(k, c, NS_DC, "date") || el_is(k, c, NS_ATOM, "updated"))
+		set_date(&d->updated, &r->updated, 3, k, d);
+	else if (el_is(k, c, NS_CORE, "id") || el_is(k, c, NS_ATOM, "id"))
+		set_ranked(&d->id, &r->id, 1, node_string(k, PARSE_MAX_SHORT));
+	else if (el_is(k, c, NS_CORE, "image"))
+		feed_image(c, k);
+	else if ((el_is(k, c, NS_CORE, "icon") || el_is(k, c, NS_CORE,
+	    "logo")) && d->icon == NULL)
+		d->icon = abs_text(c, k);
+	else if (el_is(k, c, NS_ITUNES, "image") && d->icon == NULL &&
+	    (v = attr(k, "href")) != NULL)
+		d->icon = abs_url(k, v, c->top);
+}
+
+/* parse_feed walks a channel (or feed) element and its siblings' items. */
+static void
+parse_feed(struct pctx *c, const xmlNode *root)
+{
+	struct doc	*d = c->d;
+	struct franks	 r;
+	const xmlNode	*k, *chan = NULL;
+	const char	*lang;
+
+	memset(&r, 0, sizeof r);
+	if (c->atom || strcmp((const char *)root->name, "channel") == 0)
+		chan = root;
+	else {
+		for (k = root->children; k != NULL; k = k->next)
+			if (el_is(k, c, NS_CORE, "channel") && chan == NULL)
+				chan = k;
+	}
+	/* The channel's metadata first: the site link is a base for items. */
+	if (chan != NULL) {
+		for (k = chan->children; k != NULL; k = k->next) {
+			if (!el_is(k, c, NS_CORE, "item") &&
+			    !el_is(k, c, NS_CORE, "entry"))
+				feed_child(c, &r, k);
+		}
+	}
+	if (c->top == NULL && d->link != NULL &&
+	    strncmp(d->link, "http", 4) == 0)
+		c->top = d->link;
+	if (chan != NULL) {
+		for (k = chan->children; k != NULL; k = k->next) {
+			if (el_is(k, c, NS_CORE, "item") ||
+			    el_is(k, c, NS_CORE, "entry"))
+				parse_entry(c, k);
+		}
+	}
+	/* RSS 1.0 (and broken 2.0) keep items beside the channel. */
+	if (!c->atom) {
+		for (k = root->children; k != NULL; k = k->next) {
+			if (k == chan)
+				continue;
+			if (el_is(k, c, NS_CORE, "item"))
+				parse_entry(c, k);
+			else if (el_is(k, c, NS_CORE, "image"))
+				feed_image(c, k);
+			else if (feed_hints(c, k))
+				continue;
+		}
+	}
+	if (d->language == NULL && chan != NULL &&
+	    (lang = attr_ns(chan, NS_XML, "lang")) != NULL)
+		d->language = trimmed(lang, strlen(lang));
+	if (d->language == NULL && (lang = attr_ns(root, NS_XML, "lang")) != NULL)
+		d->language = trimmed(lang, strlen(lang));
+}
+
+/* parse_format tells the format from the root element. */
+static enum doc_format
+parse_format(const xmlNode *root, int *atom)
+{
+	const char	*name = (const char *)root->name, *ns, *v;
+
+	ns = root->ns != NULL ? (const char *)root->ns->href : "";
+	v = attr(root, "version");
+	*atom = 0;
+	if (strcmp(name, "rss") == 0) {
+		if (v != NULL && strncmp(v, "0.9", 3) == 0)
+			return (FORMAT_RSS09X);
+		return (FORMAT_RSS20);
+	}
+	if (strcmp(name, "RDF") == 0) {
+		if (strcmp(ns, NS_RDF) != 0)
+			return (FORMAT_UNKNOWN);
+		for (root = root->children; root != NULL; root = root->next) {
+			if (root->type != XML_ELEMENT_NODE || root->ns == NULL)
+				continue;
+			if (strcmp((const char *)root->ns->href, NS_RSS090) == 0)
+				return (FORMAT_RSS09X);
+		}
+		return (FORMAT_RSS10);
+	}
+	if (strcmp(name, "feed") == 0) {
+		*atom = 1;
+		if (strcmp(ns, NS_ATOM03) == 0 || (v != NULL &&
+		    strcmp(v, "0.3") == 0))
+			return (FORMAT_ATOM03);
+		return (FORMAT_ATOM10);
+	}
+	if (strcmp(name, "channel") == 0)
+		return (FORMAT_RSS20);
+	return (FORMAT_UNKNOWN);
+}
+
+/* Windows-1252 code points of bytes 0x80-0x9f (0 where undefined). */
+static const unsigned short cp1252[32] = {
+	0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6,
+	0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0, 0, 0x2018, 0x2019,
+	0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161,
+	0x203a, 0x0153, 0, 0x017e, 0x0178
+};
+
+/* The repairs of the pre-pass, each reported once. */
+enum fix { FIX_ENTITY, FIX_AMP, FIX_BYTES, FIX_LAST };
+
+/* Output of the pre-pass: a copy made only once a repair is needed. */
+struct repair {
+	struct pctx	*c;
+	const char	*data;
+	size_t		 len;
+	size_t		 done;		/* data[0..done) is in out (or clean) */
+	struct buf	 out;
+	int		 copying;
+	int		 seen[FIX_LAST];
+};
+
+/* repair_line gives the line number of offset i (for messages only). */
+static int
+repair_line(const char *data, size_t i)
+{
+	const char	*p = data, *end = data + i;
+	int		 line = 1;
+
+	while ((p = memchr(p, '\n', end - p)) != NULL) {
+		line++;
+		p++;
+	}
+	return (line);
+}
+
+/* repair_put replaces data[i..i+n) with s and notes why. */
+static void
+repair_put(struct repair *r, size_t i, size_t n, const char *s, enum fix why)
+{
+	static const char *what[] = { "HTML entity in XML", "stray &",
+	    "bytes that are not UTF-8 (read as windows-1252)" };
+
+	if (!r->copying) {
+		buf_init(&r->out);
+		r->copying = 1;
+	}
+	buf_add(&r->out, r->data + r->done, i - r->done);
+	buf_puts(&r->out, s);
+	r->done = i + n;
+	if (!r->seen[why]) {
+		r->seen[why] = 1;
+		parse_error(r->c->d, "line %d: repaired: %s",
+		    repair_line(r->data, i), what[why]);
+	}
+}
+
+/* repair_amp checks the reference at i; returns the bytes to skip. */
+static size_t
+repair_amp(struct repair *r, size_t i)
+{
+	const char	*s = r->data + i;
+	size_t		 n, left = r->len - i;
+	char		 num[16];
+	int		 code;
+
+	if (left > 2 && s[1] == '#') {
+		n = 2;
+		if (left > 3 && (s[2] == 'x' || s[2] == 'X'))
+			while (++n < left && isxdigit((unsigned char)s[n]))
+				;
+		else
+			while (n < left && isdigit((unsigned char)s[n]))
+				n++;
+		if (n < left && s[n] == ';' && n > 2)
+			return (n + 1);
+	} else if (left > 1 && isalpha((unsigned char)s[1])) {
+		for (n = 1; n < left && n < 40 && (isalnum((unsigned char)s[n]) ||
+		    s[n] == '.' || s[n] == '-' || s[n] == '_'); n++)
+			;
+		if (n < left && s[n] == ';') {
+			if ((n == 3 && (strncmp(s, "&lt", 3) == 0 ||
+			    strncmp(s, "&gt", 3) == 0)) || (n == 4 &&
+			    strncmp(s, "&amp", 4) == 0) || (n == 5 &&
+			    (strncmp(s, "&quot", 5) == 0 ||
+			    strncmp(s, "&apos", 5) == 0)))
+				return (n + 1);
+			if ((code = text_entity(s + 1, n - 1)) != -1) {
+				snprintf(num, sizeof num, "&#%d;", code);
+				repair_put(r, i, n + 1, num, FIX_ENTITY);
+				return (n + 1);
+			}
+		}
+	}
+	repair_put(r, i, 1, "&amp;", FIX_AMP);
+	return (1);
+}
+
+/* repair_byte re-reads a byte that is not UTF-8 as windows-1252. */
+static void
+repair_byte(struct repair *r, size_t i)
+{
+	unsigned char	 b = r->data[i];
+	unsigned int	 code = b;
+	struct buf	 tmp;
+
+	if (b >= 0x80 && b < 0xa0)
+		code = cp1252[b - 0x80] != 0 ? cp1252[b - 0x80] : 0xfffd;
+	buf_init(&tmp);
+	text_put_utf8(&tmp, code);
+	repair_put(r, i, 1, tmp.data, FIX_BYTES);
+	buf_free(&tmp);
+}
+
+/* repair_skip passes a CDATA section or comment starting at i. */
+static size_t
+repair_skip(struct repair *r, size_t i, const char *end, size_t skip)
+{
+	const char	*p;
+
+	p = memmem(r->data + i + skip, r->len - i - skip, end, strlen(end));
+	return (p == NULL ? r->len - i : (size_t)(p - (r->data + i)) +
+	    strlen(end));
+}
+
+/*
+ * parse_repair fixes HTML entities, stray ampersands and (when utf8)
+ * bytes that are not UTF-8.  Returns NULL when the document needs none.
+ */
+static char *
+parse_repair(struct pctx *c, const char *data, size_t len, int utf8,
+    size_t *outlen)
+{
+	struct repair	 r;
+	size_t		 i, j, n, skip;
+	unsigned char	 b;
+	int		 u;
+
+	memset(&r, 0, sizeof r);
+	r.c = c;
+	r.data = data;
+	r.len = len;
+	for (i = 0; i < len; i += n) {
+		b = data[i];
+		if (b != '&' && b != '<' && b < 0x80) {
+			n = 1;
+			continue;
+		}
+		if (b == '&')
+			n = repair_amp(&r, i);
+		else if (b == '<') {
+			skip = len - i;
+			if (skip > 9 && memcmp(data + i, "<![CDATA[", 9) == 0)
+				n = repair_skip(&r, i, "]]>", 9);
+			else if (skip > 4 && memcmp(data + i, "<!--", 4) == 0)
+				n = repair_skip(&r, i, "-->", 4);
+			else
+				n = 1;
+			if (utf8 && n > 1) {
+				/* Check the bytes of what we skipped. */
+				for (j = i; j < i + n; j += u) {
+					u = text_utf8_len((const unsigned
+					    char *)data + j, len - j);
+					if (u == -1) {
+						repair_byte(&r, j);
+						u = 1;
+					}
+				}
+			}
+		} else if (!utf8)
+			n = 1;
+		else if ((u = text_utf8_len((const unsigned char *)data + i,
+		    len - i)) == -1) {
+			repair_byte(&r, i);
+			n = 1;
+		} else
+			n = u;
+	}
+	if (!r.copying)
+		return (NULL);
+	buf_add(&r.out, data + r.done, len - r.done);
+	*outlen = r.out.len;
+	return (buf_steal(&r.out));
+}
+
+/* decl_encoding copies the encoding named in an XML declaration, or NULL. */
+static char *
+decl_encoding(const char *data, size_t len)
+{
+	const char	*p, *end;
+	size_t		 n;
+	char		 q;
+
+	if (len < 6 || memcmp(data, "<?xml", 5) != 0)
+		return (NULL);
+	if ((end = memmem(data, len < 512 ? len : 512, "?>", 2)) == NULL)
+		return (NULL);
+	if ((p = memmem(data, end - data, "encoding", 8)) == NULL)
+		return (NULL);
+	p += 8;
+	while (p < end && (*p == ' ' || *p == '='))
+		p++;
+	if (p >= end || (*p != '"' && *p != '\''))
+		return (NULL);
+	q = *p++;
+	for (n = 0; p + n < end && p[n] != q; n++)
+		if (!isalnum((unsigned char)p[n]) && strchr("-_.:", p[n]) == NULL)
+			return (NULL);
+	if (n == 0 || n > 40)
+		return (NULL);
+	return (xstrndup(p, n));
+}
+
+static int
+is_utf8_name(const char *e)
+{
+	return (e == NULL || strcasecmp(e, "utf-8") == 0 ||
+	    strcasecmp(e, "utf8") == 0);
+}
+
+/* valid_utf8 tells whether len bytes at s are UTF-8. */
+static int
+valid_utf8(const char *s, size_t len)
+{
+	size_t	 i;
+	int	 n;
+
+	for (i = 0; i < len; i += n) {
+		if ((unsigned char)s[i] < 0x80) {
+			n = 1;
+			continue;
+		}
+		if ((n = text_utf8_len((const unsigned char *)s + i,
+		    len - i)) == -1)
+			return (0);
+	}
+	return (1);
+}
+
+/*
+ * parse_encoding decides how to read the bytes: the encoding to tell
+ * libxml2 (NULL: let it detect) and whether to check UTF-8 ourselves.
+ * HTTP's charset wins over the declaration (RFC 7303), except when the
+ * bytes are valid UTF-8 and one of the two says so.
+ */
+static char *
+parse_encoding(struct pctx *c, const char *data, size_t len,
+    const char *http, int *utf8)
+{
+	char			*decl, *enc;
+	xmlCharEncodingHandlerPtr h;
+
+	decl = decl_encoding(data, len);
+	*utf8 = 1;
+	if (http != NULL && decl != NULL && strcasecmp(http, decl) != 0) {
+		if ((is_utf8_name(http) || is_utf8_name(decl)) &&
+		    valid_utf8(data, len))
+			enc = xstrdup("UTF-8");
+		else
+			enc = xstrdup(http);
+		parse_error(c->d, "encoding: HTTP says %.40s, the document "
+		    "%.40s: read as %s", http, decl, enc);
+		free(decl);
+	} else if (http != NULL) {
+		free(decl);
+		enc = xstrdup(http);
+	} else
+		enc = decl;
+	if (is_utf8_name(enc)) {
+		free(enc);
+		return (xstrdup("UTF-8"));
+	}
+	if (strstr(enc, "16") != NULL || strstr(enc, "32") != NULL ||
+	    (h = xmlFindCharEncodingHandler(enc)) == NULL) {
+		parse_error(c->d, "encoding %.40s unknown: read as UTF-8", enc);
+		free(enc);
+		return (xstrdup("UTF-8"));
+	}
+	xmlCharEncCloseFunc(h);
+	*utf8 = 0;
+	return (enc);
+}
+
+/* parse_start skips a UTF-8 BOM and what comes before the first tag. */
+static size_t
+parse_start(struct pctx *c, const char *data, size_t len)
+{
+	size_t	 i = 0, start;
+
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	start = i;
+	while (i < len && i < 4096 && data[i] != '<')
+		i++;
+	if (i == len || i == 4096)
+		return (start);
+	if (i > start && strspn(data + start, " \t\r\n") < i - start)
+		parse_error(c->d, "line 1: text before the first tag ignored");
+	else if (i > start && len - i > 5 && memcmp(data + i, "<?xml", 5) == 0)
+		parse_error(c->d, "line 1: blank before the XML declaration");
+	return (i);
+}
+
+/* parse_tree reads the bytes into a libxml2 tree, safely. */
+static xmlDocPtr
+parse_tree(struct pctx *c, const char *data, size_t len, const char *url,
+    const char *charset)
+{
+	xmlParserCtxtPtr ctxt;
+	xmlDocPtr	 x;
+	char		*fixed, *enc;
+	size_t		 flen;
+	int		 utf8, opts;
+
+	opts = XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOCDATA |
+	    XML_PARSE_COMPACT | XML_PARSE_NOWARNING;
+	if (len >= 2 && ((data[0] == '\xfe' && data[1] == '\xff') ||
+	    (data[0] == '\xff' && data[1] == '\xfe'))) {
+		enc = NULL;	/* UTF-16 with a BOM: libxml2 knows best */
+		fixed = NULL;
+	} else {
+		flen = parse_start(c, data, len);
+		data += flen;
+		len -= flen;
+		enc = parse_encoding(c, data, len, charset, &utf8);
+		fixed = parse_repair(c, data, len, utf8, &flen);
+	}
+	if ((ctxt = xmlNewParserCtxt()) == NULL)
+		fatalx("xmlNewParserCtxt");
+	ctxt->_private = c;
+	ctxt->sax->entityDecl = parse_entity_decl;
+	ctxt->sax->externalSubset = NULL;
+	xmlSetStructuredErrorFunc(c, parse_xml_error);
+	x = xmlCtxtReadMemory(ctxt, fixed != NULL ? fixed : data,
+	    fixed != NULL ? (int)flen : (int)len, url, enc, opts);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	if (!ctxt->wellFormed)
+		c->d->bozo = 1;
+	xmlFreeParserCtxt(ctxt);
+	free(fixed);
+	free(enc);
+	return (x);
+}
+
+/* parse_xml reads an XML feed into d. */
+static void
+parse_xml(struct doc *d, const char *data, size_t len, const char *url,
+    const char *charset, int flags)
+{
+	struct pctx	 c;
+	xmlDocPtr	 x;
+	xmlNodePtr	 root;
+
+	memset(&c, 0, sizeof c);
+	c.d = d;
+	c.flags = flags;
+	c.top = url;
+	parse_init();
+	x = parse_tree(&c, data, len, url, charset);
+	if (x == NULL || (root = xmlDocGetRootElement(x)) == NULL) {
+		parse_error(d, "not a feed: no XML document");
+		xmlFreeDoc(x);
+		return;
+	}
+	if ((d->format = parse_format(root, &c.atom)) == FORMAT_UNKNOWN) {
+		parse_error(d, "not a feed: the document is <%.40s>",
+		    (const char *)root->name);
+		xmlFreeDoc(x);
+		return;
+	}
+	parse_feed(&c, root);
+	if (c.truncated && d->nentries > 0) {
+		entry_clear(&d->entries[--d->nentries]);
+		parse_error(d, "the document ends inside an entry: entry "
+		    "dropped");
+	}
+	xmlFreeDoc(x);
+}
+
+struct doc *
+parse_document(const char *data, size_t len, const char *url,
+    const char *charset, int flags)
+{
+	struct doc	*d;
+	size_t		 i = 0;
+
+	d = doc_new();
+	if (len > PARSE_MAX_DOC) {
+		parse_error(d, "document larger than %d bytes", PARSE_MAX_DOC);
+		return (d);
+	}
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < len && isspace((unsigned char)data[i]))
+		i++;
+	if (i < len && (data[i] == '{' || data[i] == '[')) {
+		if (jsonfeed_parse(d, data + i, len - i, url, flags) == -1)
+			d->format = FORMAT_UNKNOWN;
+	} else
+		parse_xml(d, data, len, url, charset, flags);
+	d->title = parse_clean_title(d->title);
+	return (d);
+}
+
+/* parse_clean_title drops an empty title. */
+char *
+parse_clean_title(char *t)
+{
+	if (t != NULL && *t == '\0') {
+		free(t);
+		return (NULL);
+	}
+	return (t);
+}
+
+/* parse_hash is FNV-1a (64 bits): a stable digest for derived ids. */
+static uint64_t
+parse_hash(uint64_t h, const char *s)
+{
+	if (s == NULL)
+		return (h);
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	h ^= 0xff;
+	h *= 0x100000001b3ULL;
+	return (h);
+}
+
+void
+parse_entry_finish(struct doc *d, struct entry *e, const char *base,
+    int flags)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+	char		*s;
+
+	if (e->id != NULL && strlen(e->id) > PARSE_MAX_SHORT) {
+		free(e->id);
+		e->id = NULL;
+	}
+	if (e->id == NULL && e->link != NULL) {
+		e->id = xstrdup(e->link);
+		e->id_derived = 1;
+	} else if (e->id == NULL) {
+		h = parse_hash(h, e->title);
+		h = parse_hash(h, e->content != NULL ? e->content : e->summary);
+		if (e->nenclosures > 0)
+			h = parse_hash(h, e->enclosures[0].url);
+		xasprintf(&e->id, "urn:syndic:entry:%016llx",
+		    (unsigned long long)h);
+		e->id_derived = 1;
+	}
+	e->canonical_url = url_canonical(e->link);
+	if (flags & PARSE_SANITIZE) {
+		if (e->summary != NULL) {
+			s = sanitize_html(e->summary, strlen(e->summary), base);
+			free(e->summary);
+			e->summary = parse_clean_title(s);
+		}
+		if (e->content != NULL) {
+			s = sanitize_html(e->content, strlen(e->content), base);
+			free(e->content);
+			e->content = parse_clean_title(s);
+		}
+		e->sanitized = 1;
+	}
+}
+
+char *
+parse_entry_text(const struct entry *e, size_t max)
+{
+	struct buf	 b;
+	const char	*html;
+	char		*t;
+
+	buf_init(&b);
+	if (e->title != NULL)
+		buf_puts(&b, e->title);
+	html = e->content != NULL ? e->content : e->summary;
+	if (html != NULL) {
+		t = text_from_html(html, strlen(html), max);
+		if (b.len > 0 && *t != '\0')
+			buf_putc(&b, '\n');
+		buf_puts(&b, t);
+		free(t);
+	}
+	cut(&b, max > 0 ? max : b.len);
+	return (buf_steal(&b));
+}
+
+/* jstr makes a JSON string or null. */
+static json_t *
+jstr(const char *s)
+{
+	json_t	*j;
+	char	*c;
+
+	if (s == NULL)
+		return (json_null());
+	if ((j = json_string(s)) != NULL)
+		return (j);
+	c = text_utf8_clean(s, strlen(s));	/* never expected */
+	j = json_string(c);
+	free(c);
+	return (j != NULL ? j : json_null());
+}
+
+/* jdate makes an RFC 3339 date or null. */
+static json_t *
+jdate(long long t)
+{
+	json_t	*j;
+	char	*s;
+
+	if (t == TIME_UNKNOWN)
+		return (json_null());
+	s = date_rfc3339(t);
+	j = json_string(s);
+	free(s);
+	return (j);
+}
+
+static json_t *
+json_entry(const struct entry *e)
+{
+	json_t	*o, *a, *x;
+	int	 i;
+
+	o = json_object();
+	json_object_set_new(o, "id", jstr(e->id));
+	json_object_set_new(o, "title", jstr(e->title));
+	json_object_set_new(o, "link", jstr(e->link));
+	a = json_array();
+	for (i = 0; i < e->nlinks; i++) {
+		x = json_object();
+		json_object_set_new(x, "rel", jstr(e->links[i].rel));
+		json_object_set_new(x, "href", jstr(e->links[i].href));
+		json_object_set_new(x, "type", jstr(e->links[i].type));
+		json_array_append_new(a, x);
+	}
+	json_object_set_new(o, "links", a);
+	json_object_set_new(o, "author", jstr(e->author));
+	json_object_set_new(o, "published", jdate(e->published));
+	json_object_set_new(o, "updated", jdate(e->updated));
+	json_object_set_new(o, "summary", jstr(e->summary));
+	json_object_set_new(o, "content", jstr(e->content));
+	a = json_array();
+	for (i = 0; i < e->ncategories; i++)
+		json_array_append_new(a, jstr(e->categories[i]));
+	json_object_set_new(o, "categories", a);
+	a = json_array();
+	for (i = 0; i < e->nenclosures; i++) {
+		x = json_object();
+		json_object_set_new(x, "url", jstr(e->enclosures[i].url));
+		json_object_set_new(x, "type", jstr(e->enclosures[i].type));
+		json_object_set_new(x, "length", e->enclosures[i].length < 0 ?
+		    json_null() : json_integer(e->enclosures[i].length));
+		json_array_append_new(a, x);
+	}
+	json_object_set_new(o, "enclosures", a);
+	json_object_set_new(o, "id_derived", json_boolean(e->id_derived));
+	json_object_set_new(o, "canonical_url", jstr(e->canonical_url));
+	return (o);
+}
+
+/* json_hints adds the scheduler hints a document gave. */
+static void
+json_hints(json_t *o, const struct doc *d)
+{
+	json_t	*a;
+	int	 i;
+
+	json_object_set_new(o, "self", jstr(d->self));
+	json_object_set_new(o, "hub", jstr(d->hub));
+	json_object_set_new(o, "next", jstr(d->next));
+	json_object_set_new(o, "icon", jstr(d->icon));
+	json_object_set_new(o, "ttl", d->ttl_minutes < 0 ? json_null() :
+	    json_integer(d->ttl_minutes));
+	json_object_set_new(o, "sy_period", d->sy_period_seconds < 0 ?
+	    json_null() : json_integer(d->sy_period_seconds));
+	json_object_set_new(o, "sy_frequency", d->sy_frequency < 0 ?
+	    json_null() : json_integer(d->sy_frequency));
+	a = json_array();
+	for (i = 0; i < 24; i++)
+		if (d->skip_hours & (1U << i))
+			json_array_append_new(a, json_integer(i));
+	json_object_set_new(o, "skip_hours", a);
+	a = json_array();
+	for (i = 0; i < 7; i++)
+		if (d->skip_days & (1U << i))
+			json_array_append_new(a, json_integer(i));
+	json_object_set_new(o, "skip_days", a);
+}
+
+char *
+parse_json(const struct doc *d)
+{
+	json_t	*o, *a;
+	char	*s, *out;
+	int	 i;
+
+	o = json_object();
+	json_object_set_new(o, "format", d->format == FORMAT_UNKNOWN ?
+	    json_null() : json_string(format_name(d->format)));
+	json_object_set_new(o, "title", jstr(d->title));
+	json_object_set_new(o, "link", jstr(d->link));
+	json_object_set_new(o, "id", jstr(d->id));
+	json_object_set_new(o, "subtitle", jstr(d->subtitle));
+	json_object_set_new(o, "language", jstr(d->language));
+	json_object_set_new(o, "updated", jdate(d->updated));
+	json_object_set_new(o, "bozo", json_boolean(d->bozo));
+	a = json_array();
+	for (i = 0; i < d->nerrors; i++)
+		json_array_append_new(a, jstr(d->errors[i]));
+	json_object_set_new(o, "errors", a);
+	json_hints(o, d);
+	a = json_array();
+	for (i = 0; i < d->nentries; i++)
+		json_array_append_new(a, json_entry(&d->entries[i]));
+	json_object_set_new(o, "entries", a);
+	s = json_dumps(o, JSON_INDENT(2));
+	json_decref(o);
+	if (s == NULL)
+		fatalx("json_dumps");
+	out = xstrdup(s);
+	free(s);
+	return (out);
+}
