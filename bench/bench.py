@@ -24,7 +24,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
+import xml.etree.ElementTree as ET
+import datetime
+import email.utils
 
 SUITES = ("parse", "sanitize", "poll", "store", "serve", "related", "idle")
 SIZES = {
@@ -858,9 +862,262 @@ def poll_targets(h, per):
 
 # Suite: store.
 
+TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_eid|mc_cid)$")
+
+
+def canonical(url):
+	"""The parser's dedup key of a URL, as DESIGN.md describes it."""
+	p = urllib.parse.urlsplit(url)
+	host = (p.hostname or "").lower()
+	if p.port and not (p.scheme == "http" and p.port == 80 or
+	    p.scheme == "https" and p.port == 443):
+		host += ":%d" % p.port
+	q = [kv for kv in urllib.parse.parse_qsl(p.query, True)
+	    if not TRACKING.match(kv[0])]
+	return urllib.parse.urlunsplit((p.scheme.lower(), host, p.path or "/",
+	    urllib.parse.urlencode(q), ""))
+
+
+def xml_text(el):
+	return el.text if el is not None and el.text is not None else None
+
+
+def atom_content(el):
+	if el is None:
+		return None
+	if el.get("type") == "xhtml":
+		div = el[0]
+		out = [div.text or ""]
+		for c in div:
+			out.append(ET.tostring(c, encoding="unicode"))
+		return "".join(out).replace(
+		    ' xmlns:html="http://www.w3.org/1999/xhtml"', "").replace(
+		    "html:", "")
+	return el.text
+
+
+def rfc822(s):
+	try:
+		return int(email.utils.parsedate_to_datetime(s).timestamp())
+	except (TypeError, ValueError):
+		return None
+
+
+def rfc3339(s):
+	try:
+		return int(datetime.datetime.fromisoformat(
+		    s.replace("Z", "+00:00")).timestamp())
+	except (TypeError, ValueError):
+		return None
+
+
+def corpus_entries(path):
+	"""Entries of a corpus feed as the parser would hand them over."""
+	root = ET.parse(path).getroot()
+	A = "{http://www.w3.org/2005/Atom}"
+	out = []
+	if root.tag == A + "feed":
+		for e in root.iter(A + "entry"):
+			link = e.find(A + "link").get("href")
+			out.append((xml_text(e.find(A + "id")), link,
+			    canonical(link), xml_text(e.find(A + "title")),
+			    xml_text(e.find(A + "author/" + A + "name")),
+			    rfc3339(xml_text(e.find(A + "published"))),
+			    atom_content(e.find(A + "summary")),
+			    atom_content(e.find(A + "content"))))
+		return "atom1.0", out
+	C = "{http://purl.org/rss/1.0/modules/content/}encoded"
+	D = "{http://purl.org/dc/elements/1.1/}creator"
+	for e in root.iter("item"):
+		link = xml_text(e.find("link"))
+		out.append((xml_text(e.find("guid")) or link, link,
+		    canonical(link), xml_text(e.find("title")),
+		    xml_text(e.find(D)), rfc822(xml_text(e.find("pubDate"))),
+		    xml_text(e.find("description")), xml_text(e.find(C))))
+	return "rss2.0", out
+
+
+def store_dump(h, c, n):
+	"""The dump bench_store reads: the first n feeds' entries (cached)."""
+	path = os.path.join(c.dir, "store-%d.dump" % n)
+	if os.path.exists(path):
+		return path
+	log("store: extracting the entries of %d feeds" % n)
+	with open(path + ".tmp", "wb") as out:
+		for f in c.files(n):
+			fmt_, ents = corpus_entries(f)
+			out.write(b"D\t%d\t%s\t%s\n" % (len(ents), fmt_.encode(),
+			    (STORE_FEED_URL + os.path.basename(f)).encode()))
+			for e in ents:
+				for v in e:
+					if v is None:
+						out.write(b"-1\n")
+						continue
+					b = str(v).encode("utf-8")
+					out.write(b"%d\n" % len(b) + b)
+	os.rename(path + ".tmp", path)
+	return path
+
+
+STORE_FEED_URL = "https://bench.example/feeds/"
+
+
+def view_times(db, runs):
+	"""Time each view a person would query: its first 50 rows and a full
+	count, in a fresh connection, as the sqlite3 shell would."""
+	con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+	views = [r[0] for r in con.execute("SELECT name FROM sqlite_master "
+	    "WHERE type = 'view' ORDER BY name")]
+	con.close()
+	out = []
+	for v in views:
+		res = {}
+		for label, q in (("first 50 rows", "SELECT * FROM \"%s\" "
+		    "LIMIT 50" % v), ("count(*)", "SELECT count(*) FROM \"%s\""
+		    % v)):
+			ts = []
+			for _ in range(runs):
+				con = sqlite3.connect("file:%s?mode=ro" % db,
+				    uri=True)
+				t0 = time.perf_counter()
+				rows = con.execute(q).fetchall()
+				ts.append((time.perf_counter() - t0) * 1000)
+				con.close()
+			res[label] = stats(ts)
+		res["rows"] = rows[0][0]
+		out.append((v, res))
+	return out
+
+
+def fold_quality(db, c, n):
+	"""Precision and recall of story folding against the ground truth."""
+	truth = {}
+	kind = {}
+	with open(os.path.join(c.dir, "truth.tsv")) as fp:
+		next(fp)
+		for line in fp:
+			r = line.rstrip("\n").split("\t")
+			if int(r[0][1:6]) >= n:
+				break
+			truth[(r[0], r[3])] = int(r[4])
+			kind[(r[0], r[3])] = (r[5], r[7])
+	con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+	pred = {}
+	for url, link, story in con.execute("SELECT f.url, e.link, "
+	    "e.story_id FROM entries e JOIN feeds f ON f.id = e.feed_id"):
+		pred[(url[len(STORE_FEED_URL):], link)] = story
+	con.close()
+	cells, pc, tc = {}, {}, {}
+	for k, t in truth.items():
+		p = pred.get(k)
+		if p is None:
+			continue
+		cells[(p, t)] = cells.get((p, t), 0) + 1
+		pc[p] = pc.get(p, 0) + 1
+		tc[t] = tc.get(t, 0) + 1
+	pairs = lambda d: sum(x * (x - 1) // 2 for x in d.values())
+	tp, pp, tpairs = pairs(cells), pairs(pc), pairs(tc)
+	# Recall per kind of copy: is the copy in its original's story?
+	orig = {}
+	for k, t in truth.items():
+		if kind[k][0] == "original":
+			orig[t] = pred.get(k)
+	per = {}
+	for k, t in truth.items():
+		kd, full = kind[k]
+		if kd == "original":
+			continue
+		if full == "0":
+			kd = "summary-only copy"
+		hit = pred.get(k) is not None and pred.get(k) == orig.get(t)
+		a = per.setdefault(kd, [0, 0])
+		a[0] += hit
+		a[1] += 1
+	return {"precision": tp / pp if pp else 1.0,
+	    "recall": tp / tpairs if tpairs else 1.0, "per": per,
+	    "matched": len(set(truth) & set(pred)), "truth": len(truth)}
+
+
 def suite_store(h):
-	h.syndic.need("poll")
-	raise Unavailable("the store driver is not wired yet")
+	drv = h.syndic.driver("bench_store")
+	c = h.corpus()
+	d = os.path.join(h.work, "store")
+	os.makedirs(d, exist_ok=True)
+	rows, vrows, qual = [], [], {}
+	for target in h.size["store_entries"]:
+		n = c.feeds_for_entries(target)
+		if n is None:
+			raise RuntimeError("the corpus is too small")
+		dump = store_dump(h, c, n)
+		db = os.path.join(d, "store-%d.db" % n)
+		res = []
+		for _ in range(h.runs):
+			for ext in ("", "-wal", "-shm"):
+				if os.path.exists(db + ext):
+					os.unlink(db + ext)
+			log("store: ingest %d entries" % c.entries(n))
+			r = run([drv, db, dump])
+			m = dict(re.findall(r"(\w+) ([\d.]+)", r["out"]))
+			m = {k: float(v) for k, v in m.items()}
+			e = m["entries"]
+			size = sum(os.path.getsize(db + x) for x in ("", "-wal")
+			    if os.path.exists(db + x))
+			res.append({"eps": e / m["seconds"],
+			    "first": e / 10 / m["first_seconds"],
+			    "last": e / 10 / m["last_seconds"],
+			    "bpe": size / e, "rss": r["rss"] / 1024,
+			    "stories": m["stories"], "folded": m["folded"]})
+		s = {k: stats([x[k] for x in res]) for k in res[0]}
+		rows.append(["{:,}".format(int(e)), fmts(s["eps"]),
+		    fmts(s["first"]), fmts(s["last"]), fmt(s["bpe"]["median"]),
+		    fmt(c.bytes(n) / e), fmt(s["rss"]["median"]),
+		    "{:,}".format(int(s["stories"]["median"]))])
+		h.target(4, "store: ingest at least 5,000 entries/s with "
+		    "dedup on (%s entries)" % "{:,}".format(int(e)),
+		    "%s/s" % fmt(s["eps"]["median"]), s["eps"]["median"] >= 5000)
+		for v, t in view_times(db, h.runs):
+			vrows.append(["{:,}".format(int(e)), "`%s`" % v,
+			    fmts(t["first 50 rows"]), fmts(t["count(*)"]),
+			    "{:,}".format(t["rows"])])
+		qual[int(e)] = fold_quality(db, c, n)
+	h.table("store", "store: ingest (bench/bench_store: store_ingest of "
+	    "parsed documents, one transaction per feed update)",
+	    ["entries", "entries/s", "first 10% /s", "last 10% /s",
+	    "store bytes/entry", "feed bytes/entry", "driver peak RSS MiB",
+	    "stories"], rows,
+	    "Entries come from the corpus as the parser hands them over "
+	    "(canonical URL set, HTML as published); the store strips the "
+	    "text, folds duplicates into stories (URL, MinHash) and indexes "
+	    "them. Time is the sum of the store_ingest calls; %d runs, each on "
+	    "a new store file." % h.runs)
+	h.table("store", "store: view query times (ms, a fresh connection "
+	    "each)", ["entries", "view", "first 50 rows ms", "count(*) ms",
+	    "rows"], vrows)
+	qrows = []
+	for e, q in sorted(qual.items()):
+		qrows.append(["{:,}".format(e), "pairs", "%.4f" % q["precision"],
+		    "%.4f" % q["recall"], "{:,}".format(q["matched"])])
+		for k, (hit, tot) in sorted(q["per"].items()):
+			qrows.append(["", k, "", "%.4f" % (hit / tot),
+			    "{:,}".format(tot)])
+	h.table("store", "store: story folding against the corpus ground "
+	    "truth", ["entries", "copies", "precision", "recall", "n"], qrows,
+	    "Pairs: entries in one story that are one story in truth.tsv. Per "
+	    "kind of copy: the share folded into its original's story "
+	    "(summary-only copy: any kind, in a summary-only feed).")
+	big = qual[max(qual)]
+	h.target(4, "store: folding precision at least 0.99 (generated "
+	    "copies)", "%.4f" % big["precision"], big["precision"] >= 0.99)
+	full = [big["per"][k] for k in ("same-url", "tracking", "other-host",
+	    "edited") if k in big["per"]]
+	rec = sum(x[0] for x in full) / max(1, sum(x[1] for x in full))
+	h.target(4, "store: recall 1.0 on identical and lightly edited "
+	    "copies (generated)", "%.4f" % rec, rec >= 1.0)
+	so = big["per"].get("summary-only copy", [0, 0])
+	if so[1]:
+		h.target(4, "store: recall at least 0.9 on summary-only copies "
+		    "(generated)", "%.4f" % (so[0] / so[1]),
+		    so[0] / so[1] >= 0.9)
 
 
 # Suite: serve.
