@@ -495,6 +495,8 @@ def suite_parse(h):
 		drv = h.syndic.driver("bench_parse")
 		tools.append(("syndic ingest parse (parse_document + "
 		    "plain text)", [drv] + files, None, "syndic"))
+		tools.append(("syndic parse_document alone (no plain text)",
+		    [drv, "-n"] + files, None, "syndic-n"))
 		tools.append(("syndic ingest parse + sanitize",
 		    [drv, "-s"] + files, None, "syndic-s"))
 	except Unavailable as e:

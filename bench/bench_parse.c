@@ -4,7 +4,8 @@
  * entry's plain text is made (what dedup and related index).  Prints one
  * line of totals for the harness to read.
  *
- * usage: bench_parse [-s] [-u BASE] FILE...
+ * usage: bench_parse [-ns] [-u BASE] FILE...
+ *	-n	no plain text (parse_document alone)
  *	-s	also sanitize summary and content (PARSE_SANITIZE)
  *	-u	base URL; each document's URL is BASE + its file name
  */
@@ -27,11 +28,14 @@ main(int argc, char **argv)
 	char		*data, *url, *text, *path;
 	size_t		 len, bytes = 0, textbytes = 0;
 	long long	 entries = 0;
-	int		 ch, flags = 0, i, j, bozo = 0;
+	int		 ch, flags = 0, i, j, bozo = 0, notext = 0;
 	double		 t0;
 
-	while ((ch = getopt(argc, argv, "su:")) != -1) {
+	while ((ch = getopt(argc, argv, "nsu:")) != -1) {
 		switch (ch) {
+		case 'n':
+			notext = 1;
+			break;
 		case 's':
 			flags |= PARSE_SANITIZE;
 			break;
@@ -39,7 +43,7 @@ main(int argc, char **argv)
 			base = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: bench_parse [-s] [-u BASE] "
+			fprintf(stderr, "usage: bench_parse [-ns] [-u BASE] "
 			    "FILE...\n");
 			return (64);
 		}
@@ -50,7 +54,7 @@ main(int argc, char **argv)
 		path = xstrdup(argv[i]);
 		xasprintf(&url, "%s%s", base, basename(path));
 		d = parse_document(data, len, url, NULL, flags);
-		for (j = 0; j < d->nentries; j++) {
+		for (j = 0; j < d->nentries && !notext; j++) {
 			text = parse_entry_text(&d->entries[j],
 			    BENCH_TEXT_MAX);
 			textbytes += strlen(text);
