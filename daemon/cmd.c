@@ -23,14 +23,14 @@ static const struct cmd_entry cmd_table[] = {
 	    "foreground", 1 },
 	{ "poll", cmd_poll, "poll [--all] [FEED...]    poll due (or all, or "
 	    "the named) feeds once, store, exit", 0 },
-	{ "add", cmd_add, "add URL [--tag T]...      subscribe to a feed", 0 },
-	{ "remove", cmd_remove, "remove URL|ID             unsubscribe", 0 },
+	{ "add", cmd_add, "add URL [--tag T]...      subscribe to a feed", 1 },
+	{ "remove", cmd_remove, "remove URL|ID             unsubscribe", 1 },
 	{ "list", cmd_list, "list                      feeds with their state",
-	    0 },
+	    1 },
 	{ "import", cmd_import, "import FILE.opml          subscribe to every "
-	    "feed of an OPML file", 0 },
+	    "feed of an OPML file", 1 },
 	{ "export", cmd_export, "export                    OPML 2.0 of the "
-	    "subscriptions on stdout", 0 },
+	    "subscriptions on stdout", 1 },
 	{ "publish", cmd_publish, "publish [--format atom|rss|json|html] "
 	    "[--tag T]\n                            write the merged output on "
 	    "stdout", 0 },

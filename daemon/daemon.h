@@ -100,6 +100,18 @@ int	 cmd_export(struct globals *, int, char **);
 int	 cmd_publish(struct globals *, int, char **);
 int	 cmd_related(struct globals *, int, char **);
 
+/* cmd_feeds.c */
+
+struct store;
+
+/*
+ * cmd_feeds_open opens the configured store and subscribes to the feeds of
+ * the configuration (cmd_feeds_sync); prints the error and returns NULL.
+ */
+struct store *cmd_feeds_open(struct config *);
+/* cmd_feeds_sync subscribes to (or updates) every feed of the config. */
+int	 cmd_feeds_sync(struct store *, struct config *, char **cause);
+
 /* run.c */
 
 struct daemon;

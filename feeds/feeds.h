@@ -273,4 +273,30 @@ size_t		 text_ref(const char *s, size_t len, unsigned int *code);
 /* text_put_utf8 appends code point c as UTF-8 (U+FFFD when invalid). */
 void		 text_put_utf8(struct buf *b, unsigned int c);
 
+/* opml.c: subscription lists in OPML 2.0. */
+
+#define OPML_MAX_BYTES	(16 * 1024 * 1024)
+
+/* One subscription of an OPML document. */
+struct opml_feed {
+	char		*url;		/* xmlUrl */
+	char		*title;		/* or NULL */
+	char		*site;		/* htmlUrl, or NULL */
+	char		**tags;		/* enclosing folders and category */
+	int		 ntags;
+};
+
+/*
+ * opml_read reads the subscriptions of an OPML document (any outline with
+ * an xmlUrl, at any depth).  Returns -1 with *cause on a document that is
+ * not OPML.
+ */
+int	 opml_read(const char *data, size_t len, struct opml_feed **feeds,
+	    int *n, char **cause);
+/* opml_write renders subscriptions as an OPML 2.0 document (caller frees). */
+char	*opml_write(const struct opml_feed *, int n, const char *title,
+	    long long now);
+/* opml_feeds_free frees n subscriptions and their array. */
+void	 opml_feeds_free(struct opml_feed *, int n);
+
 #endif

@@ -35,6 +35,18 @@ tmp_db(void)
 	return (db_path);
 }
 
+/* open_new_keep opens the current test store again. */
+static struct store *
+open_new_keep(void)
+{
+	struct store	*s;
+	char		*cause = NULL;
+
+	s = store_open(db_path, &cause);
+	ck_assert_msg(s != NULL, "store_open: %s", cause);
+	return (s);
+}
+
 static void
 rm_db(void)
 {
@@ -521,6 +533,329 @@ START_TEST(test_channel)
 }
 END_TEST
 
+/* fts_ok runs FTS5's own integrity check on the index. */
+static int
+fts_ok(struct store *s)
+{
+	return (sqlite3_exec(s->db, "INSERT INTO story_fts(story_fts) "
+	    "VALUES ('integrity-check')", NULL, NULL, NULL) == SQLITE_OK);
+}
+
+START_TEST(test_remove_mends_stories)
+{
+	struct store	*s;
+	struct doc	*a, *b;
+	long long	 fa, fb;
+
+	s = open_new();
+	fa = add_feed(s, "http://a.example/feed");
+	fb = add_feed(s, "http://b.example/feed");
+	a = mkdoc("a", 6, 1);
+	b = mkdoc("b", 3, 1);
+	ingest(s, fa, a, NOW, NULL);
+	ingest(s, fb, b, NOW + 60, NULL);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM stories WHERE "
+	    "sources = 2"), 3);
+	ck_assert_int_eq(sql_int(s, "INSERT INTO related VALUES (1, 5, 0.5, 1)"
+	    " RETURNING 1"), 1);
+	ck_assert_int_eq(store_feed_remove(s, "1", NULL), 0);
+	/* b's copies now head their stories; a's own stories are gone. */
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story"), 3);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM stories WHERE "
+	    "sources = 1 AND entries = 1 AND source = 'Feed'"), 3);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related"), 0);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story_fts WHERE "
+	    "story_fts MATCH 'title:b'"), 3);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story_fts WHERE "
+	    "story_fts MATCH 'title:a'"), 0);
+	ck_assert(fts_ok(s));
+	ck_assert_int_eq(store_check(s, NULL), 0);
+	doc_free(a);
+	doc_free(b);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
+START_TEST(test_retention_age_tombstones)
+{
+	struct store		*s;
+	struct doc		*d;
+	struct ingest_stats	 st;
+	long long		 feed, pages;
+	int			 i;
+	char			*cause = NULL;
+
+	s = open_new();
+	feed = add_feed(s, "http://a.example/feed");
+	/* One new entry a day for 30 days; the feed lists them all. */
+	d = mkdoc("a", 30, 1);
+	for (i = 1; i <= 30; i++) {
+		d->nentries = i;
+		ingest(s, feed, d, NOW + i * 86400LL, &st);
+		ck_assert_int_eq(st.added, 1);
+	}
+	pages = sql_int(s, "PRAGMA page_count");
+	ck_assert_msg(store_retention(s, 10 * 86400, 0, 3, NOW + 30 * 86400LL,
+	    &cause) == 0, "%s", cause);
+	/* First seen on days 20..30 stay (within 10 days of day 30). */
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entries"), 11);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story"), 11);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM tombstones"), 19);
+	ck_assert_int_le(sql_int(s, "PRAGMA page_count"), pages);
+	ck_assert_int_eq(sql_int(s, "PRAGMA freelist_count"), 0);
+	/* The feed still lists them: they do not come back. */
+	ingest(s, feed, d, NOW + 31 * 86400LL, &st);
+	ck_assert_int_eq(st.added, 0);
+	ck_assert_int_eq(st.unchanged, 30);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entries"), 11);
+	/* Tombstones go once the feed stops listing their entries. */
+	d->nentries = 0;
+	ck_assert_int_eq(store_retention(s, 0, 0, 3, NOW + 90 * 86400LL,
+	    NULL), 0);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM tombstones"), 0);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM dedup_keys"), 0);
+	ck_assert(fts_ok(s));
+	d->nentries = 30;
+	doc_free(d);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
+START_TEST(test_retention_keeps_output)
+{
+	struct store	*s;
+	struct doc	*a, *b;
+	struct channel	*before, *after;
+	long long	 fa, fb;
+	int		 i;
+
+	s = open_new();
+	fa = add_feed(s, "http://a.example/feed");
+	fb = add_feed(s, "http://b.example/feed");
+	store_feed_upsert(s, "http://b.example/feed", NULL, "slow", 1, NULL,
+	    NULL);
+	b = mkdoc("b", 4, 500);		/* old stories of a tagged feed */
+	ingest(s, fb, b, NOW, NULL);
+	a = mkdoc("a", 20, 1);
+	for (i = 0; i < 20; i++)
+		a->entries[i].published += 100 * 86400LL;
+	ingest(s, fa, a, NOW + 100 * 86400LL, NULL);
+	before = store_channel(s, NULL, NULL, 10, 0, NULL);
+	/* max_entries 2 per feed, but the first 10 stories stay. */
+	ck_assert_int_eq(store_retention(s, 50 * 86400LL, 2, 10,
+	    NOW + 100 * 86400LL, NULL), 0);
+	after = store_channel(s, NULL, NULL, 10, 0, NULL);
+	ck_assert_int_eq(before->nitems, 10);
+	ck_assert_int_eq(after->nitems, 10);
+	for (i = 0; i < 10; i++)
+		ck_assert_str_eq(before->items[i].title, after->items[i].title);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entries WHERE "
+	    "feed_id = 1"), 10);
+	/* The tag's page (b's 4 stories) is output too: kept despite age. */
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entries WHERE "
+	    "feed_id = 2"), 4);
+	channel_free(before);
+	channel_free(after);
+	ck_assert_int_eq(store_retention(s, 50 * 86400LL, 2, 2,
+	    NOW + 100 * 86400LL, NULL), 0);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entries"), 4);
+	doc_free(a);
+	doc_free(b);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
+/* v1_fill stores data the way version 1 of the schema held it. */
+static void
+v1_fill(sqlite3 *db)
+{
+	ck_assert_int_eq(sqlite3_exec(db,
+	    "INSERT INTO feeds (id, url, title, tags) VALUES "
+	    "(1, 'http://old.example/feed', 'Old', 'x');"
+	    "INSERT INTO entries (id, feed_id, guid, link, title, text, "
+	    "content_hash, first_seen, last_seen, story_id) VALUES "
+	    "(1, 1, 'g1', 'http://old.example/1', 'Kept across versions', "
+	    "'body words here', 1, 1000, 1000, 1),"
+	    "(2, 1, 'g2', 'http://old.example/2', 'Second', 'more', 2, 2000, "
+	    "2000, 2);"
+	    "INSERT INTO story (id, entry_id, first_seen, sort_time) VALUES "
+	    "(1, 1, 1000, 1000), (2, 2, 2000, 2000);", NULL, NULL, NULL),
+	    SQLITE_OK);
+}
+
+START_TEST(test_migrations)
+{
+	struct store	*s;
+	struct channel	*ch;
+	sqlite3		*db;
+	int		 from;
+	char		*cause = NULL;
+
+	/* From every earlier version (0 = a new file) to the current one. */
+	for (from = 0; from < SCHEMA_VERSION; from++) {
+		ck_assert_int_eq(sqlite3_open(tmp_db(), &db), SQLITE_OK);
+		ck_assert_int_eq(schema_migrate(db, from, &cause), 0);
+		if (from >= 1)
+			v1_fill(db);
+		sqlite3_close(db);
+		s = store_open(db_path, &cause);
+		ck_assert_msg(s != NULL, "from %d: %s", from, cause);
+		ck_assert_int_eq(sql_int(s, "PRAGMA user_version"),
+		    SCHEMA_VERSION);
+		if (from >= 1) {
+			ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM "
+			    "stories"), 2);
+			ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM "
+			    "story_fts WHERE story_fts MATCH 'versions'"), 1);
+			ch = store_channel(s, "x", NULL, 5, 3, NULL);
+			ck_assert_int_eq(ch->nitems, 2);
+			ck_assert_str_eq(ch->items[1].title,
+			    "Kept across versions");
+			channel_free(ch);
+		}
+		ck_assert_int_eq(store_check(s, NULL), 0);
+		ck_assert(fts_ok(s));
+		store_close(s);
+	}
+	/* A store from a newer syndic is refused, untouched. */
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+	sqlite3_close(db);
+	ck_assert_ptr_null(store_open(db_path, &cause));
+	ck_assert_ptr_nonnull(strstr(cause, "newer"));
+	free(cause);
+	rm_db();
+}
+END_TEST
+
+START_TEST(test_busy_waits)
+{
+	struct store	*s;
+	struct doc	*d;
+	sqlite3		*db;
+	long long	 feed;
+	int		 p[2];
+	char		 c;
+	pid_t		 pid;
+
+	s = open_new();
+	feed = add_feed(s, "http://a.example/feed");
+	ck_assert_int_eq(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		/* Another writer (the sqlite3 shell, say) holds the lock. */
+		if (sqlite3_open(db_path, &db) != SQLITE_OK ||
+		    sqlite3_exec(db, "BEGIN IMMEDIATE; UPDATE feeds SET "
+		    "title = 'held'", NULL, NULL, NULL) != SQLITE_OK)
+			_exit(1);
+		write(p[1], "x", 1);
+		usleep(800 * 1000);
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_close(db);
+		_exit(0);
+	}
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	d = mkdoc("a", 5, 1);
+	ingest(s, feed, d, NOW, NULL);	/* waits, then succeeds */
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entries"), 5);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM feeds WHERE "
+	    "title = 'Feed'"), 1);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	close(p[0]);
+	close(p[1]);
+	doc_free(d);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
+START_TEST(test_full_page_limit)
+{
+	struct store		*s;
+	struct doc		*d, *big;
+	struct ingest_stats	 st;
+	long long		 feed, pages;
+	char			 sql[64], *cause = NULL;
+
+	s = open_new();
+	feed = add_feed(s, "http://a.example/feed");
+	d = mkdoc("a", 5, 1);
+	ingest(s, feed, d, NOW, NULL);
+	pages = sql_int(s, "PRAGMA page_count");
+	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", pages + 8);
+	sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	big = mkdoc("big", 300, 99);
+	ck_assert_int_eq(store_ingest(s, feed, big, NOW + 60, &st, &cause),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(cause, "full"));
+	free(cause);
+	ck_assert_int_eq(st.added, 0);
+	/* Nothing half-written. */
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entries"), 5);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story"), 5);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM dedup_keys WHERE "
+	    "entry_id > 5"), 0);
+	ck_assert_int_eq(store_check(s, NULL), 0);
+	ck_assert(fts_ok(s));
+	/* Space is back: the same update goes through. */
+	sqlite3_exec(s->db, "PRAGMA max_page_count = 1000000", NULL, NULL,
+	    NULL);
+	ingest(s, feed, big, NOW + 120, &st);
+	ck_assert_int_eq(st.added, 300);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entries"), 305);
+	doc_free(d);
+	doc_free(big);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
+START_TEST(test_full_file_size)
+{
+	struct store	*s;
+	struct doc	*d, *big;
+	struct rlimit	 rl;
+	long long	 feed;
+	int		 status;
+	pid_t		 pid;
+
+	s = open_new();
+	feed = add_feed(s, "http://a.example/feed");
+	d = mkdoc("a", 5, 1);
+	ingest(s, feed, d, NOW, NULL);
+	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+	    NULL, NULL);
+	store_close(s);
+	big = mkdoc("big", 300, 99);
+	if ((pid = fork()) == 0) {
+		/* A disk that fills up: no file may grow past 256 KiB. */
+		if ((s = store_open(db_path, NULL)) == NULL)
+			_exit(2);
+		signal(SIGXFSZ, SIG_IGN);
+		rl.rlim_cur = rl.rlim_max = 256 * 1024;
+		setrlimit(RLIMIT_FSIZE, &rl);
+		if (store_ingest(s, feed, big, NOW + 60, NULL, NULL) != -1)
+			_exit(1);
+		/* The failure is clean: the connection still works. */
+		_exit(store_check(s, NULL) == 0 ? 0 : 3);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "full disk: child status %d", status);
+	s = open_new_keep();
+	ck_assert_int_eq(store_check(s, NULL), 0);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entries"), 5);
+	ingest(s, feed, big, NOW + 120, NULL);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entries"), 305);
+	doc_free(d);
+	doc_free(big);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -538,6 +873,16 @@ store_suite(void)
 	tcase_add_test(tc, test_fold_url_and_text);
 	tcase_add_test(tc, test_head_becomes_full);
 	tcase_add_test(tc, test_channel);
+	tcase_add_test(tc, test_remove_mends_stories);
+	tcase_add_test(tc, test_retention_age_tombstones);
+	tcase_add_test(tc, test_retention_keeps_output);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("robust");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_migrations);
+	tcase_add_test(tc, test_busy_waits);
+	tcase_add_test(tc, test_full_page_limit);
+	tcase_add_test(tc, test_full_file_size);
 	suite_add_tcase(s, tc);
 	return (s);
 }
