@@ -7,6 +7,7 @@
 #define SYNDIC_DAEMON_H
 
 #include <stddef.h>
+#include <time.h>
 
 struct event_base;
 
@@ -124,6 +125,20 @@ struct daemon {
 	struct server		*server;
 	int			 stopping;
 	int			 reloads;	/* successful reloads */
+	struct notify		*notify;
+	/*
+	 * What STATUS= tells the service manager; whoever polls keeps these
+	 * and calls notify_status() when they change.
+	 */
+	int			 feeds;		/* subscribed; 0 = use the config's */
+	int			 failing;	/* feeds whose last fetch failed */
+	time_t			 last_poll;	/* last poll finished, 0 = none */
+	/*
+	 * The health hook, for the watchdog and /healthz: returns 0 when
+	 * healthy, else -1 with *cause set (e.g. the store does not answer).
+	 * NULL means healthy while the loop runs.
+	 */
+	int			(*health_cb)(struct daemon *, char **cause);
 };
 
 /* daemon_reload re-reads the configuration; a bad one keeps the old. */
@@ -143,9 +158,30 @@ void		 server_free(struct server *);
 
 /* notify.c: the service manager protocol (sd_notify, sd_listen_fds). */
 
+struct notify;
+
 /* notify_send sends a state string ("READY=1") when NOTIFY_SOCKET is set. */
 int	 notify_send(const char *state);
 /* notify_listen_fd returns the first socket passed by systemd, or -1. */
 int	 notify_listen_fd(void);
+/*
+ * notify_new arms READY=1 for when the loop runs, the watchdog keepalives
+ * and the STATUS= refreshes.  NOTE: call it once the store is open, just
+ * before event_base_dispatch().
+ */
+struct notify	*notify_new(struct daemon *);
+void		 notify_free(struct notify *);
+/* notify_health returns 0 when the daemon is healthy, else -1 and *cause. */
+int		 notify_health(struct daemon *, char **cause);
+/* notify_status refreshes STATUS= from the daemon's counters if changed. */
+void		 notify_status(struct daemon *);
+/* notify_ready sends READY=1 with the current STATUS=. */
+void		 notify_ready(struct daemon *);
+/* notify_reloading sends RELOADING=1 before a reload. */
+void		 notify_reloading(struct daemon *);
+/* notify_reloaded sends READY=1 after a reload; ok = 0 if it failed. */
+void		 notify_reloaded(struct daemon *, int ok);
+/* notify_stopping sends STOPPING=1 and ends the keepalives. */
+void		 notify_stopping(struct daemon *);
 
 #endif

@@ -41,13 +41,12 @@ daemon_reload(struct daemon *d)
 	struct config	*c;
 	char		*errors;
 
-	notify_send("RELOADING=1");
+	notify_reloading(d);
 	if ((c = config_load(d->conf->path, &errors)) == NULL) {
 		log_warnx("reload failed, keeping the running configuration:");
 		log_warnx("%s", errors);
 		free(errors);
-		notify_send("READY=1\nSTATUS=reload failed; old configuration "
-		    "kept");
+		notify_reloaded(d, 0);
 		return (-1);
 	}
 	config_free(d->conf);
@@ -55,7 +54,7 @@ daemon_reload(struct daemon *d)
 	d->reloads++;
 	log_info("configuration reloaded from %s (%d feeds)", c->path,
 	    c->nfeeds);
-	notify_send("READY=1\nSTATUS=configuration reloaded");
+	notify_reloaded(d, 1);
 	return (0);
 }
 
@@ -77,7 +76,7 @@ run_signal_cb(evutil_socket_t sig, short events, void *arg)
 		log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" :
 		    "SIGINT");
 		d->stopping = 1;
-		notify_send("STOPPING=1");
+		notify_stopping(d);
 		event_base_loopexit(d->base, NULL);
 		break;
 	}
@@ -118,9 +117,10 @@ cmd_run(struct globals *g, int argc, char **argv)
 	log_info("syndic %s running: %d feeds configured, listening on %s",
 	    PACKAGE_VERSION, d.conf->nfeeds, fd >= 0 ? "the socket passed "
 	    "by the service manager" : d.conf->listen);
-	notify_send("READY=1\nSTATUS=running");
+	notify_new(&d);
 	event_base_dispatch(d.base);
 
+	notify_free(d.notify);
 	server_free(d.server);
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);

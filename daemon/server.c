@@ -24,19 +24,31 @@ struct server {
 	unsigned long long	 requests;
 };
 
-/* server_healthz_cb answers 200 while the loop runs. */
+/*
+ * server_healthz answers 200 while the loop runs and the daemon's health
+ * hook (the store answers) agrees, else 503 with the reason.
+ */
 static void
 server_healthz(struct server *s, struct evhttp_request *req)
 {
 	struct evbuffer	*body;
+	char		*cause;
+	int		 ok;
 
+	ok = notify_health(s->daemon, &cause) == 0;
 	body = evbuffer_new();
-	evbuffer_add_printf(body, "ok\n");
+	if (ok)
+		evbuffer_add_printf(body, "ok\n");
+	else {
+		evbuffer_add_printf(body, "unhealthy: %s\n", cause);
+		free(cause);
+	}
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; charset=utf-8");
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Cache-Control", "no-store");
-	evhttp_send_reply(req, 200, "OK", body);
+	evhttp_send_reply(req, ok ? 200 : 503, ok ? "OK" :
+	    "Service Unavailable", body);
 	evbuffer_free(body);
 }
 
