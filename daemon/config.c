@@ -48,6 +48,8 @@ config_default(void)
 	c->listen = xstrdup("127.0.0.1:8080");
 	c->user_agent = xstrdup(PACKAGE_NAME "/" PACKAGE_VERSION
 	    " (+https://example.org/syndic)");
+	c->max_connections = 1024;
+	c->request_timeout = 10;
 	c->title = xstrdup("Merged news");
 	c->link = xstrdup("http://localhost:8080/");
 	c->items = 50;
@@ -322,6 +324,10 @@ config_syndic(struct config_parse *cp, const char *key, const char *value)
 			config_str(&c->listen, value);
 	} else if (strcmp(key, "user_agent") == 0)
 		config_str(&c->user_agent, value);
+	else if (strcmp(key, "max_connections") == 0)
+		config_int(cp, key, value, 1, 1000000, &c->max_connections);
+	else if (strcmp(key, "request_timeout") == 0)
+		config_dur(cp, key, value, 1, &c->request_timeout);
 	else
 		config_error(cp, "unknown key \"%s\" in [syndic]", key);
 }

@@ -29,6 +29,8 @@ struct config {
 	char		*database;
 	char		*listen;
 	char		*user_agent;
+	int		 max_connections;	/* HTTP clients at once */
+	long long	 request_timeout;	/* seconds to send a request head */
 	/* [output] */
 	char		*title;
 	char		*link;
@@ -123,6 +125,7 @@ struct daemon {
 	struct config		*conf;
 	struct globals		*globals;
 	struct server		*server;
+	struct publish		*publish;	/* the rendered outputs */
 	int			 stopping;
 	int			 reloads;	/* successful reloads */
 	struct notify		*notify;
@@ -155,6 +158,88 @@ struct server;
 struct server	*server_new(struct daemon *, const char *listen, int fd,
 		    char **cause);
 void		 server_free(struct server *);
+/* server_stats gives the server's counters (for /metrics). */
+const struct server_stats *server_stats(struct server *);
+
+/* What /metrics reports of the server. */
+struct server_stats {
+	unsigned long long	 requests;
+	unsigned long long	 bytes;		/* response bodies sent */
+	unsigned long long	 accepted;	/* connections */
+	unsigned long long	 timeouts;	/* closed: head not received in time */
+	unsigned long long	 evicted;	/* closed: connection cap reached */
+	int			 open;		/* connections now */
+};
+
+/* publish.c: the publish cache of rendered outputs. */
+
+enum publish_format_id {
+	PUBLISH_ATOM = 0,
+	PUBLISH_RSS,
+	PUBLISH_JSON,
+	PUBLISH_HTML
+};
+
+/*
+ * Where channels come from: the store once it is wired, nothing (empty
+ * outputs) without one.  channel is store_channel's contract.
+ */
+struct publish_source {
+	struct channel	*(*channel)(void *arg, const char *tag,
+			    const char *cursor, int limit, int nrelated,
+			    char **cause);
+	long long	 (*version)(void *arg);
+	void		*arg;
+};
+
+/* One rendered document: identity and gzip bytes with their validators. */
+struct publish_doc {
+	int		 refs;
+	int		 format;
+	const char	*type;		/* Content-Type */
+	char		*body;
+	size_t		 len;
+	char		*gz;		/* NULL when zlib failed */
+	size_t		 gzlen;
+	char		 etag[48];
+	char		 etag_gz[48];
+	long long	 modified;	/* Last-Modified */
+};
+
+struct publish_stats {
+	unsigned long long	 renders;
+	unsigned long long	 hits;
+	double			 render_seconds;
+	unsigned long long	 pings;		/* WebSub pings accepted */
+	unsigned long long	 ping_failures;
+};
+
+struct publish;
+
+/* publish_new makes the cache (and, with a loop, the WebSub watch). */
+struct publish	*publish_new(struct daemon *, const struct publish_source *);
+void		 publish_free(struct publish *);
+/* publish_format maps "atom", "rss", "json", "html" to PUBLISH_*, or -1. */
+int		 publish_format(const char *);
+/* publish_type gives a format's Content-Type. */
+const char	*publish_type(int format);
+/*
+ * publish_get returns a referenced document (publish_doc_unref it),
+ * rendered now only when the store or the configuration changed since.
+ * NULL with *cause when the store fails or the tag or cursor is bad.
+ */
+struct publish_doc *publish_get(struct publish *, int format,
+		    const char *tag, const char *cursor, char **cause);
+void		 publish_doc_ref(struct publish_doc *);
+void		 publish_doc_unref(struct publish_doc *);
+/* publish_render renders one document without caching (static export). */
+char		*publish_render(const struct config *,
+		    const struct publish_source *, int format, const char *tag,
+		    const char *cursor, char **cause);
+/* publish_url returns a document's absolute URL under [output] link. */
+char		*publish_url(const struct config *, int format, const char *tag,
+		    const char *ext, const char *cursor);
+const struct publish_stats *publish_stats(struct publish *);
 
 /* notify.c: the service manager protocol (sd_notify, sd_listen_fds). */
 

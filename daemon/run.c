@@ -107,10 +107,12 @@ cmd_run(struct globals *g, int argc, char **argv)
 		sigs[i] = evsignal_new(d.base, signos[i], run_signal_cb, &d);
 		event_add(sigs[i], NULL);
 	}
+	d.publish = publish_new(&d, NULL);
 	fd = notify_listen_fd();
 	if ((d.server = server_new(&d, d.conf->listen, fd, &cause)) == NULL) {
 		log_err("%s", cause);
 		free(cause);
+		publish_free(d.publish);
 		config_free(d.conf);
 		return (EX_UNAVAILABLE);
 	}
@@ -122,6 +124,7 @@ cmd_run(struct globals *g, int argc, char **argv)
 
 	notify_free(d.notify);
 	server_free(d.server);
+	publish_free(d.publish);
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
 	event_base_free(d.base);

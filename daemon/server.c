@@ -1,55 +1,579 @@
 /*
  * server.c: the HTTP server (evhttp).  Only GET and HEAD are served;
- * anything else is 405.  Requests are dispatched on the path.
+ * anything else is 405.  Requests are dispatched on the path: the river,
+ * the merged feeds (all and per tag, with RFC 5005 paging through
+ * ?after=CURSOR), the subscriptions, /healthz and /metrics.  Documents come
+ * from the publish cache with their validators; 304 answers conditional
+ * requests, gzip is sent to clients that accept it.
+ *
+ * Limits.  evhttp bounds the header size and idles out silent peers, but a
+ * slow-loris client that trickles a byte now and then would keep its
+ * connection forever, and enough of them would starve everybody.  So each
+ * connection is tracked from the moment evhttp accepts it (the bufferevent
+ * callback; its callback argument is the evhttp connection): it must send
+ * a complete request head within request_timeout, or it is closed, and
+ * when max_connections are open the connection that has waited longest
+ * for its request head is closed to make room for the newcomer.  A
+ * connection whose request is being answered is never evicted.  The
+ * listening backlog is deep enough for bursts of thousands of connects.
  */
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "buf.h"
 #include "daemon.h"
+#include "feeds.h"
 #include "log.h"
 #include "xmalloc.h"
+
+#define SERVER_URI_MAX		4096	/* bytes of a request target */
+#define SERVER_HEADERS_MAX	16384	/* bytes of request line + headers */
+#define SERVER_BACKLOG		4096	/* pending connects (kernel caps it) */
+#define SERVER_FD_RESERVE	128	/* descriptors kept for the rest */
+#define SERVER_SWEEP_MS		250	/* how often deadlines are checked */
+
+enum server_state {
+	CONN_NEW,		/* accepted, not adopted yet */
+	CONN_HEAD,		/* waiting for a request head */
+	CONN_BUSY		/* a request is being answered */
+};
+
+/* One client connection, as the limits see it. */
+struct server_conn {
+	struct server		*server;
+	struct evhttp_connection *evcon;
+	struct bufferevent	*bev;
+	int			 fd;
+	enum server_state	 state;
+	long long		 deadline;	/* ms, monotonic */
+	TAILQ_ENTRY(server_conn) entry;
+};
+TAILQ_HEAD(server_conns, server_conn);
+
+/* Endpoints counted in /metrics. */
+enum server_endpoint {
+	EP_RIVER, EP_FEED, EP_TAG, EP_OPML, EP_HEALTHZ, EP_METRICS, EP_OTHER,
+	EP_COUNT
+};
+static const char *server_endpoints[EP_COUNT] = {
+	"river", "feed", "tag", "opml", "healthz", "metrics", "other"
+};
+static const int server_codes[] = { 200, 304, 400, 404, 405, 414, 503 };
+#define SERVER_NCODES	(sizeof server_codes / sizeof server_codes[0])
 
 struct server {
 	struct daemon		*daemon;
 	struct evhttp		*http;
-	unsigned long long	 requests;
+	struct evbuffer		*body;		/* reused for every reply */
+	struct event		*adopt;
+	struct event		*sweep;
+	struct server_conns	 fresh;		/* CONN_NEW */
+	struct server_conns	 waiting;	/* CONN_HEAD, oldest first */
+	struct server_conns	 busy;		/* CONN_BUSY */
+	struct server_conn	**byfd;
+	int			 nfds;
+	int			 max_conns;
+	long long		 timeout_ms;
+	struct server_stats	 stats;
+	unsigned long long	 counts[EP_COUNT][SERVER_NCODES + 1];
 };
 
+/* server_now returns monotonic milliseconds. */
+static long long
+server_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* server_conn_close_cb forgets a connection evhttp is freeing. */
+static void
+server_conn_close_cb(struct evhttp_connection *evcon, void *arg)
+{
+	struct server_conn	*c = arg;
+	struct server		*s = c->server;
+
+	switch (c->state) {
+	case CONN_NEW:
+		TAILQ_REMOVE(&s->fresh, c, entry);
+		break;
+	case CONN_HEAD:
+		TAILQ_REMOVE(&s->waiting, c, entry);
+		break;
+	case CONN_BUSY:
+		TAILQ_REMOVE(&s->busy, c, entry);
+		break;
+	}
+	if (c->fd >= 0 && c->fd < s->nfds && s->byfd[c->fd] == c)
+		s->byfd[c->fd] = NULL;
+	s->stats.open--;
+	free(c);
+}
+
+/* server_conn_wait puts a connection in the queue of heads awaited. */
+static void
+server_conn_wait(struct server_conn *c)
+{
+	struct server	*s = c->server;
+
+	c->state = CONN_HEAD;
+	c->deadline = server_now() + s->timeout_ms;
+	TAILQ_INSERT_TAIL(&s->waiting, c, entry);
+}
+
 /*
- * server_healthz answers 200 while the loop runs and the daemon's health
- * hook (the store answers) agrees, else 503 with the reason.
+ * server_adopt_cb takes the connections evhttp has just set up: it finds
+ * each one's evhttp connection, starts its head deadline, and makes room
+ * under the connection cap.
  */
+static void
+server_adopt_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct server		*s = arg;
+	struct server_conn	*c, *victim;
+	void			*cbarg;
+
+	while ((c = TAILQ_FIRST(&s->fresh)) != NULL) {
+		TAILQ_REMOVE(&s->fresh, c, entry);
+		bufferevent_getcb(c->bev, NULL, NULL, NULL, &cbarg);
+		c->evcon = cbarg;
+		c->fd = (int)bufferevent_getfd(c->bev);
+		if (c->evcon == NULL || c->fd < 0 || c->fd >= s->nfds) {
+			/* Not one of ours after all: leave it alone. */
+			s->stats.open--;
+			free(c);
+			continue;
+		}
+		s->byfd[c->fd] = c;
+		evhttp_connection_set_closecb(c->evcon, server_conn_close_cb,
+		    c);
+		server_conn_wait(c);
+		while (s->stats.open > s->max_conns &&
+		    (victim = TAILQ_FIRST(&s->waiting)) != NULL) {
+			s->stats.evicted++;
+			evhttp_connection_free(victim->evcon);
+		}
+	}
+}
+
+/* server_bev_cb makes each accepted connection's bufferevent, and notes it. */
+static struct bufferevent *
+server_bev_cb(struct event_base *base, void *arg)
+{
+	struct server		*s = arg;
+	struct server_conn	*c;
+
+	c = xcalloc(1, sizeof *c);
+	c->server = s;
+	c->fd = -1;
+	c->state = CONN_NEW;
+	c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL)
+		fatalx("bufferevent_socket_new failed");
+	TAILQ_INSERT_TAIL(&s->fresh, c, entry);
+	s->stats.open++;
+	s->stats.accepted++;
+	event_active(s->adopt, EV_TIMEOUT, 0);
+	return (c->bev);
+}
+
+/* server_sweep_cb closes connections that missed their head deadline. */
+static void
+server_sweep_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct server		*s = arg;
+	struct server_conn	*c;
+	long long		 now = server_now();
+
+	while ((c = TAILQ_FIRST(&s->waiting)) != NULL && c->deadline <= now) {
+		s->stats.timeouts++;
+		evhttp_connection_free(c->evcon);
+	}
+}
+
+/* server_done_cb: the reply went out; the connection waits for the next. */
+static void
+server_done_cb(struct evhttp_request *req, void *arg)
+{
+	struct server_conn	*c = arg;
+
+	if (c->state != CONN_BUSY)
+		return;
+	TAILQ_REMOVE(&c->server->busy, c, entry);
+	server_conn_wait(c);
+}
+
+/* server_conn_busy marks the request's connection as being answered. */
+static void
+server_conn_busy(struct server *s, struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon;
+	struct server_conn	*c;
+	int			 fd;
+
+	if ((evcon = evhttp_request_get_connection(req)) == NULL)
+		return;
+	fd = (int)bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
+	if (fd < 0 || fd >= s->nfds || (c = s->byfd[fd]) == NULL ||
+	    c->evcon != evcon || c->state != CONN_HEAD)
+		return;
+	TAILQ_REMOVE(&s->waiting, c, entry);
+	c->state = CONN_BUSY;
+	TAILQ_INSERT_TAIL(&s->busy, c, entry);
+	evhttp_request_set_on_complete_cb(req, server_done_cb, c);
+}
+
+/* server_count records a response for /metrics. */
+static void
+server_count(struct server *s, int ep, int code)
+{
+	size_t	 i;
+
+	for (i = 0; i < SERVER_NCODES && server_codes[i] != code; i++)
+		;
+	s->counts[ep][i]++;
+}
+
+/* server_header adds an output header. */
+static void
+server_header(struct evhttp_request *req, const char *name, const char *value)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), name, value);
+}
+
+/* server_error answers with a short text error. */
+static void
+server_error(struct server *s, struct evhttp_request *req, int ep, int code,
+    const char *reason)
+{
+	server_count(s, ep, code);
+	server_header(req, "Content-Type", "text/plain; charset=utf-8");
+	server_header(req, "Cache-Control", "no-store");
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_HEAD)
+		evbuffer_add_printf(s->body, "%d %s\n", code, reason);
+	evhttp_send_reply(req, code, reason, s->body);
+}
+
+/* server_text answers 200 with a generated text body. */
+static void
+server_text(struct server *s, struct evhttp_request *req, int ep,
+    const char *type, const char *text, size_t len)
+{
+	char	 n[32];
+
+	server_count(s, ep, 200);
+	server_header(req, "Content-Type", type);
+	server_header(req, "Cache-Control", "no-store");
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		snprintf(n, sizeof n, "%zu", len);
+		server_header(req, "Content-Length", n);
+		evhttp_send_reply(req, 200, "OK", NULL);
+		return;
+	}
+	evbuffer_add(s->body, text, len);
+	s->stats.bytes += len;
+	evhttp_send_reply(req, 200, "OK", s->body);
+}
+
+/* server_accepts_gzip reads Accept-Encoding: gzip (or *) with q > 0. */
+static int
+server_accepts_gzip(const char *ae)
+{
+	const char	*p, *end, *q;
+	size_t		 n;
+	int		 star = 0, ok;
+
+	if (ae == NULL)
+		return (0);
+	for (p = ae; *p != '\0'; p = *end == ',' ? end + 1 : end) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		end = p + strcspn(p, ",");
+		n = strcspn(p, ";, \t");
+		q = memchr(p, ';', (size_t)(end - p));
+		ok = 1;
+		if (q != NULL && (q = strstr(q, "q=")) != NULL && q < end)
+			ok = strtod(q + 2, NULL) > 0;
+		if ((n == 4 && strncasecmp(p, "gzip", 4) == 0) ||
+		    (n == 6 && strncasecmp(p, "x-gzip", 6) == 0))
+			return (ok);
+		if (n == 1 && *p == '*')
+			star = ok;
+	}
+	return (star);
+}
+
+/* server_etag_match applies If-None-Match's weak comparison to a doc. */
+static int
+server_etag_match(const char *inm, const struct publish_doc *d)
+{
+	const char	*p, *end;
+	size_t		 n;
+
+	for (p = inm; *p != '\0'; p = *end == ',' ? end + 1 : end) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		end = p + strcspn(p, ",");
+		n = (size_t)(end - p);
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n == 1 && *p == '*')
+			return (1);
+		if (n > 2 && strncmp(p, "W/", 2) == 0) {
+			p += 2;
+			n -= 2;
+		}
+		if ((n == strlen(d->etag) && strncmp(p, d->etag, n) == 0) ||
+		    (n == strlen(d->etag_gz) && strncmp(p, d->etag_gz, n) == 0))
+			return (1);
+	}
+	return (0);
+}
+
+/* server_http_date parses the three date forms of HTTP; -1 if none. */
+static long long
+server_http_date(const char *s)
+{
+	static const char *forms[] = { "%a, %d %b %Y %H:%M:%S GMT",
+	    "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y" };
+	struct tm	 tm;
+	const char	*end;
+	size_t		 i;
+
+	for (i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		memset(&tm, 0, sizeof tm);
+		end = strptime(s, forms[i], &tm);
+		if (end != NULL && *end == '\0')
+			return ((long long)timegm(&tm));
+	}
+	return (-1);
+}
+
+/* server_not_modified says whether the request's validators still hold. */
+static int
+server_not_modified(struct evhttp_request *req, const struct publish_doc *d)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char	*inm, *ims;
+	long long	 t;
+
+	if ((inm = evhttp_find_header(in, "If-None-Match")) != NULL)
+		return (server_etag_match(inm, d));
+	if ((ims = evhttp_find_header(in, "If-Modified-Since")) != NULL &&
+	    (t = server_http_date(ims)) != -1)
+		return (d->modified <= t);
+	return (0);
+}
+
+/* server_unref_cb releases a document once libevent has sent it. */
+static void
+server_unref_cb(const void *data, size_t len, void *arg)
+{
+	publish_doc_unref(arg);
+}
+
+/* server_query_after returns the ?after= cursor (caller frees), or NULL. */
+static char *
+server_query_after(struct evhttp_request *req)
+{
+	struct evkeyvalq	 q;
+	const char		*query, *v;
+	char			*after = NULL;
+
+	query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	if (query == NULL)
+		return (NULL);
+	TAILQ_INIT(&q);
+	if (evhttp_parse_query_str(query, &q) == 0 &&
+	    (v = evhttp_find_header(&q, "after")) != NULL)
+		after = xstrdup(v);
+	evhttp_clear_headers(&q);
+	return (after);
+}
+
+/* server_doc answers with a document of the publish cache. */
+static void
+server_doc(struct server *s, struct evhttp_request *req, int ep, int format,
+    const char *tag)
+{
+	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
+	struct publish_doc	*d;
+	const char		*data;
+	char			*after, *cause = NULL, date[WRITE_DATE_MAX], n[32];
+	size_t			 len;
+	int			 gz;
+
+	after = server_query_after(req);
+	d = publish_get(s->daemon->publish, format, tag, after, &cause);
+	if (d == NULL) {
+		if (cause != NULL && strncmp(cause, "bad ", 4) == 0)
+			server_error(s, req, ep, 400, "Bad Request");
+		else {
+			log_warnx("%s: %s", evhttp_request_get_uri(req), cause);
+			server_error(s, req, ep, 503, "Service Unavailable");
+		}
+		free(cause);
+		free(after);
+		return;
+	}
+	gz = d->gz != NULL &&
+	    server_accepts_gzip(evhttp_find_header(in, "Accept-Encoding"));
+	server_header(req, "Content-Type", d->type);
+	server_header(req, "ETag", gz ? d->etag_gz : d->etag);
+	write_rfc822(date, d->modified);
+	server_header(req, "Last-Modified", date);
+	server_header(req, "Cache-Control", after != NULL ?
+	    "public, max-age=3600" : "public, max-age=60");
+	server_header(req, "Vary", "Accept-Encoding");
+	server_header(req, "X-Content-Type-Options", "nosniff");
+	if (format == PUBLISH_HTML)
+		server_header(req, "Content-Security-Policy", "default-src "
+		    "'none'; style-src 'unsafe-inline'; img-src http: https: "
+		    "data:; frame-ancestors 'none'");
+	free(after);
+	if (server_not_modified(req, d)) {
+		server_count(s, ep, 304);
+		evhttp_send_reply(req, 304, "Not Modified", NULL);
+		publish_doc_unref(d);
+		return;
+	}
+	if (gz)
+		server_header(req, "Content-Encoding", "gzip");
+	data = gz ? d->gz : d->body;
+	len = gz ? d->gzlen : d->len;
+	server_count(s, ep, 200);
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		snprintf(n, sizeof n, "%zu", len);
+		server_header(req, "Content-Length", n);
+		evhttp_send_reply(req, 200, "OK", NULL);
+		publish_doc_unref(d);
+		return;
+	}
+	/* The reference passes to the buffer; released once sent. */
+	evbuffer_add_reference(s->body, data, len, server_unref_cb, d);
+	s->stats.bytes += len;
+	evhttp_send_reply(req, 200, "OK", s->body);
+}
+
+/* server_healthz answers 200 while the loop runs and the store answers. */
 static void
 server_healthz(struct server *s, struct evhttp_request *req)
 {
-	struct evbuffer	*body;
-	char		*cause;
-	int		 ok;
+	server_text(s, req, EP_HEALTHZ, "text/plain; charset=utf-8", "ok\n",
+	    3);
+}
 
-	ok = notify_health(s->daemon, &cause) == 0;
-	body = evbuffer_new();
-	if (ok)
-		evbuffer_add_printf(body, "ok\n");
-	else {
-		evbuffer_add_printf(body, "unhealthy: %s\n", cause);
-		free(cause);
+/* server_metric appends one sample with its help and type lines. */
+static void
+server_metric(struct buf *b, const char *name, const char *type,
+    const char *help, double v)
+{
+	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %.9g\n", name, help,
+	    name, type, name, v);
+}
+
+/* server_metrics answers /metrics in the Prometheus text format. */
+static void
+server_metrics(struct server *s, struct evhttp_request *req)
+{
+	const struct publish_stats *ps = publish_stats(s->daemon->publish);
+	struct buf	 b;
+	size_t		 ep, i;
+
+	buf_init(&b);
+	buf_puts(&b, "# HELP syndic_http_requests_total HTTP requests "
+	    "answered, by endpoint and status.\n"
+	    "# TYPE syndic_http_requests_total counter\n");
+	for (ep = 0; ep < EP_COUNT; ep++) {
+		for (i = 0; i <= SERVER_NCODES; i++) {
+			if (s->counts[ep][i] == 0)
+				continue;
+			if (i < SERVER_NCODES)
+				buf_printf(&b, "syndic_http_requests_total{"
+				    "endpoint=\"%s\",code=\"%d\"} %llu\n",
+				    server_endpoints[ep], server_codes[i],
+				    s->counts[ep][i]);
+			else
+				buf_printf(&b, "syndic_http_requests_total{"
+				    "endpoint=\"%s\",code=\"other\"} %llu\n",
+				    server_endpoints[ep], s->counts[ep][i]);
+		}
 	}
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain; charset=utf-8");
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Cache-Control", "no-store");
-	evhttp_send_reply(req, ok ? 200 : 503, ok ? "OK" :
-	    "Service Unavailable", body);
-	evbuffer_free(body);
+	server_metric(&b, "syndic_http_response_bytes_total", "counter",
+	    "Bytes of response bodies sent.", (double)s->stats.bytes);
+	server_metric(&b, "syndic_http_connections", "gauge",
+	    "Client connections open.", (double)s->stats.open);
+	server_metric(&b, "syndic_http_connections_accepted_total", "counter",
+	    "Client connections accepted.", (double)s->stats.accepted);
+	buf_puts(&b, "# HELP syndic_http_connections_closed_total Client "
+	    "connections closed by the server's limits.\n"
+	    "# TYPE syndic_http_connections_closed_total counter\n");
+	buf_printf(&b, "syndic_http_connections_closed_total{reason="
+	    "\"head_timeout\"} %llu\n", s->stats.timeouts);
+	buf_printf(&b, "syndic_http_connections_closed_total{reason="
+	    "\"connection_cap\"} %llu\n", s->stats.evicted);
+	server_metric(&b, "syndic_publish_renders_total", "counter",
+	    "Documents rendered (the store or configuration changed).",
+	    (double)ps->renders);
+	server_metric(&b, "syndic_publish_cache_hits_total", "counter",
+	    "Documents served from the publish cache.", (double)ps->hits);
+	server_metric(&b, "syndic_publish_render_seconds_total", "counter",
+	    "Time spent rendering documents.", ps->render_seconds);
+	server_metric(&b, "syndic_websub_pings_total", "counter",
+	    "WebSub hub pings accepted by the hub.", (double)ps->pings);
+	server_metric(&b, "syndic_websub_ping_failures_total", "counter",
+	    "WebSub hub pings that failed.", (double)ps->ping_failures);
+	server_text(s, req, EP_METRICS,
+	    "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
+	buf_free(&b);
+}
+
+/*
+ * server_tag_path splits "/tags/NAME.EXT": the decoded name (caller
+ * frees) and the format; -1 when the path is not one.
+ */
+static int
+server_tag_path(const char *path, char **tag)
+{
+	const char	*name = path + 6, *dot;
+	char		*raw, *ext;
+	size_t		 len;
+	int		 f;
+
+	if ((dot = strrchr(name, '.')) == NULL || dot == name)
+		return (-1);
+	if ((f = publish_format(dot + 1)) == -1)
+		return (-1);
+	raw = xstrndup(name, (size_t)(dot - name));
+	ext = evhttp_uridecode(raw, 0, &len);
+	free(raw);
+	if (ext == NULL)
+		return (-1);
+	if (len != strlen(ext) || strchr(ext, '/') != NULL) {
+		free(ext);
+		return (-1);
+	}
+	*tag = xstrdup(ext);
+	free(ext);
+	return (f);
 }
 
 /* server_request_cb dispatches every request. */
@@ -58,83 +582,188 @@ server_request_cb(struct evhttp_request *req, void *arg)
 {
 	struct server	*s = arg;
 	const char	*path;
+	char		*tag = NULL;
 	enum evhttp_cmd_type cmd;
+	int		 f;
 
-	s->requests++;
+	server_conn_busy(s, req);
+	s->stats.requests++;
+	evbuffer_drain(s->body, evbuffer_get_length(s->body));
 	cmd = evhttp_request_get_command(req);
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Allow", "GET, HEAD");
-		evhttp_send_error(req, 405, "Method Not Allowed");
+		server_header(req, "Allow", "GET, HEAD");
+		server_error(s, req, EP_OTHER, 405, "Method Not Allowed");
+		return;
+	}
+	if (strlen(evhttp_request_get_uri(req)) > SERVER_URI_MAX) {
+		server_error(s, req, EP_OTHER, 414, "URI Too Long");
 		return;
 	}
 	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-	if (path == NULL)
+	if (path == NULL || *path == '\0')
 		path = "/";
-	if (strcmp(path, "/healthz") == 0)
+	if (strcmp(path, "/") == 0)
+		server_doc(s, req, EP_RIVER, PUBLISH_HTML, NULL);
+	else if (strncmp(path, "/feed.", 6) == 0 &&
+	    (f = publish_format(path + 6)) != -1 && f != PUBLISH_HTML)
+		server_doc(s, req, EP_FEED, f, NULL);
+	else if (strncmp(path, "/tags/", 6) == 0 &&
+	    (f = server_tag_path(path, &tag)) != -1) {
+		server_doc(s, req, EP_TAG, f, tag);
+		free(tag);
+	} else if (strcmp(path, "/healthz") == 0)
 		server_healthz(s, req);
+	else if (strcmp(path, "/metrics") == 0)
+		server_metrics(s, req);
 	else
-		evhttp_send_error(req, 404, "Not Found");
+		server_error(s, req, EP_OTHER, 404, "Not Found");
 }
 
-struct server *
-server_new(struct daemon *d, const char *listen, int fd, char **cause)
+/* server_listen opens a listening socket on "HOST:PORT"; -1 on error. */
+static int
+server_listen(const char *addr, char **cause)
 {
-	struct server	*s;
+	struct addrinfo	 hints, *res, *ai;
 	char		*host, *colon;
-	long		 port;
+	int		 fd = -1, on = 1, rc, saved = 0;
 
-	s = xcalloc(1, sizeof *s);
-	s->daemon = d;
-	if ((s->http = evhttp_new(d->base)) == NULL)
-		fatalx("evhttp_new failed");
-	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE);
-	evhttp_set_max_headers_size(s->http, 16384);
-	evhttp_set_max_body_size(s->http, 65536);
-	evhttp_set_timeout(s->http, 30);
-	evhttp_set_gencb(s->http, server_request_cb, s);
-	if (fd >= 0) {
-		if (evhttp_accept_socket(s->http, fd) != 0) {
-			xasprintf(cause, "cannot serve the passed socket %d",
-			    fd);
-			server_free(s);
-			return (NULL);
-		}
-		return (s);
-	}
-	host = xstrdup(listen);
+	host = xstrdup(addr);
 	colon = strrchr(host, ':');
-	if (colon == NULL || (port = strtol(colon + 1, NULL, 10)) <= 0 ||
-	    port > 65535) {
-		xasprintf(cause, "listen: bad address \"%s\"", listen);
+	if (colon == NULL || colon[1] == '\0' ||
+	    strtol(colon + 1, NULL, 10) <= 0 ||
+	    strtol(colon + 1, NULL, 10) > 65535) {
+		xasprintf(cause, "listen: bad address \"%s\"", addr);
 		free(host);
-		server_free(s);
-		return (NULL);
+		return (-1);
 	}
 	*colon = '\0';
 	if (host[0] == '[' && colon[-1] == ']') {
 		colon[-1] = '\0';
 		memmove(host, host + 1, strlen(host));
 	}
-	if (evhttp_bind_socket(s->http, host, (unsigned short)port) != 0) {
-		xasprintf(cause, "cannot listen on %s: %s", listen,
-		    strerror(errno));
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	if ((rc = getaddrinfo(*host != '\0' ? host : NULL, colon + 1, &hints,
+	    &res)) != 0) {
+		xasprintf(cause, "cannot listen on %s: %s", addr,
+		    gai_strerror(rc));
 		free(host);
+		return (-1);
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd == -1) {
+			saved = errno;
+			continue;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(fd, SERVER_BACKLOG) == 0)
+			break;
+		saved = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1)
+		xasprintf(cause, "cannot listen on %s: %s", addr,
+		    strerror(saved));
+	free(host);
+	return (fd);
+}
+
+/* server_limits raises the descriptor limit and sizes the tables by it. */
+static void
+server_limits(struct server *s, const struct config *conf)
+{
+	struct rlimit	 rl;
+	int		 reserve;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur > 65536)
+		rl.rlim_cur = 65536;
+	s->nfds = (int)rl.rlim_cur;
+	s->byfd = xcalloc((size_t)s->nfds, sizeof *s->byfd);
+	reserve = SERVER_FD_RESERVE + conf->concurrency;
+	s->max_conns = conf->max_connections;
+	if (s->max_conns > s->nfds - reserve)
+		s->max_conns = s->nfds - reserve > 16 ? s->nfds - reserve : 16;
+	s->timeout_ms = conf->request_timeout * 1000;
+	log_debug("http: at most %d connections, %llds for a request head",
+	    s->max_conns, conf->request_timeout);
+}
+
+struct server *
+server_new(struct daemon *d, const char *listen, int fd, char **cause)
+{
+	struct server	*s;
+	struct timeval	 tv;
+
+	s = xcalloc(1, sizeof *s);
+	s->daemon = d;
+	TAILQ_INIT(&s->fresh);
+	TAILQ_INIT(&s->waiting);
+	TAILQ_INIT(&s->busy);
+	server_limits(s, d->conf);
+	if ((s->http = evhttp_new(d->base)) == NULL)
+		fatalx("evhttp_new failed");
+	s->body = evbuffer_new();
+	s->adopt = event_new(d->base, -1, 0, server_adopt_cb, s);
+	s->sweep = event_new(d->base, -1, EV_PERSIST, server_sweep_cb, s);
+	tv.tv_sec = 0;
+	tv.tv_usec = SERVER_SWEEP_MS * 1000;
+	event_add(s->sweep, &tv);
+	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE);
+	evhttp_set_max_headers_size(s->http, SERVER_HEADERS_MAX);
+	evhttp_set_max_body_size(s->http, 65536);
+	evhttp_set_timeout(s->http, 30);
+	evhttp_set_bevcb(s->http, server_bev_cb, s);
+	evhttp_set_gencb(s->http, server_request_cb, s);
+	if (fd < 0 && (fd = server_listen(listen, cause)) == -1) {
 		server_free(s);
 		return (NULL);
 	}
-	free(host);
+	if (evhttp_accept_socket(s->http, fd) != 0) {
+		xasprintf(cause, "cannot serve the socket %d", fd);
+		server_free(s);
+		return (NULL);
+	}
 	return (s);
+}
+
+const struct server_stats *
+server_stats(struct server *s)
+{
+	return (&s->stats);
 }
 
 void
 server_free(struct server *s)
 {
+	struct server_conn	*c;
+
 	if (s == NULL)
 		return;
 	if (s->http != NULL)
 		evhttp_free(s->http);
+	while ((c = TAILQ_FIRST(&s->fresh)) != NULL) {
+		TAILQ_REMOVE(&s->fresh, c, entry);
+		free(c);
+	}
+	if (s->adopt != NULL)
+		event_free(s->adopt);
+	if (s->sweep != NULL)
+		event_free(s->sweep);
+	if (s->body != NULL)
+		evbuffer_free(s->body);
+	free(s->byfd);
 	free(s);
 }

@@ -1,0 +1,593 @@
+/*
+ * publish.c: the publish cache.  A document (a format, a tag, a page) is
+ * rendered from the store once, kept as identity and gzip bytes with a
+ * strong ETag and a Last-Modified time, and served from memory until the
+ * store changes (store_version()).  A re-render that gives the same bytes
+ * keeps the old ETag and time, so conditional requests keep answering 304.
+ *
+ * Documents are reference counted: the server hands the bytes to libevent
+ * without copying, and a document replaced while a response is still being
+ * written lives until that write is done.
+ *
+ * When [output] hub is set, a timer watches the store and pings the WebSub
+ * hub (an asynchronous POST through libcurl) for each first-page feed
+ * whose bytes changed.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <zlib.h>
+
+#include "buf.h"
+#include "daemon.h"
+#include "feeds.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define PUBLISH_SLOTS	64	/* documents kept; least recently used go */
+#define PUBLISH_WATCH	2	/* seconds between store checks (WebSub) */
+#define PUBLISH_TAG_MAX	64	/* bytes of a tag name */
+#define PUBLISH_CURSOR_MAX 128	/* bytes of a paging cursor */
+#define PUBLISH_PINGS	8	/* hub pings in flight at most */
+
+/* One cached document and the request it answers. */
+struct publish_slot {
+	int			 format;
+	char			*tag;
+	char			*cursor;
+	long long		 version;	/* store version rendered */
+	int			 reloads;	/* configuration rendered */
+	unsigned long long	 used;		/* LRU clock */
+	struct publish_doc	*doc;
+};
+
+struct publish {
+	struct daemon		*daemon;
+	struct publish_source	 source;
+	struct publish_slot	 slots[PUBLISH_SLOTS];
+	unsigned long long	 clock;
+	struct publish_stats	 stats;
+
+	/* WebSub: the watch timer and the pings in flight. */
+	struct event		*watch;
+	struct event		*pump;
+	CURLM			*multi;
+	CURL			*pings[PUBLISH_PINGS];
+	long long		 watched;	/* store version last checked */
+	char			*etags[3];	/* last pinged, per format */
+};
+
+static const struct {
+	const char	*name;
+	const char	*ext;
+	const char	*type;
+	char		*(*render)(const struct channel *);
+} publish_formats[] = {
+	{ "atom", ".atom", "application/atom+xml; charset=utf-8",
+	    write_atom },
+	{ "rss", ".rss", "application/rss+xml; charset=utf-8", write_rss },
+	{ "json", ".json", "application/feed+json; charset=utf-8",
+	    write_json },
+	{ "html", ".html", "text/html; charset=utf-8", write_html },
+};
+
+int
+publish_format(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof publish_formats / sizeof publish_formats[0];
+	    i++) {
+		if (strcmp(name, publish_formats[i].name) == 0)
+			return ((int)i);
+	}
+	return (-1);
+}
+
+const char *
+publish_type(int format)
+{
+	return (publish_formats[format].type);
+}
+
+/* publish_escape appends s percent-encoded for a path or query value. */
+static void
+publish_escape(struct buf *b, const char *s)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL)
+			buf_putc(b, (char)*p);
+		else
+			buf_printf(b, "%%%02X", *p);
+	}
+}
+
+/*
+ * publish_url returns the absolute URL of a document: the river is the
+ * [output] link itself, a feed is feed.EXT or tags/TAG.EXT under it.
+ * With ext NULL, the feeds' base (no extension) is returned.
+ */
+char *
+publish_url(const struct config *c, int format, const char *tag,
+    const char *ext, const char *cursor)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	buf_puts(&b, c->link);
+	if (b.len == 0 || b.data[b.len - 1] != '/')
+		buf_putc(&b, '/');
+	if (tag != NULL) {
+		buf_puts(&b, "tags/");
+		publish_escape(&b, tag);
+	} else if (format != PUBLISH_HTML || ext == NULL)
+		buf_puts(&b, "feed");
+	if (ext != NULL && (format != PUBLISH_HTML || tag != NULL))
+		buf_puts(&b, ext);
+	if (cursor != NULL) {
+		buf_puts(&b, "?after=");
+		publish_escape(&b, cursor);
+	}
+	return (buf_steal(&b));
+}
+
+/* publish_dress fills what the store leaves to the caller: names, URLs. */
+static void
+publish_dress(const struct config *conf, struct channel *ch, int format,
+    const char *tag, const char *cursor)
+{
+	const char	*ext = publish_formats[format].ext;
+	char		*next;
+	long long	 t;
+	int		 i;
+
+	free(ch->title);
+	if (tag != NULL)
+		xasprintf(&ch->title, "%s: %s", conf->title, tag);
+	else
+		ch->title = xstrdup(conf->title);
+	free(ch->link);
+	ch->link = xstrdup(conf->link);
+	free(ch->self);
+	ch->self = publish_url(conf, format, tag, ext, cursor);
+	free(ch->id);
+	ch->id = publish_url(conf, format, tag, ext, NULL);
+	free(ch->feed_base);
+	ch->feed_base = publish_url(conf, format, tag, NULL, NULL);
+	free(ch->hub);
+	ch->hub = xstrdup0(conf->hub);
+	next = ch->next;
+	ch->next = next != NULL ? publish_url(conf, format, tag, ext, next) :
+	    NULL;
+	free(next);
+	if (ch->updated == TIME_UNKNOWN || ch->updated == 0) {
+		ch->updated = TIME_UNKNOWN;
+		for (i = 0; i < ch->nitems; i++) {
+			t = write_updated(ch, &ch->items[i]);
+			if (ch->updated == TIME_UNKNOWN || t > ch->updated)
+				ch->updated = t;
+		}
+	}
+}
+
+/* publish_check_args refuses a tag or cursor we would not store. */
+static int
+publish_check_args(const char *tag, const char *cursor, char **cause)
+{
+	const unsigned char	*p;
+
+	if (tag != NULL) {
+		if (*tag == '\0' || strlen(tag) > PUBLISH_TAG_MAX) {
+			xasprintf(cause, "bad tag");
+			return (-1);
+		}
+		for (p = (const unsigned char *)tag; *p != '\0'; p++) {
+			if (*p < 0x20 || *p == 0x7f || *p == '/') {
+				xasprintf(cause, "bad tag");
+				return (-1);
+			}
+		}
+	}
+	if (cursor != NULL && (*cursor == '\0' ||
+	    strlen(cursor) > PUBLISH_CURSOR_MAX)) {
+		xasprintf(cause, "bad cursor");
+		return (-1);
+	}
+	return (0);
+}
+
+char *
+publish_render(const struct config *conf, const struct publish_source *src,
+    int format, const char *tag, const char *cursor, char **cause)
+{
+	struct channel	*ch;
+	char		*out;
+
+	if (publish_check_args(tag, cursor, cause) != 0)
+		return (NULL);
+	if (src->channel != NULL) {
+		ch = src->channel(src->arg, tag, cursor, conf->items,
+		    conf->related, cause);
+		if (ch == NULL)
+			return (NULL);
+	} else {
+		ch = xcalloc(1, sizeof *ch);
+		ch->updated = TIME_UNKNOWN;
+	}
+	publish_dress(conf, ch, format, tag, cursor);
+	out = publish_formats[format].render(ch);
+	channel_free(ch);
+	return (out);
+}
+
+/* publish_gzip compresses len bytes of s; returns NULL if zlib fails. */
+static char *
+publish_gzip(const char *s, size_t len, size_t *outlen)
+{
+	z_stream	 z;
+	char		*out;
+	uLong		 cap;
+
+	memset(&z, 0, sizeof z);
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		return (NULL);
+	cap = deflateBound(&z, (uLong)len) + 32;
+	out = xmalloc(cap);
+	z.next_in = (Bytef *)(uintptr_t)s;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)out;
+	z.avail_out = (uInt)cap;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+		deflateEnd(&z);
+		free(out);
+		return (NULL);
+	}
+	*outlen = z.total_out;
+	deflateEnd(&z);
+	return (out);
+}
+
+/* publish_doc_new wraps rendered bytes (taken) with gzip and validators. */
+static struct publish_doc *
+publish_doc_new(int format, char *body)
+{
+	struct publish_doc	*d;
+	uint64_t		 h = 14695981039346656037ULL;
+	size_t			 i;
+
+	d = xcalloc(1, sizeof *d);
+	d->refs = 1;
+	d->format = format;
+	d->type = publish_formats[format].type;
+	d->body = body;
+	d->len = strlen(body);
+	d->gz = publish_gzip(body, d->len, &d->gzlen);
+	for (i = 0; i < d->len; i++)
+		h = (h ^ (unsigned char)body[i]) * 1099511628211ULL;
+	snprintf(d->etag, sizeof d->etag, "\"%016llx%zx\"",
+	    (unsigned long long)h, d->len % 0x10000);
+	snprintf(d->etag_gz, sizeof d->etag_gz, "\"%016llx%zx-gz\"",
+	    (unsigned long long)h, d->len % 0x10000);
+	d->modified = (long long)time(NULL);
+	return (d);
+}
+
+void
+publish_doc_ref(struct publish_doc *d)
+{
+	d->refs++;
+}
+
+void
+publish_doc_unref(struct publish_doc *d)
+{
+	if (d == NULL || --d->refs > 0)
+		return;
+	free(d->body);
+	free(d->gz);
+	free(d);
+}
+
+/* publish_slot_clear empties one cache slot. */
+static void
+publish_slot_clear(struct publish_slot *s)
+{
+	free(s->tag);
+	free(s->cursor);
+	publish_doc_unref(s->doc);
+	memset(s, 0, sizeof *s);
+}
+
+/* publish_eq compares two optional strings. */
+static int
+publish_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (strcmp(a, b) == 0);
+}
+
+/* publish_find returns the slot of a document, or the one to reuse. */
+static struct publish_slot *
+publish_find(struct publish *p, int format, const char *tag,
+    const char *cursor, int *found)
+{
+	struct publish_slot	*s, *victim = NULL;
+	int			 i;
+
+	for (i = 0; i < PUBLISH_SLOTS; i++) {
+		s = &p->slots[i];
+		if (s->doc != NULL && s->format == format &&
+		    publish_eq(s->tag, tag) && publish_eq(s->cursor, cursor)) {
+			*found = 1;
+			return (s);
+		}
+		if (victim == NULL || s->doc == NULL ||
+		    (victim->doc != NULL && s->used < victim->used))
+			victim = s;
+	}
+	*found = 0;
+	return (victim);
+}
+
+/* publish_version asks the store for its version (0 without a store). */
+static long long
+publish_version(struct publish *p)
+{
+	if (p->source.version == NULL)
+		return (0);
+	return (p->source.version(p->source.arg));
+}
+
+struct publish_doc *
+publish_get(struct publish *p, int format, const char *tag,
+    const char *cursor, char **cause)
+{
+	struct publish_slot	*s;
+	struct publish_doc	*d;
+	struct timespec		 t0, t1;
+	long long		 version;
+	char			*body;
+	int			 found;
+
+	version = publish_version(p);
+	s = publish_find(p, format, tag, cursor, &found);
+	s->used = ++p->clock;
+	if (found && s->version == version &&
+	    s->reloads == p->daemon->reloads) {
+		p->stats.hits++;
+		publish_doc_ref(s->doc);
+		return (s->doc);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	body = publish_render(p->daemon->conf, &p->source, format, tag, cursor,
+	    cause);
+	if (body == NULL)
+		return (NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	p->stats.renders++;
+	p->stats.render_seconds += (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (found && strcmp(body, s->doc->body) == 0) {
+		/* Same bytes: keep the validators clients already hold. */
+		free(body);
+		s->version = version;
+		s->reloads = p->daemon->reloads;
+		publish_doc_ref(s->doc);
+		return (s->doc);
+	}
+	d = publish_doc_new(format, body);
+	if (found && d->modified <= s->doc->modified)
+		d->modified = s->doc->modified + 1;
+	if (!found) {
+		publish_slot_clear(s);
+		s->format = format;
+		s->tag = xstrdup0(tag);
+		s->cursor = xstrdup0(cursor);
+		s->used = p->clock;
+	} else
+		publish_doc_unref(s->doc);
+	s->doc = d;
+	s->version = version;
+	s->reloads = p->daemon->reloads;
+	publish_doc_ref(d);
+	return (d);
+}
+
+const struct publish_stats *
+publish_stats(struct publish *p)
+{
+	return (&p->stats);
+}
+
+/* publish_form_escape appends s encoded for application/x-www-form-urlencoded. */
+static void
+publish_form(struct buf *b, const char *key, const char *value)
+{
+	if (b->len > 0)
+		buf_putc(b, '&');
+	buf_puts(b, key);
+	buf_putc(b, '=');
+	publish_escape(b, value);
+}
+
+/* publish_ping_end forgets one ping. */
+static void
+publish_ping_end(struct publish *p, CURL *e)
+{
+	char	*url;
+	int	 i;
+
+	for (i = 0; i < PUBLISH_PINGS; i++) {
+		if (p->pings[i] == e)
+			p->pings[i] = NULL;
+	}
+	curl_easy_getinfo(e, CURLINFO_PRIVATE, &url);
+	curl_multi_remove_handle(p->multi, e);
+	curl_easy_cleanup(e);
+	free(url);
+}
+
+/* publish_pump_cb drives the hub pings until none is left. */
+static void
+publish_pump_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct publish	*p = arg;
+	struct timeval	 tv = { 0, 20000 };
+	CURLMsg		*m;
+	long		 code;
+	int		 running, left;
+	char		*url;
+
+	curl_multi_perform(p->multi, &running);
+	while ((m = curl_multi_info_read(p->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		code = 0;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE,
+		    &code);
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &url);
+		if (m->data.result != CURLE_OK || code < 200 || code > 299) {
+			p->stats.ping_failures++;
+			log_warnx("websub: ping of %s failed: %s", url,
+			    m->data.result != CURLE_OK ?
+			    curl_easy_strerror(m->data.result) :
+			    "hub answered with an error status");
+		} else {
+			p->stats.pings++;
+			log_debug("websub: pinged the hub for %s", url);
+		}
+		publish_ping_end(p, m->easy_handle);
+	}
+	if (running > 0)
+		evtimer_add(p->pump, &tv);
+}
+
+/* publish_ping tells the hub that topic changed (asynchronously). */
+static void
+publish_ping(struct publish *p, const char *hub, const char *topic)
+{
+	struct timeval	 tv = { 0, 0 };
+	struct buf	 form;
+	CURL		*e;
+	char		*url;
+	int		 i;
+
+	for (i = 0; i < PUBLISH_PINGS && p->pings[i] != NULL; i++)
+		;
+	if (i == PUBLISH_PINGS) {
+		log_warnx("websub: too many pings in flight, %s skipped",
+		    topic);
+		return;
+	}
+	if (p->multi == NULL)
+		p->multi = curl_multi_init();
+	buf_init(&form);
+	publish_form(&form, "hub.mode", "publish");
+	publish_form(&form, "hub.url", topic);
+	url = xstrdup(topic);
+	if ((e = curl_easy_init()) == NULL)
+		fatalx("curl_easy_init failed");
+	curl_easy_setopt(e, CURLOPT_URL, hub);
+	curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, form.data);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, url);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, p->daemon->conf->user_agent);
+	curl_multi_add_handle(p->multi, e);
+	p->pings[i] = e;
+	buf_free(&form);
+	evtimer_add(p->pump, &tv);
+}
+
+/* publish_watch_cb re-renders the first pages when the store changed. */
+static void
+publish_watch_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct publish		*p = arg;
+	struct config		*conf = p->daemon->conf;
+	struct timeval		 tv = { PUBLISH_WATCH, 0 };
+	struct publish_doc	*d;
+	long long		 version;
+	char			*cause = NULL, *topic;
+	int			 f;
+
+	version = publish_version(p);
+	if (conf->hub != NULL && (version != p->watched ||
+	    p->etags[0] == NULL)) {
+		p->watched = version;
+		for (f = PUBLISH_ATOM; f <= PUBLISH_JSON; f++) {
+			if ((d = publish_get(p, f, NULL, NULL, &cause)) ==
+			    NULL) {
+				log_warnx("websub: %s", cause);
+				free(cause);
+				cause = NULL;
+				continue;
+			}
+			if (p->etags[f] == NULL ||
+			    strcmp(p->etags[f], d->etag) != 0) {
+				free(p->etags[f]);
+				p->etags[f] = xstrdup(d->etag);
+				topic = publish_url(conf, f, NULL,
+				    publish_formats[f].ext, NULL);
+				publish_ping(p, conf->hub, topic);
+				free(topic);
+			}
+			publish_doc_unref(d);
+		}
+	}
+	evtimer_add(p->watch, &tv);
+}
+
+struct publish *
+publish_new(struct daemon *d, const struct publish_source *src)
+{
+	struct publish	*p;
+	struct timeval	 tv = { 0, 0 };
+
+	p = xcalloc(1, sizeof *p);
+	p->daemon = d;
+	if (src != NULL)
+		p->source = *src;
+	if (d->base != NULL) {
+		p->watch = evtimer_new(d->base, publish_watch_cb, p);
+		p->pump = evtimer_new(d->base, publish_pump_cb, p);
+		evtimer_add(p->watch, &tv);
+	}
+	return (p);
+}
+
+void
+publish_free(struct publish *p)
+{
+	int	 i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < PUBLISH_SLOTS; i++)
+		publish_slot_clear(&p->slots[i]);
+	for (i = 0; i < 3; i++)
+		free(p->etags[i]);
+	if (p->multi != NULL) {
+		for (i = 0; i < PUBLISH_PINGS; i++) {
+			if (p->pings[i] != NULL)
+				publish_ping_end(p, p->pings[i]);
+		}
+		curl_multi_cleanup(p->multi);
+	}
+	if (p->watch != NULL)
+		event_free(p->watch);
+	if (p->pump != NULL)
+		event_free(p->pump);
+	free(p);
+}
