@@ -33,7 +33,7 @@ static const struct cmd_entry cmd_table[] = {
 	    "subscriptions on stdout", 1 },
 	{ "publish", cmd_publish, "publish [--format atom|rss|json|html] "
 	    "[--tag T]\n                            write the merged output on "
-	    "stdout", 0 },
+	    "stdout", 1 },
 	{ "related", cmd_related, "related [--json] ENTRY-ID|URL\n"
 	    "                            show the recommendations for one "
 	    "entry", 0 },

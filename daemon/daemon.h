@@ -118,6 +118,8 @@ int	 cmd_feeds_sync(struct store *, struct config *, char **cause);
 /* run.c */
 
 struct daemon;
+struct fetch;
+struct store;
 
 /* The daemon's state, shared by the loop, the server and the scheduler. */
 struct daemon {
@@ -126,6 +128,8 @@ struct daemon {
 	struct globals		*globals;
 	struct server		*server;
 	struct publish		*publish;	/* the rendered outputs */
+	struct store		*store;		/* open while running */
+	struct fetch		*fetch;		/* the fetcher, for /metrics */
 	int			 stopping;
 	int			 reloads;	/* successful reloads */
 	struct notify		*notify;
@@ -216,6 +220,8 @@ struct publish_stats {
 
 struct publish;
 
+/* publish_store_source makes a source of the store's merged channel. */
+void		 publish_store_source(struct store *, struct publish_source *);
 /* publish_new makes the cache (and, with a loop, the WebSub watch). */
 struct publish	*publish_new(struct daemon *, const struct publish_source *);
 void		 publish_free(struct publish *);

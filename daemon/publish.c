@@ -27,6 +27,7 @@
 #include "daemon.h"
 #include "feeds.h"
 #include "log.h"
+#include "storage.h"
 #include "xmalloc.h"
 
 #define PUBLISH_SLOTS	64	/* documents kept; least recently used go */
@@ -547,6 +548,29 @@ publish_watch_cb(evutil_socket_t fd, short events, void *arg)
 		}
 	}
 	evtimer_add(p->watch, &tv);
+}
+
+/* publish_store_channel adapts store_channel to a publish source. */
+static struct channel *
+publish_store_channel(void *arg, const char *tag, const char *cursor,
+    int limit, int nrelated, char **cause)
+{
+	return (store_channel(arg, tag, cursor, limit, nrelated, cause));
+}
+
+/* publish_store_version adapts store_version to a publish source. */
+static long long
+publish_store_version(void *arg)
+{
+	return (store_version(arg));
+}
+
+void
+publish_store_source(struct store *st, struct publish_source *src)
+{
+	src->channel = publish_store_channel;
+	src->version = publish_store_version;
+	src->arg = st;
 }
 
 struct publish *

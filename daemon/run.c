@@ -16,6 +16,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "storage.h"
 #include "xmalloc.h"
 
 /* run_event_log_cb routes libevent's own messages through our log. */
@@ -86,6 +87,7 @@ int
 cmd_run(struct globals *g, int argc, char **argv)
 {
 	struct daemon	 d;
+	struct publish_source src;
 	struct event	*sigs[3];
 	static const int signos[3] = { SIGTERM, SIGINT, SIGHUP };
 	char		*cause = NULL;
@@ -107,15 +109,22 @@ cmd_run(struct globals *g, int argc, char **argv)
 		sigs[i] = evsignal_new(d.base, signos[i], run_signal_cb, &d);
 		event_add(sigs[i], NULL);
 	}
-	d.publish = publish_new(&d, NULL);
 	fd = notify_listen_fd();
 	if ((d.server = server_new(&d, d.conf->listen, fd, &cause)) == NULL) {
 		log_err("%s", cause);
 		free(cause);
-		publish_free(d.publish);
 		config_free(d.conf);
 		return (EX_UNAVAILABLE);
 	}
+	if ((d.store = store_open(d.conf->database, &cause)) == NULL) {
+		log_err("%s", cause);
+		free(cause);
+		server_free(d.server);
+		config_free(d.conf);
+		return (EX_UNAVAILABLE);
+	}
+	publish_store_source(d.store, &src);
+	d.publish = publish_new(&d, &src);
 	log_info("syndic %s running: %d feeds configured, listening on %s",
 	    PACKAGE_VERSION, d.conf->nfeeds, fd >= 0 ? "the socket passed "
 	    "by the service manager" : d.conf->listen);
@@ -125,6 +134,7 @@ cmd_run(struct globals *g, int argc, char **argv)
 	notify_free(d.notify);
 	server_free(d.server);
 	publish_free(d.publish);
+	store_close(d.store);
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
 	event_base_free(d.base);

@@ -40,6 +40,7 @@
 #include "daemon.h"
 #include "feeds.h"
 #include "log.h"
+#include "storage.h"
 #include "xmalloc.h"
 
 #define SERVER_URI_MAX		4096	/* bytes of a request target */
@@ -473,14 +474,6 @@ server_doc(struct server *s, struct evhttp_request *req, int ep, int format,
 	evhttp_send_reply(req, 200, "OK", s->body);
 }
 
-/* server_healthz answers 200 while the loop runs and the store answers. */
-static void
-server_healthz(struct server *s, struct evhttp_request *req)
-{
-	server_text(s, req, EP_HEALTHZ, "text/plain; charset=utf-8", "ok\n",
-	    3);
-}
-
 /* server_metric appends one sample with its help and type lines. */
 static void
 server_metric(struct buf *b, const char *name, const char *type,
@@ -488,6 +481,94 @@ server_metric(struct buf *b, const char *name, const char *type,
 {
 	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %.9g\n", name, help,
 	    name, type, name, v);
+}
+
+/* server_healthz answers 200 while the loop runs and the store answers. */
+static void
+server_healthz(struct server *s, struct evhttp_request *req)
+{
+	struct store_counts	 sc;
+	char			*cause = NULL;
+
+	if (s->daemon->store != NULL &&
+	    store_counts(s->daemon->store, &sc, &cause) == -1) {
+		log_warnx("healthz: the store does not answer: %s", cause);
+		free(cause);
+		server_error(s, req, EP_HEALTHZ, 503, "Service Unavailable");
+		return;
+	}
+	server_text(s, req, EP_HEALTHZ, "text/plain; charset=utf-8", "ok\n",
+	    3);
+}
+
+/* server_metrics_store appends what the store counts. */
+static void
+server_metrics_store(struct buf *b, struct store *st)
+{
+	struct store_counts	 sc;
+	struct feed_row		*rows;
+	long long		 states[4] = { 0, 0, 0, 0 };
+	static const char	*names[4] = { "ok", "failing", "retired",
+				    "new" };
+	char			*cause = NULL;
+	int			 i, n;
+
+	if (store_counts(st, &sc, &cause) == 0) {
+		server_metric(b, "syndic_entries", "gauge",
+		    "Entries in the store.", (double)sc.entries);
+		server_metric(b, "syndic_stories", "gauge",
+		    "Stories (entries folded together) in the store.",
+		    (double)sc.stories);
+		server_metric(b, "syndic_store_bytes", "gauge",
+		    "Size of the store's pages in use.", (double)sc.bytes);
+	}
+	free(cause);
+	cause = NULL;
+	if (store_feed_list(st, &rows, &n, &cause) == -1) {
+		free(cause);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (rows[i].retired)
+			states[2]++;
+		else if (rows[i].failures > 0)
+			states[1]++;
+		else if (rows[i].last_fetch == TIME_UNKNOWN)
+			states[3]++;
+		else
+			states[0]++;
+	}
+	feed_rows_free(rows, n);
+	buf_puts(b, "# HELP syndic_feeds Subscribed feeds by state.\n"
+	    "# TYPE syndic_feeds gauge\n");
+	for (i = 0; i < 4; i++)
+		buf_printf(b, "syndic_feeds{state=\"%s\"} %lld\n", names[i],
+		    states[i]);
+}
+
+/* server_metrics_fetch appends the fetcher's counters. */
+static void
+server_metrics_fetch(struct buf *b, struct fetch *f)
+{
+	const struct fetch_metrics *m = fetch_get_metrics(f);
+	int		 i;
+
+	buf_puts(b, "# HELP syndic_fetches_total Feed fetches by outcome.\n"
+	    "# TYPE syndic_fetches_total counter\n");
+	for (i = 0; i < FETCH_NOUTCOMES; i++)
+		buf_printf(b, "syndic_fetches_total{outcome=\"%s\"} %llu\n",
+		    fetch_outcome_name(i), m->outcomes[i]);
+	server_metric(b, "syndic_fetch_bytes_total", "counter",
+	    "Bytes received by fetches.", (double)m->bytes);
+	buf_puts(b, "# HELP syndic_fetch_duration_seconds Fetch durations.\n"
+	    "# TYPE syndic_fetch_duration_seconds histogram\n");
+	for (i = 0; i < FETCH_NBUCKETS; i++)
+		buf_printf(b, "syndic_fetch_duration_seconds_bucket{le=\"%g\"} "
+		    "%llu\n", fetch_duration_buckets[i], m->buckets[i]);
+	buf_printf(b, "syndic_fetch_duration_seconds_bucket{le=\"+Inf\"} "
+	    "%llu\nsyndic_fetch_duration_seconds_sum %.9g\n"
+	    "syndic_fetch_duration_seconds_count %llu\n", m->count,
+	    m->seconds, m->count);
 }
 
 /* server_metrics answers /metrics in the Prometheus text format. */
@@ -541,6 +622,10 @@ server_metrics(struct server *s, struct evhttp_request *req)
 	    "WebSub hub pings accepted by the hub.", (double)ps->pings);
 	server_metric(&b, "syndic_websub_ping_failures_total", "counter",
 	    "WebSub hub pings that failed.", (double)ps->ping_failures);
+	if (s->daemon->store != NULL)
+		server_metrics_store(&b, s->daemon->store);
+	if (s->daemon->fetch != NULL)
+		server_metrics_fetch(&b, s->daemon->fetch);
 	server_text(s, req, EP_METRICS,
 	    "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
 	buf_free(&b);
