@@ -483,22 +483,33 @@ server_metric(struct buf *b, const char *name, const char *type,
 	    name, type, name, v);
 }
 
-/* server_healthz answers 200 while the loop runs and the store answers. */
+/*
+ * server_healthz answers 200 while the loop runs, the daemon's health hook
+ * agrees and the store answers; else 503 with the reason.
+ */
 static void
 server_healthz(struct server *s, struct evhttp_request *req)
 {
 	struct store_counts	 sc;
-	char			*cause = NULL;
+	char			*cause = NULL, *text;
 
-	if (s->daemon->store != NULL &&
-	    store_counts(s->daemon->store, &sc, &cause) == -1) {
-		log_warnx("healthz: the store does not answer: %s", cause);
-		free(cause);
-		server_error(s, req, EP_HEALTHZ, 503, "Service Unavailable");
+	if (notify_health(s->daemon, &cause) == 0 &&
+	    (s->daemon->store == NULL ||
+	    store_counts(s->daemon->store, &sc, &cause) == 0)) {
+		server_text(s, req, EP_HEALTHZ, "text/plain; charset=utf-8",
+		    "ok\n", 3);
 		return;
 	}
-	server_text(s, req, EP_HEALTHZ, "text/plain; charset=utf-8", "ok\n",
-	    3);
+	log_warnx("healthz: unhealthy: %s", cause);
+	server_count(s, EP_HEALTHZ, 503);
+	server_header(req, "Content-Type", "text/plain; charset=utf-8");
+	server_header(req, "Cache-Control", "no-store");
+	xasprintf(&text, "unhealthy: %s\n", cause != NULL ? cause : "?");
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_HEAD)
+		evbuffer_add(s->body, text, strlen(text));
+	evhttp_send_reply(req, 503, "Service Unavailable", s->body);
+	free(text);
+	free(cause);
 }
 
 /* server_metrics_store appends what the store counts. */
