@@ -14,6 +14,7 @@ import gzip
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import signal
@@ -1053,6 +1054,8 @@ def suite_store(h):
 		dump = store_dump(h, c, n)
 		db = os.path.join(d, "store-%d.db" % n)
 		res = []
+		if os.path.exists(db + ".done"):
+			os.unlink(db + ".done")
 		for _ in range(h.runs):
 			for ext in ("", "-wal", "-shm"):
 				if os.path.exists(db + ext):
@@ -1069,6 +1072,8 @@ def suite_store(h):
 			    "last": e / 10 / m["last_seconds"],
 			    "bpe": size / e, "rss": r["rss"] / 1024,
 			    "stories": m["stories"], "folded": m["folded"]})
+		with open(db + ".done", "w") as fp:
+			fp.write(dump + "\n")
 		s = {k: stats([x[k] for x in res]) for k in res[0]}
 		rows.append(["{:,}".format(int(e)), fmts(s["eps"]),
 		    fmts(s["first"]), fmts(s["last"]), fmt(s["bpe"]["median"]),
@@ -1122,11 +1127,146 @@ def suite_store(h):
 		    so[0] / so[1] >= 0.9)
 
 
+def store_db(h, c, n):
+	"""A store holding the first n feeds (the store suite's, or a new
+	one), for the suites that read a filled store."""
+	drv = h.syndic.driver("bench_store")
+	d = os.path.join(h.work, "store")
+	os.makedirs(d, exist_ok=True)
+	db = os.path.join(d, "store-%d.db" % n)
+	if not os.path.exists(db + ".done"):
+		dump = store_dump(h, c, n)
+		for ext in ("", "-wal", "-shm"):
+			if os.path.exists(db + ext):
+				os.unlink(db + ext)
+		log("filling a store with %d entries" % c.entries(n))
+		run([drv, db, dump])
+		with open(db + ".done", "w") as fp:
+			fp.write(dump + "\n")
+	return db
+
+
 # Suite: serve.
 
+def daemon_start(h, conf, port):
+	p = subprocess.Popen([h.syndic.bin, "-c", conf, "run"],
+	    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+	    stderr=open(conf + ".log", "ab"), start_new_session=True)
+	try:
+		wait_port(port, p, 30)
+	except Exception:
+		stop(p)
+		raise
+	return p
+
+
+def serve_feed(h, d, db, kb):
+	"""Start the daemon on db with as many items as make /feed.atom about
+	kb KB; returns the process, its URL and the document."""
+	items = 20
+	for _ in range(4):
+		port = free_port()
+		conf = h.syndic.config(os.path.join(d, "serve-%d.conf" % kb), db,
+		    [], listen="127.0.0.1:%d" % port, items=items)
+		p = daemon_start(h, conf, port)
+		url = "http://127.0.0.1:%d/feed.atom" % port
+		st, hd, body = http_get(url)
+		if st != 200:
+			stop(p)
+			raise Unavailable("/feed.atom answers %d" % st)
+		if abs(len(body) - kb * 1024) < kb * 1024 * 0.15 or \
+		    items >= 1000:
+			return p, url, body
+		stop(p)
+		per = max(1, len(body) / items)
+		items = max(1, min(1000, int(kb * 1024 / per)))
+	return p, url, body
+
+
 def suite_serve(h):
-	h.syndic.need("run", "poll", "publish")
-	raise Unavailable("`syndic run` does not serve /feed.atom yet")
+	h.syndic.need("run")
+	c = h.corpus()
+	d = os.path.join(h.work, "serve")
+	static = os.path.join(d, "static")
+	os.makedirs(static, exist_ok=True)
+	os.chmod(d, 0o755)
+	n = c.feeds_for_entries(10000)
+	db = store_db(h, c, n)
+	# The store's feeds are not to be polled while we measure.
+	con = sqlite3.connect(db)
+	con.execute("UPDATE feeds SET next_poll = 4102444800")
+	con.commit()
+	con.close()
+	secs = h.size["wrk_seconds"]
+	rows = []
+	res = {}
+	for kb in h.size["serve_kb"]:
+		p, url, body = serve_feed(h, d, db, kb)
+		try:
+			name = "feed-%d.atom" % kb
+			with open(os.path.join(static, name), "wb") as fp:
+				fp.write(body)
+			st, hd, gz = http_get(url, {"Accept-Encoding": "gzip"})
+			if hd.get("Content-Encoding") != "gzip":
+				raise Unavailable("/feed.atom does not gzip")
+			with open(os.path.join(static, name + ".gz"), "wb") as fp:
+				fp.write(gz)
+			ng = Nginx(h, static, "static")
+			try:
+				res[kb] = serve_compare(h, url, ng.url + name, secs,
+				    len(body), len(gz))
+			finally:
+				ng.stop()
+		finally:
+			stop(p)
+		for mode, r in res[kb].items():
+			rows.append(["%.0f KB" % (len(body) / 1024), mode,
+			    fmts(r["syndic"]["rps"]), fmts(r["nginx"]["rps"]),
+			    fmtr(ratio(r["syndic"]["rps"]["median"],
+			    r["nginx"]["rps"]["median"])),
+			    fmts(r["syndic"]["p99"]), fmts(r["nginx"]["p99"])])
+	h.table("serve", "serve: /feed.atom, syndic vs nginx serving the same "
+	    "bytes", ["size", "request", "syndic req/s", "nginx req/s",
+	    "syndic ÷ nginx", "syndic p99 ms", "nginx p99 ms"], rows,
+	    "`wrk -t1 -c16 -d%ds --latency`, %d runs each, one after the "
+	    "other; nginx: one worker, sendfile, the document and its gzip "
+	    "(the daemon's own bytes) as static files with gzip_static. "
+	    "304: If-None-Match with the server's ETag." % (secs, h.runs))
+	for kb, modes in sorted(res.items()):
+		for mode, r in modes.items():
+			x = ratio(r["syndic"]["rps"]["median"],
+			    r["nginx"]["rps"]["median"])
+			h.target(6, "serve: at least 0.5x nginx req/s (~%d KB, %s)"
+			    % (kb, mode), "%.2fx (p99 %s ms)" % (x,
+			    fmt(r["syndic"]["p99"]["median"])), x >= 0.5)
+
+
+def serve_compare(h, surl, nurl, secs, size, gzsize):
+	out = {}
+	modes = (("identity", []), ("gzip", ["Accept-Encoding: gzip"]),
+	    ("304", None))
+	for mode, hdrs in modes:
+		out[mode] = {}
+		for who, url in (("syndic", surl), ("nginx", nurl)):
+			if hdrs is None:
+				st, hd, _ = http_get(url)
+				etag = hd.get("ETag") or hd.get("Etag")
+				if not etag:
+					raise Unavailable("%s sends no ETag" % who)
+				hh = ["If-None-Match: " + etag]
+				st, _, _ = http_get(url, {"If-None-Match": etag})
+				if st != 304:
+					raise Unavailable("%s answers %d, not 304" %
+					    (who, st))
+			else:
+				hh = hdrs
+			log("serve: %s %s %s" % (who, mode, url))
+			rs = [wrk(url, secs, hh) for _ in range(h.runs)]
+			if any(r["bad"] for r in rs):
+				raise RuntimeError("%s: errors under wrk" % who)
+			out[mode][who] = {k: stats([r[k] for r in rs]) for k in
+			    ("rps", "p99")}
+	return out
 
 
 def wrk(url, seconds, headers=()):
@@ -1145,15 +1285,166 @@ def wrk(url, seconds, headers=()):
 # Suite: related.
 
 def suite_related(h):
-	h.syndic.need("related")
-	raise Unavailable("the related bench is not wired yet")
+	drv = h.syndic.driver("bench_related")
+	c = h.corpus()
+	rows, qrows = [], []
+	for target in h.size["related_entries"]:
+		n = c.feeds_for_entries(target)
+		db = store_db(h, c, n)
+		con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+		ids = [r[0] for r in con.execute("SELECT id FROM story")]
+		con.close()
+		sample = [str(x) for x in sorted(random.Random(SEED).sample(ids,
+		    min(300, len(ids))))]
+		res = []
+		for i in range(h.runs):
+			log("related: %d entries, run %d" % (c.entries(n), i + 1))
+			r = run([drv, "-k", "5", db] + sample)
+			m = {k: float(v) for k, v in
+			    re.findall(r"(\w+) ([\d.]+)", r["out"])}
+			res.append(m)
+		s = {k: stats([x[k] for x in res]) for k in res[0]}
+		e = c.entries(n)
+		rows.append(["{:,}".format(e), "{:,}".format(len(ids)),
+		    fmt(res[0]["index_seconds"]), fmts(s["p50"]), fmts(s["p95"]),
+		    fmts(s["p99"]), fmts(s["max"]), "%.0f%%" % (100 *
+		    s["covered"]["median"] / s["stories"]["median"])])
+		limit = 10 if e < 500000 else 25
+		h.target(7, "related: p95 latency per story at most %d ms (%s "
+		    "entries)" % (limit, "{:,}".format(e)), "%s ms" %
+		    fmt(s["p95"]["median"]), s["p95"]["median"] <= limit)
+		q = related_quality(db, c, n, sample)
+		if q:
+			qrows.append(["{:,}".format(e), "%.3f" % q[0], "%.3f" % q[1],
+			    "{:,}".format(q[2])])
+	h.table("related", "related: latency of one story's list "
+	    "(store_related_story)", ["entries", "stories", "index build s "
+	    "(1st run)", "p50 ms", "p95 ms", "p99 ms", "max ms",
+	    "stories with related"], rows,
+	    "bench/bench_related on the store of the store suite: the index "
+	    "is brought up to date first (store_related_update until done), "
+	    "then 300 sampled stories each get their list computed now; %d "
+	    "runs." % h.runs)
+	if qrows:
+		h.table("related", "related: agreement with the generator's "
+		    "topics (informational)", ["entries", "same topic",
+		    "same event", "links"], qrows,
+		    "Share of the related links of the sampled stories whose "
+		    "story has the same topic (and the same event, which shares "
+		    "names) in the ground truth. Generated text, so only a "
+		    "sanity check: precision@5 is measured on BBC news by the "
+		    "related work's own evaluation.")
+
+
+def related_quality(db, c, n, sample):
+	truth = {}
+	with open(os.path.join(c.dir, "truth.tsv")) as fp:
+		next(fp)
+		for line in fp:
+			r = line.rstrip("\n").split("\t")
+			if int(r[0][1:6]) >= n:
+				break
+			truth[(r[0], r[3])] = (r[6], r[9] if len(r) > 9 else "")
+	con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+	story = {}
+	for sid, url, link in con.execute("SELECT s.id, f.url, e.link FROM "
+	    "story s JOIN entries e ON e.id = s.entry_id JOIN feeds f ON "
+	    "f.id = e.feed_id"):
+		story[sid] = truth.get((url[len(STORE_FEED_URL):], link))
+	try:
+		pairs = con.execute("SELECT story_id, related_story_id FROM "
+		    "related WHERE story_id IN (%s)" % ",".join(sample)).fetchall()
+	except sqlite3.Error:
+		return None
+	con.close()
+	pairs = [(story.get(a), story.get(b)) for a, b in pairs]
+	pairs = [(a, b) for a, b in pairs if a and b]
+	if not pairs:
+		return None
+	topic = sum(a[0] == b[0] for a, b in pairs) / len(pairs)
+	event = sum(a == b for a, b in pairs) / len(pairs)
+	return topic, event, len(pairs)
 
 
 # Suite: idle.
 
 def suite_idle(h):
 	h.syndic.need("run")
-	raise Unavailable("the daemon does not poll feeds yet")
+	c = h.corpus()
+	c.gzip_all()
+	n = h.size["idle_feeds"]
+	d = os.path.join(h.work, "idle")
+	shutil.rmtree(d, ignore_errors=True)
+	os.makedirs(d)
+	ng = Nginx(h, os.path.join(c.dir, "feeds"), "idle")
+	p = None
+	try:
+		port = free_port()
+		db = os.path.join(d, "idle.db")
+		conf = h.syndic.config(os.path.join(d, "idle.conf"), db,
+		    [ng.url + f[0] for f in c.feeds[:n]],
+		    listen="127.0.0.1:%d" % port, interval="30m")
+		p = daemon_start(h, conf, port)
+		settle = idle_settle(p, db, n)
+		secs = h.size["idle_seconds"]
+		log("idle: measuring %d s" % secs)
+		a = proc_times(p.pid)
+		na = [proc_times(x) for x in ng.pids()]
+		time.sleep(secs)
+		b = proc_times(p.pid)
+		nb = [proc_times(x) for x in ng.pids()]
+	finally:
+		stop(p)
+		ng.stop()
+	k = 60.0 / secs
+	ngd = {x: sum(q[x] for q in nb) - sum(q[x] for q in na) for x in
+	    ("cpu", "vol", "invol")}
+	rows = [["syndic run, %d feeds scheduled" % n,
+	    fmt((b["cpu"] - a["cpu"]) * 1000 * k),
+	    fmt((b["vol"] - a["vol"]) * k), fmt((b["invol"] - a["invol"]) * k),
+	    fmt(b["rss"] / 1024)],
+	    ["nginx, idle (master + worker)", fmt(ngd["cpu"] * 1000 * k),
+	    fmt(ngd["vol"] * k), fmt(ngd["invol"] * k),
+	    fmt(sum(q["rss"] for q in nb) / 1024)]]
+	h.table("idle", "idle: an idle daemon", ["process", "CPU ms/min",
+	    "voluntary switches/min (wake-ups)", "involuntary switches/min",
+	    "peak RSS MiB"], rows,
+	    "After the first poll of all %d feeds (%s), over %d s: utime+stime "
+	    "from /proc/PID/stat, context switches from /proc/PID/status. "
+	    "Interval 30m, so no feed is due while measuring." % (n, settle,
+	    secs))
+
+
+def idle_settle(p, db, n, limit=300):
+	"""Wait until every feed was fetched once and the daemon is quiet."""
+	t0 = time.time()
+	done = 0
+	while time.time() - t0 < limit:
+		if p.poll() is not None:
+			raise RuntimeError("the daemon exited (%d)" % p.returncode)
+		try:
+			con = sqlite3.connect("file:%s?mode=ro" % db, uri=True,
+			    timeout=5)
+			done = con.execute("SELECT count(*) FROM feeds WHERE "
+			    "last_fetch IS NOT NULL").fetchone()[0]
+			con.close()
+		except sqlite3.Error:
+			done = 0
+		if done >= n or (done == 0 and time.time() - t0 > 30):
+			break
+		time.sleep(2)
+	if done < n:
+		raise Unavailable("the daemon fetched %d of %d feeds in %.0f s "
+		    "(does `syndic run` poll yet?)" % (done, n, time.time() - t0))
+	took = time.time() - t0
+	a = proc_times(p.pid)["cpu"]
+	while True:
+		time.sleep(3)
+		b = proc_times(p.pid)["cpu"]
+		if b - a < 0.03 or time.time() - t0 > limit:
+			break
+		a = b
+	return "done in %.0f s" % took
 
 
 # The report.

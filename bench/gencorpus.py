@@ -13,16 +13,19 @@ is written beside the feeds:
   OUT/feeds.tsv          one line per feed: file, format, style, items, bytes
   OUT/truth.tsv          one line per entry: feed, index, guid, link, story,
                          kind (original, same-url, tracking, other-host,
-                         edited), topic, fulltext, published (epoch)
+                         edited), topic, fulltext, published (epoch),
+                         event (stories of one event share names; -1: none)
   OUT/html.dat           every entry's HTML as the parser sees it, each
                          record "LENGTH\\n" then the bytes (sanitizer bench)
   OUT/manifest.json      the parameters and the totals
 
 The same seed and parameters give the same bytes on every machine and
 Python 3 version: only random.Random.random() is used, whose sequence
-Python guarantees for an integer seed.  Text comes from a small word model
-written here; --text DIR uses the BBC articles of ../shared at run time
-instead (never copied into the repository).
+Python guarantees for an integer seed.  Text comes from a word model
+written here (real common and topic words, a Zipf tail of made-up rare
+words, and per-event names, so that term statistics look like news);
+--text DIR uses the BBC articles of ../shared at run time instead (never
+copied into the repository).
 """
 
 import argparse
@@ -34,7 +37,7 @@ import random
 import sys
 import time
 
-VERSION = 1
+VERSION = 2
 EPOCH = 1793491200	# 2026-11-01T00:00:00Z: dates do not depend on "now"
 
 COMMON = """the of and to a in that is for it on was with he as at by this
@@ -125,46 +128,97 @@ class Rng:
 		return lo * (hi / lo) ** self.random()
 
 
+SYLLABLES = """ba be bi bo bu da de di do du ka ke ki ko ku la le li lo lu
+ma me mi mo mu na ne ni no nu pa pe pi po pu ra re ri ro ru sa se si so su
+ta te ti to tu va ve vi vo za ze zo bra bri dra dre gra gro kra kri pla
+ple pri pro sta ste sti tra tre tro vla zha cha che chi sha she shi""".split()
+CODAS = ("", "", "", "n", "r", "s", "l", "m", "t", "k", "nd", "rt", "st")
+TAIL_TOPIC = 3000	# rare words of each topic
+TAIL_SHARED = 8000	# rare words of no topic
+EVENTS = 150		# events per topic; stories of one event share names
+
+
 class Words:
-	"""A Zipf-weighted unigram model mixing common, news and topic words."""
+	"""A unigram model with a realistic shape: Zipf-weighted common words,
+	news and topic words, a long tail of rare (made-up) words per topic
+	and shared, and the names of the story's event, which stories about
+	the same event repeat.  The vocabulary is the same for every seed."""
 
 	def __init__(self):
 		self.common = COMMON
-		w = [1.0 / (i + 1) for i in range(len(COMMON))]
-		self.common_cw = self._cum(w)
+		self.common_cw = self._zipf(len(COMMON), 1)
 		self.general = GENERAL
 		self.topic = {t: TOPICS[t].split() for t in TOPIC_NAMES}
+		vr = Rng(20261128)
+		seen = set(COMMON) | set(GENERAL)
+		for t in TOPIC_NAMES:
+			seen |= set(self.topic[t])
+
+		def made_up():
+			while True:
+				w = "".join(vr.pick(SYLLABLES) for _ in
+				    range(vr.between(2, 3))) + vr.pick(CODAS)
+				if w not in seen:
+					seen.add(w)
+					return w
+		self.tail = {t: [made_up() for _ in range(TAIL_TOPIC)]
+		    for t in TOPIC_NAMES}
+		self.shared = [made_up() for _ in range(TAIL_SHARED)]
+		self.tail_cw = self._zipf(TAIL_TOPIC, 10)
+		self.shared_cw = self._zipf(TAIL_SHARED, 10)
+		self.events = {t: [[made_up().capitalize() for _ in
+		    range(vr.between(2, 4))] for _ in range(EVENTS)]
+		    for t in TOPIC_NAMES}
 
 	@staticmethod
-	def _cum(w):
+	def _zipf(n, shift):
 		out, s = [], 0.0
-		for x in w:
-			s += x
+		for i in range(n):
+			s += 1.0 / (i + shift)
 			out.append(s)
 		return out
 
-	def word(self, rng, topic):
-		x = rng.random()
-		if x < 0.62:
-			cw = self.common_cw
-			i = bisect.bisect(cw, rng.random() * cw[-1])
-			return self.common[min(i, len(cw) - 1)]
-		if x < 0.80:
-			return rng.pick(self.general)
-		return rng.pick(self.topic[topic])
+	@staticmethod
+	def _draw(rng, words, cw):
+		i = bisect.bisect(cw, rng.random() * cw[-1])
+		return words[min(i, len(words) - 1)]
 
-	def sentence(self, rng, topic):
+	def word(self, rng, topic, event=0):
+		x = rng.random()
+		if x < 0.48:
+			return self._draw(rng, self.common, self.common_cw)
+		if x < 0.58:
+			return rng.pick(self.general)
+		if x < 0.68:
+			return rng.pick(self.topic[topic])
+		if x < 0.72:
+			return rng.pick(self.events[topic][event])
+		if x < 0.90:
+			return self._draw(rng, self.tail[topic], self.tail_cw)
+		return self._draw(rng, self.shared, self.shared_cw)
+
+	def sentence(self, rng, topic, event=0):
 		n = rng.between(8, 24)
-		w = [self.word(rng, topic) for _ in range(n)]
+		w = [self.word(rng, topic, event) for _ in range(n)]
 		w[0] = w[0].capitalize()
 		if rng.chance(0.15):
 			w[rng.below(n)] += ","
 		return " ".join(w) + rng.pick((".", ".", ".", ".", "?"))
 
-	def title(self, rng, topic):
+	def title(self, rng, topic, event=0):
 		n = rng.between(4, 9)
-		w = [rng.pick(self.topic[topic]) if rng.chance(0.5) else
-		    self.word(rng, topic) for _ in range(n)]
+		w = []
+		for _ in range(n):
+			x = rng.random()
+			if x < 0.3:
+				w.append(rng.pick(self.events[topic][event]))
+			elif x < 0.55:
+				w.append(rng.pick(self.topic[topic]))
+			elif x < 0.75:
+				w.append(self._draw(rng, self.tail[topic],
+				    self.tail_cw))
+			else:
+				w.append(self.word(rng, topic, event))
 		return " ".join(w).capitalize()
 
 
@@ -258,20 +312,22 @@ class Gen:
 		if self.bbc:
 			topic, title, paras = self.bbc.story()
 			paras = [esc(p) for p in paras]
+			event = -1
 		else:
 			topic = rng.pick(TOPIC_NAMES)
-			title = self.words.title(rng, topic)
+			event = rng.below(EVENTS)
+			title = self.words.title(rng, topic, event)
 			paras = []
 			size = 0
 			while size < budget or len(paras) < 2:
-				p = " ".join(self.words.sentence(rng, topic)
+				p = " ".join(self.words.sentence(rng, topic, event)
 				    for _ in range(rng.between(2, 6)))
 				paras.append(p)
 				size += len(p) + 40
 		sid = len(self.stories)
 		link = "https://%s/%04d/%s-%d.html" % (feed["host"],
 		    2026, slug(title), sid)
-		st = {"id": sid, "topic": topic, "title": title,
+		st = {"id": sid, "topic": topic, "title": title, "event": event,
 		    "paras": paras, "link": link, "feed": feed["n"],
 		    "host": feed["host"]}
 		self.stories.append(st)
@@ -346,7 +402,9 @@ class Gen:
 			for _ in range(max(1, len(w) // 40)):
 				if rng.chance(0.5):
 					k = rng.below(len(w))
-					w[k] = self.words.word(rng, st["topic"])
+					w[k] = self.words.word(rng, st["topic"]
+					    if st["topic"] in TOPICS else
+					    "economy", max(0, st["event"]))
 			out.append(" ".join(w))
 		out.append("This article first appeared on %s." % st["host"])
 		return out
@@ -526,7 +584,7 @@ class Gen:
 		os.makedirs(fd, exist_ok=True)
 		feeds_tsv = ["file\tformat\tstyle\tcontent\titems\tbytes\n"]
 		truth = ["feed\tindex\tguid\tlink\tstory\tkind\ttopic\t"
-		    "fulltext\tpublished\n"]
+		    "fulltext\tpublished\tevent\n"]
 		html = open(os.path.join(a.out, "html.dat"), "wb")
 		nbytes = nentries = 0
 		for n in range(a.feeds):
@@ -554,11 +612,11 @@ class Gen:
 			    f["format"], "full" if f["full"] else "summary",
 			    f["content"], len(entries), len(data)))
 			for e in entries:
-				truth.append("%s\t%d\t%s\t%s\t%d\t%s\t%s\t%d\t%d\n"
+				truth.append("%s\t%d\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t%d\n"
 				    % (f["file"], e["i"], e["guid"] or "",
 				    e["link"], e["story"]["id"], e["kind"],
 				    e["story"]["topic"], 1 if f["full"] else 0,
-				    e["t"]))
+				    e["t"], e["story"]["event"]))
 		html.close()
 		with open(os.path.join(a.out, "feeds.tsv"), "w") as fp:
 			fp.writelines(feeds_tsv)
