@@ -181,7 +181,8 @@ enum publish_format_id {
 	PUBLISH_ATOM = 0,
 	PUBLISH_RSS,
 	PUBLISH_JSON,
-	PUBLISH_HTML
+	PUBLISH_HTML,
+	PUBLISH_OPML		/* the subscriptions, /feeds.opml */
 };
 
 /*
@@ -193,7 +194,11 @@ struct publish_source {
 			    const char *cursor, int limit, int nrelated,
 			    char **cause);
 	long long	 (*version)(void *arg);
+	/* opml renders the subscriptions as OPML 2.0. */
+	char		*(*opml)(void *arg, const char *title, long long now,
+			    char **cause);
 	void		*arg;
+	long long	 started;	/* the OPML's dateCreated */
 };
 
 /* One rendered document: identity and gzip bytes with their validators. */

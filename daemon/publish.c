@@ -75,6 +75,7 @@ static const struct {
 	{ "json", ".json", "application/feed+json; charset=utf-8",
 	    write_json },
 	{ "html", ".html", "text/html; charset=utf-8", write_html },
+	{ "opml", ".opml", "text/x-opml; charset=utf-8", NULL },
 };
 
 int
@@ -169,8 +170,9 @@ publish_dress(const struct config *conf, struct channel *ch, int format,
 	ch->next = next != NULL ? publish_url(conf, format, tag, ext, next) :
 	    NULL;
 	free(next);
-	if (ch->updated == TIME_UNKNOWN || ch->updated == 0) {
+	if (ch->updated == 0)
 		ch->updated = TIME_UNKNOWN;
+	if (ch->updated == TIME_UNKNOWN) {
 		for (i = 0; i < ch->nitems; i++) {
 			t = write_updated(ch, &ch->items[i]);
 			if (ch->updated == TIME_UNKNOWN || t > ch->updated)
@@ -214,6 +216,11 @@ publish_render(const struct config *conf, const struct publish_source *src,
 
 	if (publish_check_args(tag, cursor, cause) != 0)
 		return (NULL);
+	if (format == PUBLISH_OPML) {
+		if (src->opml == NULL)
+			return (opml_write(NULL, 0, conf->title, 0));
+		return (src->opml(src->arg, conf->title, src->started, cause));
+	}
 	if (src->channel != NULL) {
 		ch = src->channel(src->arg, tag, cursor, conf->items,
 		    conf->related, cause);
@@ -565,12 +572,41 @@ publish_store_version(void *arg)
 	return (store_version(arg));
 }
 
+/* publish_store_opml renders the store's subscriptions as OPML. */
+static char *
+publish_store_opml(void *arg, const char *title, long long now,
+    char **cause)
+{
+	struct feed_row		*rows;
+	struct opml_feed	*v;
+	char			*doc;
+	int			 i, n;
+
+	if (store_feed_list(arg, &rows, &n, cause) == -1)
+		return (NULL);
+	v = xcalloc((size_t)n + 1, sizeof *v);
+	for (i = 0; i < n; i++) {
+		v[i].url = rows[i].url;
+		v[i].title = rows[i].title;
+		v[i].site = rows[i].site_url;
+		rows[i].url = rows[i].title = rows[i].site_url = NULL;
+		v[i].ntags = parse_list(rows[i].tags, &v[i].tags);
+	}
+	feed_rows_free(rows, n);
+	doc = opml_write(v, n, title, now);
+	opml_feeds_free(v, n);
+	return (doc);
+}
+
 void
 publish_store_source(struct store *st, struct publish_source *src)
 {
+	memset(src, 0, sizeof *src);
 	src->channel = publish_store_channel;
 	src->version = publish_store_version;
+	src->opml = publish_store_opml;
 	src->arg = st;
+	src->started = (long long)time(NULL);
 }
 
 struct publish *

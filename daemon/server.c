@@ -656,7 +656,7 @@ server_tag_path(const char *path, char **tag)
 
 	if ((dot = strrchr(name, '.')) == NULL || dot == name)
 		return (-1);
-	if ((f = publish_format(dot + 1)) == -1)
+	if ((f = publish_format(dot + 1)) == -1 || f > PUBLISH_HTML)
 		return (-1);
 	raw = xstrndup(name, (size_t)(dot - name));
 	ext = evhttp_uridecode(raw, 0, &len);
@@ -701,8 +701,10 @@ server_request_cb(struct evhttp_request *req, void *arg)
 	if (strcmp(path, "/") == 0)
 		server_doc(s, req, EP_RIVER, PUBLISH_HTML, NULL);
 	else if (strncmp(path, "/feed.", 6) == 0 &&
-	    (f = publish_format(path + 6)) != -1 && f != PUBLISH_HTML)
+	    (f = publish_format(path + 6)) != -1 && f <= PUBLISH_JSON)
 		server_doc(s, req, EP_FEED, f, NULL);
+	else if (strcmp(path, "/feeds.opml") == 0)
+		server_doc(s, req, EP_OPML, PUBLISH_OPML, NULL);
 	else if (strncmp(path, "/tags/", 6) == 0 &&
 	    (f = server_tag_path(path, &tag)) != -1) {
 		server_doc(s, req, EP_TAG, f, tag);

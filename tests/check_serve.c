@@ -300,6 +300,7 @@ START_TEST(test_endpoints)
 		{ "/tags/tech.json", "application/feed+json; charset=utf-8",
 		    0 },
 		{ "/tags/news.html", "text/html; charset=utf-8", 0 },
+		{ "/feeds.opml", "text/x-opml; charset=utf-8", 1 },
 	};
 	struct hresp	 r;
 	char		*v;
@@ -339,6 +340,16 @@ START_TEST(test_endpoints)
 	    "application/atom+xml\""));
 	ck_assert_ptr_nonnull(strstr(r.body, "<article"));
 	free(expect_header(&r, "Content-Security-Policy", NULL));
+	h_hresp_free(&r);
+
+	req("GET", "/feeds.opml", NULL, NULL, &r);
+	ck_assert_ptr_nonnull(strstr(r.body, "xmlUrl=\"http://a.example/"
+	    "feed\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "xmlUrl=\"http://b.example/"
+	    "feed\""));
+	h_hresp_free(&r);
+	req("GET", "/tags/x.opml", NULL, NULL, &r);
+	ck_assert_int_eq(r.status, 404);
 	h_hresp_free(&r);
 
 	req("GET", "/healthz", NULL, NULL, &r);
@@ -733,6 +744,56 @@ START_TEST(test_limits)
 }
 END_TEST
 
+START_TEST(test_publish_cmd)
+{
+	static const char *formats[] = { "atom", "rss", "json", "html" };
+	static const char *paths[] = { "/feed.atom", "/feed.rss",
+	    "/feed.json", "/" };
+	struct hresp	 r;
+	char		*argv[8], *out, *err;
+	size_t		 i;
+
+	/* syndic publish writes the very bytes the daemon serves. */
+	for (i = 0; i < 4; i++) {
+		argv[0] = (char *)h_syndic();
+		argv[1] = "-c";
+		argv[2] = conf;
+		argv[3] = "publish";
+		argv[4] = "--format";
+		argv[5] = (char *)formats[i];
+		argv[6] = NULL;
+		ck_assert_int_eq(h_run(argv, NULL, &out, &err), 0);
+		req("GET", paths[i], NULL, NULL, &r);
+		ck_assert_msg(strcmp(out, r.body) == 0, "%s differs",
+		    formats[i]);
+		h_hresp_free(&r);
+		free(out);
+		free(err);
+	}
+	argv[4] = "--tag";
+	argv[5] = "tech";
+	argv[6] = NULL;
+	ck_assert_int_eq(h_run(argv, NULL, &out, &err), 0);
+	req("GET", "/tags/tech.atom", NULL, NULL, &r);
+	ck_assert_str_eq(out, r.body);
+	h_hresp_free(&r);
+	free(out);
+	free(err);
+	argv[4] = "--format";
+	argv[5] = "pdf";
+	ck_assert_int_eq(h_run(argv, NULL, &out, &err), 64);
+	ck_assert_ptr_nonnull(strstr(err, "unknown format"));
+	free(out);
+	free(err);
+	argv[4] = "--after";
+	argv[5] = "nonsense";
+	ck_assert_int_ne(h_run(argv, NULL, &out, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err, "bad cursor"));
+	free(out);
+	free(err);
+}
+END_TEST
+
 static Suite *
 serve_suite(void)
 {
@@ -749,6 +810,7 @@ serve_suite(void)
 	tcase_add_test(tc, test_gzip);
 	tcase_add_test(tc, test_head_methods);
 	tcase_add_test(tc, test_paging);
+	tcase_add_test(tc, test_publish_cmd);
 	tcase_add_test(tc, test_limits);
 	suite_add_tcase(s, tc);
 	return (s);
