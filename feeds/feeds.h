@@ -211,10 +211,12 @@ void		 parse_error(struct doc *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 /*
  * parse_entry_finish completes an entry the formats filled: derived id,
- * canonical URL, and (PARSE_SANITIZE) sanitized HTML against base.
+ * canonical URL, and (PARSE_SANITIZE) summary and content sanitized with
+ * their base URLs.
  */
 void		 parse_entry_finish(struct doc *, struct entry *,
-		    const char *base, int flags);
+		    const char *summary_base, const char *content_base,
+		    int flags);
 /* parse_clean_title turns "" into NULL (frees it); returns t otherwise. */
 char		*parse_clean_title(char *t);
 

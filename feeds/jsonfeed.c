@@ -214,7 +214,8 @@ jf_item(struct doc *d, const json_t *it, const char *base, int flags)
 	}
 	jf_tags(e, json_object_get(it, "tags"));
 	jf_attachments(e, json_object_get(it, "attachments"), base);
-	parse_entry_finish(d, e, e->link != NULL ? e->link : base, flags);
+	parse_entry_finish(d, e, e->link != NULL ? e->link : base,
+	    e->link != NULL ? e->link : base, flags);
 }
 
 /* jf_hub takes the first WebSub hub. */

@@ -91,7 +91,8 @@ struct pctx {
 	int		 flags;
 	int		 atom;		/* Atom format: core is Atom's namespace */
 	const char	*top;		/* base URL outside any xml:base */
-	int		 truncated;	/* an item or entry was cut by EOF */
+	char		*eof_tag;	/* innermost element left open at EOF */
+	int		 mismatch;	/* an end tag did not match */
 	int		 entity_decl;	/* entity declarations were seen */
 	int		 dropped;	/* entries beyond PARSE_MAX_ENTRIES */
 };
@@ -99,6 +100,8 @@ struct pctx {
 /* Ranks of the candidates of one entry's fields; lower wins, 0 unset. */
 struct ranks {
 	int	 title, link, id, author, published, updated, summary, content;
+	char	*summary_base;	/* xml:base in force at the chosen element */
+	char	*content_base;
 };
 
 static int	 parse_init_done;
@@ -149,9 +152,11 @@ parse_xml_error(void *arg, xmlErrorPtr e)
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';
+	if (e->code == XML_ERR_TAG_NAME_MISMATCH)
+		c->mismatch = 1;
 	if (e->code == XML_ERR_TAG_NOT_FINISHED && e->str1 != NULL &&
-	    (strcmp(e->str1, "item") == 0 || strcmp(e->str1, "entry") == 0))
-		c->truncated = 1;
+	    c->eof_tag == NULL)
+		c->eof_tag = xstrdup(e->str1);
 	parse_error(d, "line %d: %s", e->line, msg);
 }
 
@@ -455,19 +460,23 @@ construct_text(const xmlNode *n, int atom, size_t max)
 	return (t);
 }
 
-/* set_ranked replaces *field with v when rank beats *cur; frees v otherwise. */
-static void
+/*
+ * set_ranked replaces *field with v when rank beats *cur (frees v
+ * otherwise); returns 1 when it did.
+ */
+static int
 set_ranked(char **field, int *cur, int rank, char *v)
 {
 	if (v == NULL)
-		return;
+		return (0);
 	if (*cur != 0 && *cur <= rank) {
 		free(v);
-		return;
+		return (0);
 	}
 	free(*field);
 	*field = v;
 	*cur = rank;
+	return (1);
 }
 
 static void
@@ -510,6 +519,16 @@ node_base(const xmlNode *n, const char *top)
 		}
 	}
 	return (base);
+}
+
+/* set_base keeps the base in force at n when it has its own xml:base. */
+static void
+set_base(char **keep, const xmlNode *n, const char *top)
+{
+	free(*keep);
+	*keep = NULL;
+	if (attr_ns(n, NS_XML, "base") != NULL)
+		*keep = node_base(n, top);
 }
 
 /* abs_url resolves a URL found at n. */
@@ -750,8 +769,11 @@ entry_child(struct pctx *c, struct entry *e, struct ranks *r,
 	    el_is(k, c, NS_DCTERMS, "modified"))
 		set_date(&e->updated, &r->updated, 2, k, d);
 	else if (el_is(k, c, NS_CORE, "description") ||
-	    el_is(k, c, NS_CORE, "summary") || el_is(k, c, NS_ATOM, "summary"))
-		set_ranked(&e->summary, &r->summary, 1, construct(k, c->atom));
+	    el_is(k, c, NS_CORE, "summary") || el_is(k, c, NS_ATOM, "summary")) {
+		if (set_ranked(&e->summary, &r->summary, 1,
+		    construct(k, c->atom)))
+			set_base(&r->summary_base, k, c->top);
+	}
 	else if (el_is(k, c, NS_ITUNES, "summary") ||
 	    el_is(k, c, NS_DC, "description"))
 		set_ranked(&e->summary, &r->summary, 3, construct(k, 0));
@@ -762,9 +784,9 @@ entry_child(struct pctx *c, struct entry *e, struct ranks *r,
 		if ((v = attr(k, "src")) != NULL)
 			set_ranked(&e->link, &r->link, 5,
 			    abs_url(k, v, c->top));
-		else
-			set_ranked(&e->content, &r->content, 1,
-			    construct(k, 1));
+		else if (set_ranked(&e->content, &r->content, 1,
+		    construct(k, 1)))
+			set_base(&r->content_base, k, c->top);
 	} else if (el_is(k, c, NS_XHTML, "body"))
 		set_ranked(&e->content, &r->content, 2, construct(k, 0));
 	else if (el_is(k, c, NS_CORE, "category") && (v = attr(k, "term")) !=
@@ -785,6 +807,8 @@ entry_child(struct pctx *c, struct entry *e, struct ranks *r,
 	else if (el_is(k, c, NS_MEDIA, "group"))
 		entry_media(c, e, r, k);
 }
+
+static int	has_link(const struct entry *, const char *);
 
 /* parse_entry reads one item or entry element into a new entry. */
 static void
@@ -815,11 +839,28 @@ parse_entry(struct pctx *c, const xmlNode *n)
 		set_ranked(&e->id, &r.id, 3, trimmed(about, strlen(about)));
 		set_ranked(&e->link, &r.link, 5, abs_url(n, about, c->top));
 	}
-	if (e->link != NULL && e->nlinks == 0)
+	if (e->link != NULL && !has_link(e, e->link))
 		add_link(e, "alternate", xstrdup(e->link), NULL, NULL);
 	base = node_base(n, c->top);
-	parse_entry_finish(d, e, base != NULL ? base : e->link, c->flags);
+	if (base == NULL && e->link != NULL)
+		base = xstrdup(e->link);
+	parse_entry_finish(d, e, r.summary_base != NULL ? r.summary_base :
+	    base, r.content_base != NULL ? r.content_base : base, c->flags);
 	free(base);
+	free(r.summary_base);
+	free(r.content_base);
+}
+
+/* has_link tells whether the entry lists href among its links. */
+static int
+has_link(const struct entry *e, const char *href)
+{
+	int	 i;
+
+	for (i = 0; i < e->nlinks; i++)
+		if (strcmp(e->links[i].href, href) == 0)
+			return (1);
+	return (0);
 }
 
 /* feed_link handles a link element at the feed level. */
@@ -1275,6 +1316,115 @@ parse_repair(struct pctx *c, const char *data, size_t len, int utf8,
 	return (buf_steal(&r.out));
 }
 
+/* Open elements of the balancing pass. */
+#define BAL_DEPTH	256
+
+/* bal_skip passes a comment, CDATA, PI or DOCTYPE at s; returns its length. */
+static size_t
+bal_skip(const char *s, size_t len)
+{
+	const char	*end, *p;
+	size_t		 skip;
+
+	if (len > 4 && memcmp(s, "<!--", 4) == 0)
+		end = "-->", skip = 4;
+	else if (len > 9 && memcmp(s, "<![CDATA[", 9) == 0)
+		end = "]]>", skip = 9;
+	else if (len > 2 && s[1] == '?')
+		end = "?>", skip = 2;
+	else {
+		/* <!DOCTYPE ...>, maybe with an internal subset. */
+		p = memchr(s, '>', len);
+		end = memchr(s, '[', len);
+		if (end != NULL && (p == NULL || end < p))
+			end = "]>", skip = 2;
+		else
+			return (p == NULL ? len : (size_t)(p - s) + 1);
+	}
+	p = memmem(s + skip, len - skip, end, strlen(end));
+	return (p == NULL ? len : (size_t)(p - s) + strlen(end));
+}
+
+/* bal_tag measures a tag at s: total length, name length, self-closing. */
+static size_t
+bal_tag(const char *s, size_t len, size_t *nlen, int *empty)
+{
+	size_t	 i = 1;
+	char	 q = 0;
+
+	if (i < len && s[i] == '/')
+		i++;
+	*nlen = 0;
+	while (i + *nlen < len && !isspace((unsigned char)s[i + *nlen]) &&
+	    s[i + *nlen] != '>' && s[i + *nlen] != '/')
+		(*nlen)++;
+	for (i += *nlen; i < len; i++) {
+		if (q != 0) {
+			if (s[i] == q)
+				q = 0;
+		} else if (s[i] == '"' || s[i] == '\'')
+			q = s[i];
+		else if (s[i] == '>') {
+			*empty = s[i - 1] == '/';
+			return (i + 1);
+		}
+	}
+	*empty = 0;
+	return (len);
+}
+
+/*
+ * parse_balance rewrites end tags the way an HTML parser reads them: one
+ * that closes an element further up the stack closes those above it too;
+ * one that closes nothing open is dropped.  Run only after libxml2 found
+ * a mismatch, whose own recovery nests everything after it.
+ */
+static char *
+parse_balance(const char *s, size_t len, size_t *outlen)
+{
+	struct { const char *name; size_t n; } st[BAL_DEPTH];
+	struct buf	 b;
+	size_t		 i = 0, done = 0, t, nlen;
+	int		 depth = 0, k, empty;
+	const char	*p;
+
+	buf_init(&b);
+	while ((p = memchr(s + i, '<', len - i)) != NULL) {
+		i = p - s;
+		if (i + 1 < len && (s[i + 1] == '!' || s[i + 1] == '?')) {
+			i += bal_skip(s + i, len - i);
+			continue;
+		}
+		t = bal_tag(s + i, len - i, &nlen, &empty);
+		if (i + 1 < len && s[i + 1] != '/') {
+			if (!empty && nlen > 0 && depth < BAL_DEPTH) {
+				st[depth].name = s + i + 1;
+				st[depth++].n = nlen;
+			}
+			i += t;
+			continue;
+		}
+		for (k = depth - 1; k >= 0; k--)
+			if (st[k].n == nlen && memcmp(st[k].name, s + i + 2,
+			    nlen) == 0)
+				break;
+		buf_add(&b, s + done, i - done);
+		done = i + t;
+		if (k >= 0) {
+			while (depth > k) {
+				depth--;
+				buf_puts(&b, "</");
+				buf_add(&b, st[depth].name, st[depth].n);
+				buf_putc(&b, '>');
+			}
+		}
+		i += t;
+	}
+	buf_add(&b, s + done, len - done);
+	*outlen = b.len;
+	return (buf_steal(&b));
+}
+
 /* decl_encoding copies the encoding named in an XML declaration, or NULL. */
 static char *
 decl_encoding(const char *data, size_t len)
@@ -1393,45 +1543,98 @@ parse_start(struct pctx *c, const char *data, size_t len)
 	return (i);
 }
 
-/* parse_tree reads the bytes into a libxml2 tree, safely. */
+/* parse_read runs libxml2 over the prepared bytes. */
 static xmlDocPtr
-parse_tree(struct pctx *c, const char *data, size_t len, const char *url,
-    const char *charset)
+parse_read(struct pctx *c, const char *data, size_t len, const char *url,
+    const char *enc)
 {
 	xmlParserCtxtPtr ctxt;
 	xmlDocPtr	 x;
-	char		*fixed, *enc;
-	size_t		 flen;
-	int		 utf8, opts;
 
-	opts = XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOCDATA |
-	    XML_PARSE_COMPACT | XML_PARSE_NOWARNING;
-	if (len >= 2 && ((data[0] == '\xfe' && data[1] == '\xff') ||
-	    (data[0] == '\xff' && data[1] == '\xfe'))) {
-		enc = NULL;	/* UTF-16 with a BOM: libxml2 knows best */
-		fixed = NULL;
-	} else {
-		flen = parse_start(c, data, len);
-		data += flen;
-		len -= flen;
-		enc = parse_encoding(c, data, len, charset, &utf8);
-		fixed = parse_repair(c, data, len, utf8, &flen);
-	}
 	if ((ctxt = xmlNewParserCtxt()) == NULL)
 		fatalx("xmlNewParserCtxt");
 	ctxt->_private = c;
 	ctxt->sax->entityDecl = parse_entity_decl;
 	ctxt->sax->externalSubset = NULL;
 	xmlSetStructuredErrorFunc(c, parse_xml_error);
-	x = xmlCtxtReadMemory(ctxt, fixed != NULL ? fixed : data,
-	    fixed != NULL ? (int)flen : (int)len, url, enc, opts);
+	x = xmlCtxtReadMemory(ctxt, data, (int)len, url, enc,
+	    XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOCDATA |
+	    XML_PARSE_COMPACT | XML_PARSE_NOWARNING);
 	xmlSetStructuredErrorFunc(NULL, NULL);
 	if (!ctxt->wellFormed)
 		c->d->bozo = 1;
 	xmlFreeParserCtxt(ctxt);
+	return (x);
+}
+
+/* parse_tree reads the bytes into a libxml2 tree, safely. */
+static xmlDocPtr
+parse_tree(struct pctx *c, const char *data, size_t len, const char *url,
+    const char *charset)
+{
+	xmlDocPtr	 x;
+	char		*fixed = NULL, *enc = NULL, *bal;
+	size_t		 flen;
+	int		 utf8, nerrors;
+
+	if (len >= 2 && ((data[0] == '\xfe' && data[1] == '\xff') ||
+	    (data[0] == '\xff' && data[1] == '\xfe')))
+		return (parse_read(c, data, len, url, NULL));	/* UTF-16 */
+	flen = parse_start(c, data, len);
+	data += flen;
+	len -= flen;
+	enc = parse_encoding(c, data, len, charset, &utf8);
+	if ((fixed = parse_repair(c, data, len, utf8, &flen)) != NULL) {
+		data = fixed;
+		len = flen;
+	}
+	nerrors = c->d->nerrors;
+	x = parse_read(c, data, len, url, enc);
+	if (c->mismatch && (bal = parse_balance(data, len, &flen)) != NULL) {
+		/* Read again with the end tags put right. */
+		xmlFreeDoc(x);
+		while (c->d->nerrors > nerrors)
+			free(c->d->errors[--c->d->nerrors]);
+		free(c->eof_tag);
+		c->eof_tag = NULL;
+		parse_error(c->d, "repaired: end tags that do not match");
+		x = parse_read(c, bal, flen, url, enc);
+		free(bal);
+	}
 	free(fixed);
 	free(enc);
 	return (x);
+}
+
+/*
+ * cut_entry tells whether the document ended inside an entry.  The
+ * element left open at EOF lies on the path of last element children
+ * from the root; so do all its ancestors, which were left open too.
+ */
+static int
+cut_entry(const struct pctx *c, const xmlNode *root)
+{
+	const xmlNode	*path[256], *k, *last;
+	const char	*name, *colon;
+	int		 n = 0, i;
+
+	name = (colon = strchr(c->eof_tag, ':')) != NULL ? colon + 1 :
+	    c->eof_tag;
+	for (k = root; k != NULL && n < 256; k = last) {
+		path[n++] = k;
+		last = NULL;
+		for (k = k->children; k != NULL; k = k->next)
+			if (k->type == XML_ELEMENT_NODE)
+				last = k;
+	}
+	while (n > 0 && strcmp((const char *)path[n - 1]->name, name) != 0)
+		n--;
+	for (i = 0; i < n; i++) {
+		if (el_is(path[i], c, NS_CORE, "item") ||
+		    el_is(path[i], c, NS_CORE, "entry"))
+			return (1);
+	}
+	return (0);
 }
 
 /* parse_xml reads an XML feed into d. */
@@ -1461,11 +1664,12 @@ parse_xml(struct doc *d, const char *data, size_t len, const char *url,
 		return;
 	}
 	parse_feed(&c, root);
-	if (c.truncated && d->nentries > 0) {
+	if (c.eof_tag != NULL && cut_entry(&c, root) && d->nentries > 0) {
 		entry_clear(&d->entries[--d->nentries]);
 		parse_error(d, "the document ends inside an entry: entry "
 		    "dropped");
 	}
+	free(c.eof_tag);
 	xmlFreeDoc(x);
 }
 
@@ -1521,8 +1725,8 @@ parse_hash(uint64_t h, const char *s)
 }
 
 void
-parse_entry_finish(struct doc *d, struct entry *e, const char *base,
-    int flags)
+parse_entry_finish(struct doc *d, struct entry *e, const char *sbase,
+    const char *cbase, int flags)
 {
 	uint64_t	 h = 0xcbf29ce484222325ULL;
 	char		*s;
@@ -1546,12 +1750,12 @@ parse_entry_finish(struct doc *d, struct entry *e, const char *base,
 	e->canonical_url = url_canonical(e->link);
 	if (flags & PARSE_SANITIZE) {
 		if (e->summary != NULL) {
-			s = sanitize_html(e->summary, strlen(e->summary), base);
+			s = sanitize_html(e->summary, strlen(e->summary), sbase);
 			free(e->summary);
 			e->summary = parse_clean_title(s);
 		}
 		if (e->content != NULL) {
-			s = sanitize_html(e->content, strlen(e->content), base);
+			s = sanitize_html(e->content, strlen(e->content), cbase);
 			free(e->content);
 			e->content = parse_clean_title(s);
 		}

@@ -22,6 +22,7 @@
 #include "xmalloc.h"
 
 #define SAN_MAX_DEPTH	256	/* deeper subtrees are dropped */
+#define SAN_MAX_NESTING	2000	/* deeper fragments are reduced to text */
 
 /* Allowed elements and their attributes (besides san_global). */
 static const char *san_attrs[GUMBO_TAG_LAST] = {
@@ -357,6 +358,40 @@ san_node(struct buf *b, const GumboNode *n, const char *base, int depth)
 	}
 }
 
+/*
+ * san_depth estimates the nesting depth of an HTML fragment: start tags
+ * minus end tags.  It over-counts (unclosed p, li), which is fine: it
+ * only guards gumbo, whose tree building is quadratic in the depth.
+ */
+static int
+san_depth(const char *s, size_t len)
+{
+	const char	*p, *end = s + len;
+	int		 depth = 0, max = 0;
+
+	for (p = s; (p = memchr(p, '<', end - p)) != NULL && p + 1 < end; p++) {
+		if (p[1] == '/')
+			depth--;
+		else if (isalpha((unsigned char)p[1]) && ++depth > max)
+			max = depth;
+	}
+	return (max);
+}
+
+/* san_text is the fallback for hostile nesting: the text, escaped. */
+static char *
+san_text(const char *html, size_t len)
+{
+	struct buf	 b;
+	char		*t;
+
+	t = text_from_html(html, len, 0);
+	buf_init(&b);
+	san_escape(&b, t, strlen(t), 0);
+	free(t);
+	return (buf_steal(&b));
+}
+
 char *
 sanitize_html(const char *html, size_t len, const char *base_url)
 {
@@ -365,9 +400,11 @@ sanitize_html(const char *html, size_t len, const char *base_url)
 	struct buf	 b;
 	char		*clean;
 
-	buf_init(&b);
 	if (len > PARSE_MAX_FIELD)
 		len = PARSE_MAX_FIELD;
+	if (san_depth(html, len) > SAN_MAX_NESTING)
+		return (san_text(html, len));
+	buf_init(&b);
 	/* gumbo wants UTF-8; feeds deliver it, but not always valid. */
 	clean = text_utf8_clean(html, len);
 	opt.fragment_context = GUMBO_TAG_DIV;

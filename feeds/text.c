@@ -255,6 +255,11 @@ text_from_html(const char *html, size_t len, size_t max)
 		    len - i)) == -1) {
 			code = 0xfffd;
 			i++;
+		} else if (u == 2 && (unsigned char)html[i] == 0xc2 &&
+		    (unsigned char)html[i + 1] == 0xa0) {
+			space = 1;	/* no-break space */
+			i += 2;
+			continue;
 		} else if (u > 1) {
 			if (space && b.len > 0)
 				buf_putc(&b, ' ');
@@ -264,7 +269,7 @@ text_from_html(const char *html, size_t len, size_t max)
 			continue;
 		} else
 			code = (unsigned char)html[i++];
-		if (code == 0xa0 || isspace(code) || code < ' ' || code == 0x7f) {
+		if (code == 0xa0 || code == ' ' || code < ' ' || code == 0x7f) {
 			space = 1;
 			continue;
 		}
