@@ -61,6 +61,7 @@ config_default(void)
 	c->max_body = 10 * 1024 * 1024;
 	c->concurrency = 64;
 	c->per_site = 2;
+	c->site_delay_ms = 250;
 	c->allow_private = 0;
 	c->max_age = 0;
 	c->max_entries = 0;
@@ -352,6 +353,24 @@ config_output(struct config_parse *cp, const char *key, const char *value)
 		config_error(cp, "unknown key \"%s\" in [output]", key);
 }
 
+/* config_msec reads "250ms" or a duration as milliseconds. */
+static int
+config_msec(const char *value, long long *ms)
+{
+	char		*end;
+	long long	 v;
+
+	v = strtoll(value, &end, 10);
+	if (end != value && v >= 0 && strcmp(end, "ms") == 0) {
+		*ms = v;
+		return (0);
+	}
+	if (parse_duration(value, &v) != 0 || v > 3600 * 1000)
+		return (-1);
+	*ms = v * 1000;
+	return (0);
+}
+
 /* config_fetch handles the [fetch] section. */
 static void
 config_fetch(struct config_parse *cp, const char *key, const char *value)
@@ -374,6 +393,12 @@ config_fetch(struct config_parse *cp, const char *key, const char *value)
 		config_int(cp, key, value, 1, 10000, &c->concurrency);
 	else if (strcmp(key, "per_site") == 0)
 		config_int(cp, key, value, 1, 100, &c->per_site);
+	else if (strcmp(key, "site_delay") == 0) {
+		if (config_msec(value, &c->site_delay_ms) != 0 ||
+		    c->site_delay_ms > 3600 * 1000)
+			config_error(cp, "site_delay: bad duration \"%s\" (use "
+			    "e.g. 250ms, 1s; at most 1h)", value);
+	}
 	else if (strcmp(key, "allow_private") == 0) {
 		if (parse_bool(value, &c->allow_private) != 0)
 			config_error(cp, "allow_private: expected yes or no, "

@@ -45,6 +45,7 @@ struct config {
 	long long	 max_body;	/* bytes */
 	int		 concurrency;
 	int		 per_site;
+	long long	 site_delay_ms;	/* between requests to one site */
 	int		 allow_private;
 	char		*proxy;
 	/* [store] */
@@ -129,7 +130,8 @@ struct daemon {
 	struct server		*server;
 	struct publish		*publish;	/* the rendered outputs */
 	struct store		*store;		/* open while running */
-	struct fetch		*fetch;		/* the fetcher, for /metrics */
+	struct fetch		*fetch;		/* fetch_get_metrics() */
+	struct sched		*sched;		/* sched_get_metrics() */
 	int			 stopping;
 	int			 reloads;	/* successful reloads */
 	struct notify		*notify;
@@ -150,6 +152,53 @@ struct daemon {
 
 /* daemon_reload re-reads the configuration; a bad one keeps the old. */
 int	 daemon_reload(struct daemon *);
+
+/* sched.c: the scheduler: due feeds, politeness, outcomes, next polls. */
+
+struct fetch;
+struct fetch_opts;
+struct feed_row;
+struct sched;
+struct store;
+
+/* Counters for /metrics, beside the fetcher's (fetch_get_metrics). */
+struct sched_metrics {
+	unsigned long long	 polls;		/* fetches finished */
+	unsigned long long	 unchanged;	/* 304 or the same body */
+	unsigned long long	 ingested;	/* documents stored */
+	unsigned long long	 entries_added;
+	unsigned long long	 entries_updated;
+	unsigned long long	 failures;
+	unsigned long long	 not_feeds;	/* HTML pages, unparseable */
+	unsigned long long	 store_errors;
+	long long		 parse_ms;	/* time spent parsing */
+	long long		 store_ms;	/* time spent storing */
+};
+
+#define SCHED_ONCE	0x1	/* leave the loop when all queued is done */
+
+/* sched_new makes a scheduler; it borrows everything it is given. */
+struct sched	*sched_new(struct event_base *, struct config *,
+		    struct store *, struct fetch *, int flags);
+/* sched_free cancels what runs and frees; NULL is a no-op. */
+void		 sched_free(struct sched *);
+/* sched_start polls the due feeds now and each feed as it falls due. */
+void		 sched_start(struct sched *);
+/* sched_queue polls these feeds now (rows are taken); returns how many. */
+int		 sched_queue(struct sched *, struct feed_row *rows, int n);
+/* sched_stop cancels the fetches in flight and starts no other. */
+void		 sched_stop(struct sched *);
+/* sched_set_config follows a reloaded configuration. */
+void		 sched_set_config(struct sched *, struct config *);
+/* sched_busy counts feeds queued or in flight. */
+int		 sched_busy(struct sched *);
+/* sched_get_metrics returns the scheduler's counters. */
+const struct sched_metrics *sched_get_metrics(struct sched *);
+/* sched_subscribe subscribes the store to every feed of the configuration. */
+int		 sched_subscribe(struct store *, const struct config *,
+		    char **cause);
+/* sched_fetch_opts fills fetch options from the configuration. */
+void		 sched_fetch_opts(const struct config *, struct fetch_opts *);
 
 /* server.c */
 

@@ -301,4 +301,17 @@ char	*opml_write(const struct opml_feed *, int n, const char *title,
 /* opml_feeds_free frees n subscriptions and their array. */
 void	 opml_feeds_free(struct opml_feed *, int n);
 
+/* discover.c: find the feed an HTML page announces. */
+
+/*
+ * discover_feed returns the absolute URL of the first feed that the HTML
+ * page (at url) links with rel="alternate", or NULL; *title (may be NULL)
+ * gets the link's title or NULL.  Caller frees both.
+ */
+char		*discover_feed(const char *html, size_t len, const char *url,
+		    char **title);
+/* discover_is_html says whether a response is an HTML page. */
+int		 discover_is_html(const char *content_type, const char *body,
+		    size_t len);
+
 #endif

@@ -1,0 +1,964 @@
+/*
+ * sched.c: the scheduler.  It decides which feeds to fetch and when, keeps
+ * to the politeness limits while fetching them, and turns each outcome
+ * into a stored update and the feed's next poll time.
+ *
+ * Due feeds (next_poll <= now in the store) wait in one queue per site
+ * (registrable domain).  The pump starts fetches round-robin over the
+ * sites while the global `concurrency` allows, at most `per_site` at once
+ * per site and `site_delay` apart.  A finished fetch is parsed and stored
+ * in one transaction (store_update), then the pump runs again.
+ *
+ * Next poll: the interval (configured per feed, or adapted from how often
+ * the feed publishes, or lengthened while it does not change), raised by
+ * the feed's own hints (RSS ttl, sy:updatePeriod/Frequency, Cache-Control
+ * max-age, Expires), clamped to [min_interval, max_interval], spread with
+ * jitter, moved out of skipHours/skipDays.  Failures back off
+ * exponentially (with jitter, capped at max_interval, reset by a success);
+ * 429 and 503 wait at least their Retry-After; 410 retires the feed; a
+ * permanent redirect that holds SCHED_MOVE_HOLD polls moves the feed.
+ */
+#include <sys/queue.h>
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "daemon.h"
+#include "feeds.h"
+#include "log.h"
+#include "storage.h"
+#include "xmalloc.h"
+
+/* Polls a permanent redirect must hold before the feed's URL changes. */
+#define SCHED_MOVE_HOLD		3
+/* The longest Retry-After we honour, and the period of the store check. */
+#define SCHED_RETRY_MAX		(7 * 86400LL)
+#define SCHED_WAKE_MAX		2
+/* Entries looked at to estimate how often a feed publishes. */
+#define SCHED_RATE_SAMPLE	20
+
+/* A small string-keyed hash table (sites, busy feeds, configured feeds). */
+struct smap_slot {
+	char		*key;
+	void		*val;
+};
+struct smap {
+	struct smap_slot *slots;
+	size_t		  cap;
+	size_t		  n;
+};
+
+struct site;
+
+/* A feed queued or being fetched. */
+struct sfeed {
+	struct sched		*s;
+	struct site		*site;
+	struct feed_row		 row;
+	long long		 conf_interval;	/* 0: none configured */
+	int			 allow_file;
+	char			 key[24];	/* the id, for the busy map */
+	TAILQ_ENTRY(sfeed)	 entry;
+};
+TAILQ_HEAD(sfeeds, sfeed);
+
+/* A registrable domain and the feeds waiting for it. */
+struct site {
+	char			*name;		/* "" for file:// */
+	int			 active;
+	long long		 last_ms;	/* start of the last request */
+	struct sfeeds		 queue;
+	int			 ready;		/* on s->ready */
+	TAILQ_ENTRY(site)	 rentry;
+};
+TAILQ_HEAD(sites, site);
+
+struct sched {
+	struct event_base	*base;
+	struct config		*conf;
+	struct store		*store;
+	struct fetch		*fetch;
+	int			 flags;
+	struct smap		 sites;
+	struct smap		 busy;
+	struct smap		 conf_feeds;
+	struct sites		 ready;
+	int			 active;
+	int			 queued;
+	struct event		*wake;
+	struct event		*pump;
+	long long		 version;
+	int			 stopped;
+	long long		 pause_until;	/* store trouble: wait */
+	struct sched_metrics	 m;
+};
+
+static void	sched_pump(struct sched *);
+static void	sched_arm(struct sched *);
+
+/* smap_hash is FNV-1a over a string. */
+static size_t
+smap_hash(const char *s)
+{
+	uint64_t	h = 0xcbf29ce484222325ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return ((size_t)h);
+}
+
+/* smap_slot finds the slot of key, or the empty slot where it would go. */
+static struct smap_slot *
+smap_slot(struct smap *m, const char *key)
+{
+	size_t	i;
+
+	i = smap_hash(key) & (m->cap - 1);
+	while (m->slots[i].key != NULL && strcmp(m->slots[i].key, key) != 0)
+		i = (i + 1) & (m->cap - 1);
+	return (&m->slots[i]);
+}
+
+static void *
+smap_get(struct smap *m, const char *key)
+{
+	struct smap_slot	*sl;
+
+	if (m->cap == 0)
+		return (NULL);
+	sl = smap_slot(m, key);
+	return (sl->key != NULL ? sl->val : NULL);
+}
+
+static void
+smap_put(struct smap *m, const char *key, void *val)
+{
+	struct smap_slot	*old, *sl;
+	size_t			 oldcap, i;
+
+	if (m->n * 2 >= m->cap) {
+		old = m->slots;
+		oldcap = m->cap;
+		m->cap = oldcap ? oldcap * 2 : 64;
+		m->slots = xcalloc(m->cap, sizeof *m->slots);
+		for (i = 0; i < oldcap; i++) {
+			if (old[i].key != NULL)
+				*smap_slot(m, old[i].key) = old[i];
+		}
+		free(old);
+	}
+	sl = smap_slot(m, key);
+	if (sl->key == NULL) {
+		sl->key = xstrdup(key);
+		m->n++;
+	}
+	sl->val = val;
+}
+
+/* smap_del removes key, re-placing the entries after it (linear probing). */
+static void
+smap_del(struct smap *m, const char *key)
+{
+	struct smap_slot	*sl, moved;
+	size_t			 i;
+
+	if (m->cap == 0 || (sl = smap_slot(m, key))->key == NULL)
+		return;
+	free(sl->key);
+	sl->key = NULL;
+	m->n--;
+	i = (size_t)(sl - m->slots);
+	for (i = (i + 1) & (m->cap - 1); m->slots[i].key != NULL;
+	    i = (i + 1) & (m->cap - 1)) {
+		moved = m->slots[i];
+		m->slots[i].key = NULL;
+		*smap_slot(m, moved.key) = moved;
+	}
+}
+
+/* smap_clear empties the map, freeing values with fn when not NULL. */
+static void
+smap_clear(struct smap *m, void (*fn)(void *))
+{
+	size_t	i;
+
+	for (i = 0; i < m->cap; i++) {
+		if (m->slots[i].key == NULL)
+			continue;
+		if (fn != NULL)
+			fn(m->slots[i].val);
+		free(m->slots[i].key);
+	}
+	free(m->slots);
+	memset(m, 0, sizeof *m);
+}
+
+/* sched_now_ms is a monotonic clock in milliseconds. */
+static long long
+sched_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* sched_jitter returns v scaled by a random factor in [1 - f, 1 + f]. */
+static long long
+sched_jitter(long long v, double f)
+{
+	double	r = (double)random() / RAND_MAX;
+
+	return ((long long)(v * (1 - f + 2 * f * r) + 0.5));
+}
+
+static long long
+sched_clamp(long long v, long long lo, long long hi)
+{
+	if (v < lo)
+		return (lo);
+	if (v > hi)
+		return (hi);
+	return (v);
+}
+
+/* sched_conf_map indexes the configured feeds by URL. */
+static void
+sched_conf_map(struct sched *s)
+{
+	int	i;
+
+	smap_clear(&s->conf_feeds, NULL);
+	for (i = 0; i < s->conf->nfeeds; i++)
+		smap_put(&s->conf_feeds, s->conf->feeds[i].url,
+		    &s->conf->feeds[i]);
+}
+
+
+/* sched_site returns the site of a URL, made on first use. */
+static struct site *
+sched_site(struct sched *s, const char *url)
+{
+	struct site	*site;
+	char		*name;
+
+	if (strncasecmp(url, "file:", 5) == 0)
+		name = xstrdup("");
+	else if ((name = url_site(url)) == NULL)
+		name = xstrdup("?");
+	if ((site = smap_get(&s->sites, name)) == NULL) {
+		site = xcalloc(1, sizeof *site);
+		site->name = name;
+		site->last_ms = -1000000;
+		TAILQ_INIT(&site->queue);
+		smap_put(&s->sites, name, site);
+	} else
+		free(name);
+	return (site);
+}
+
+static void
+sched_site_free(void *arg)
+{
+	struct site	*site = arg;
+
+	free(site->name);
+	free(site);
+}
+
+/* sched_sfeed_free forgets a feed that is done (or dropped). */
+static void
+sched_sfeed_free(struct sfeed *f)
+{
+	smap_del(&f->s->busy, f->key);
+	feed_row_clear(&f->row);
+	free(f);
+}
+
+/* sched_enqueue queues a feed row (taken) unless it is already busy. */
+static int
+sched_enqueue(struct sched *s, struct feed_row *row)
+{
+	struct sfeed		*f;
+	struct feed_conf	*fc;
+	char			 key[24];
+
+	snprintf(key, sizeof key, "%lld", row->id);
+	if (row->retired || smap_get(&s->busy, key) != NULL) {
+		feed_row_clear(row);
+		return (0);
+	}
+	f = xcalloc(1, sizeof *f);
+	f->s = s;
+	f->row = *row;
+	memset(row, 0, sizeof *row);
+	memcpy(f->key, key, sizeof f->key);
+	if ((fc = smap_get(&s->conf_feeds, f->row.url)) != NULL) {
+		f->conf_interval = fc->interval;
+		f->allow_file = 1;
+	}
+	f->site = sched_site(s, f->row.url);
+	smap_put(&s->busy, key, f);
+	TAILQ_INSERT_TAIL(&f->site->queue, f, entry);
+	if (!f->site->ready) {
+		f->site->ready = 1;
+		TAILQ_INSERT_TAIL(&s->ready, f->site, rentry);
+	}
+	s->queued++;
+	return (1);
+}
+
+/* sched_charset finds the charset parameter of a Content-Type. */
+static char *
+sched_charset(const char *type)
+{
+	const char	*p;
+	size_t		 n;
+
+	if (type == NULL || (p = strcasestr(type, "charset=")) == NULL)
+		return (NULL);
+	p += 8;
+	if (*p == '"')
+		p++;
+	n = strcspn(p, "\"; \t");
+	if (n == 0 || n > 40)
+		return (NULL);
+	return (xstrndup(p, n));
+}
+
+static int
+sched_cmp_ll(const void *a, const void *b)
+{
+	long long	x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x < y ? 1 : x > y ? -1 : 0);
+}
+
+/*
+ * sched_rate estimates how often a feed publishes, in seconds, from the
+ * dates of its newest entries; -1 when it cannot tell.  A feed silent for
+ * longer than its usual gap counts as publishing that rarely.
+ */
+static long long
+sched_rate(const struct doc *d, long long now)
+{
+	long long	*t, v, gap;
+	int		 i, n = 0;
+
+	if (d->nentries < 2)
+		return (-1);
+	t = xreallocarray(NULL, d->nentries, sizeof *t);
+	for (i = 0; i < d->nentries; i++) {
+		v = d->entries[i].published;
+		if (v == TIME_UNKNOWN)
+			v = d->entries[i].updated;
+		if (v != TIME_UNKNOWN && v <= now + 86400)
+			t[n++] = v;
+	}
+	if (n < 2) {
+		free(t);
+		return (-1);
+	}
+	qsort(t, n, sizeof t[0], sched_cmp_ll);
+	if (n > SCHED_RATE_SAMPLE)
+		n = SCHED_RATE_SAMPLE;
+	gap = (t[0] - t[n - 1]) / (n - 1);
+	if (now - t[0] > gap)
+		gap = now - t[0];
+	free(t);
+	return (gap);
+}
+
+/* sched_skip moves t out of the feed's skipHours and skipDays (GMT). */
+static long long
+sched_skip(const struct doc *d, long long t)
+{
+	struct tm	tm;
+	time_t		tt;
+	int		i;
+
+	if (d == NULL || (d->skip_hours == 0 && d->skip_days == 0))
+		return (t);
+	for (i = 0; i < 8 * 24; i++) {
+		tt = (time_t)t;
+		gmtime_r(&tt, &tm);
+		if (!(d->skip_hours & (1U << tm.tm_hour)) &&
+		    !(d->skip_days & (1U << tm.tm_wday)))
+			return (t);
+		t += 3600 - (t % 3600);		/* the next whole hour */
+	}
+	return (t);
+}
+
+/*
+ * sched_interval gives the polling interval after a success: the
+ * configured one for a feed that has it; otherwise adapted: from the
+ * publishing rate when the document is new, lengthened by a quarter while
+ * nothing changes; raised by the feed's ttl and sy:update hints.
+ */
+static long long
+sched_interval(struct sched *s, struct sfeed *f, const struct doc *d,
+    int changed)
+{
+	struct config	*c = s->conf;
+	long long	 base, cur, v, rate;
+
+	base = f->conf_interval > 0 ? f->conf_interval : c->interval;
+	if (f->conf_interval > 0)
+		cur = base;
+	else {
+		cur = f->row.interval > 0 ? f->row.interval : base;
+		if (d != NULL && changed &&
+		    (rate = sched_rate(d, time(NULL))) > 0)
+			cur = rate / 2;
+		else if (!changed && cur < 4 * base)
+			cur = cur + cur / 4;
+		if (cur > 4 * base && !(d != NULL && changed))
+			cur = 4 * base;
+	}
+	if (d != NULL) {
+		if (d->ttl_minutes > 0 && (v = d->ttl_minutes * 60LL) > cur)
+			cur = v;
+		if (d->sy_period_seconds > 0) {
+			v = d->sy_period_seconds / (d->sy_frequency > 0 ?
+			    d->sy_frequency : 1);
+			if (v > cur)
+				cur = v;
+		}
+	}
+	return (sched_clamp(cur, c->min_interval, c->max_interval));
+}
+
+/* sched_next_ok gives the next poll after a success. */
+static long long
+sched_next_ok(struct sched *s, long long now, long long interval,
+    const struct fetch_result *r, const struct doc *d)
+{
+	struct config	*c = s->conf;
+	long long	 next, v;
+
+	next = now + sched_clamp(sched_jitter(interval, 0.1), c->min_interval,
+	    c->max_interval);
+	if (r->max_age > 0) {
+		v = now + sched_clamp(r->max_age, 0, c->max_interval);
+		if (v > next)
+			next = v;
+	} else if (r->expires > now) {
+		v = now + sched_clamp(r->expires - now, 0, c->max_interval);
+		if (v > next)
+			next = v;
+	}
+	return (sched_skip(d, next));
+}
+
+/* sched_next_fail gives the next poll after the n-th failure in a row. */
+static long long
+sched_next_fail(struct sched *s, struct sfeed *f, long long now, int n,
+    long long retry_after)
+{
+	struct config	*c = s->conf;
+	long long	 base, delay;
+	int		 i;
+
+	base = f->row.interval > 0 ? f->row.interval : (f->conf_interval > 0 ?
+	    f->conf_interval : c->interval);
+	base = sched_clamp(base, c->min_interval, c->max_interval);
+	delay = base;
+	for (i = 1; i < n && delay < c->max_interval; i++)
+		delay *= 2;
+	delay = sched_clamp(sched_jitter(delay, 0.25), c->min_interval,
+	    c->max_interval);
+	if (retry_after > 0) {
+		/* Not a second earlier than the server asked. */
+		retry_after = sched_clamp(retry_after, 1, SCHED_RETRY_MAX);
+		delay = retry_after + (long long)(retry_after * 0.1 *
+		    ((double)random() / RAND_MAX));
+	}
+	return (now + delay);
+}
+
+/* sched_moved tracks a permanent redirect until it has held long enough. */
+static void
+sched_moved(struct sched *s, struct sfeed *f, const struct fetch_result *r,
+    struct fetch_record *rec)
+{
+	char	 u1[256], u2[256];
+
+	if (r->moved_to == NULL)
+		return;
+	if (f->row.moved_to != NULL && strcmp(f->row.moved_to,
+	    r->moved_to) == 0)
+		rec->moved_count = f->row.moved_count + 1;
+	else
+		rec->moved_count = 1;
+	rec->moved_to = r->moved_to;
+	if (rec->moved_count < SCHED_MOVE_HOLD)
+		return;
+	log_escape(u1, sizeof u1, f->row.url);
+	log_escape(u2, sizeof u2, r->moved_to);
+	if (f->row.origin == FEED_ORIGIN_CONFIG) {
+		/* The file names the feed; only its author may move it. */
+		if (rec->moved_count == SCHED_MOVE_HOLD)
+			log_warnx("feed %s moved permanently to %s: update the "
+			    "configuration file", u1, u2);
+		return;
+	}
+	if (store_feed_find(s->store, r->moved_to) != -1) {
+		log_info("feed %s moved to %s, already subscribed: retired",
+		    u1, u2);
+		rec->retire = 1;
+	} else {
+		log_info("feed %s moved permanently to %s", u1, u2);
+		rec->new_url = r->moved_to;
+	}
+	rec->moved_to = NULL;
+	rec->moved_count = 0;
+}
+
+/*
+ * sched_parse parses a fetched body; NULL with *error set when it is not
+ * a feed (an HTML page is named as such).
+ */
+static struct doc *
+sched_parse(struct sched *s, const struct fetch_result *r, char **error)
+{
+	struct doc	*d;
+	char		*charset;
+	long long	 t0 = sched_now_ms();
+
+	charset = sched_charset(r->content_type);
+	d = parse_document(r->body, r->len, r->final_url, charset,
+	    PARSE_SANITIZE);
+	free(charset);
+	s->m.parse_ms += sched_now_ms() - t0;
+	if (d->format != FORMAT_UNKNOWN)
+		return (d);
+	if (discover_is_html(r->content_type, r->body, r->len))
+		*error = xstrdup("an HTML page, not a feed");
+	else
+		xasprintf(error, "not a feed: %s", d->nerrors > 0 ?
+		    d->errors[0] : "unknown format");
+	doc_free(d);
+	return (NULL);
+}
+
+/* sched_log_change logs a feed's first failure and its recovery. */
+static void
+sched_log_change(struct sfeed *f, const char *error)
+{
+	char	u[256], e[256];
+
+	log_escape(u, sizeof u, f->row.url);
+	if (error != NULL && f->row.failures == 0) {
+		log_escape(e, sizeof e, error);
+		log_warnx("feed %s: %s", u, e);
+	} else if (error == NULL && f->row.failures > 0)
+		log_info("feed %s: recovered after %d failures", u,
+		    f->row.failures);
+}
+
+/* sched_store writes the outcome (and the document) in one transaction. */
+static void
+sched_store(struct sched *s, struct sfeed *f, struct fetch_record *rec,
+    struct doc *d)
+{
+	struct ingest_stats	 st;
+	char			*cause = NULL, u[256], e[256];
+	long long		 t0 = sched_now_ms();
+
+	memset(&st, 0, sizeof st);
+	if (store_update(s->store, f->row.id, rec, d, rec->when, &st,
+	    &cause) == -1) {
+		log_escape(u, sizeof u, f->row.url);
+		log_escape(e, sizeof e, cause != NULL ? cause : "?");
+		log_warnx("feed %s: not stored: %s", u, e);
+		free(cause);
+		s->m.store_errors++;
+		/* The store is in trouble (busy, full): pause, then retry. */
+		s->pause_until = rec->when + 5;
+	} else if (d != NULL) {
+		s->m.ingested++;
+		s->m.entries_added += st.added;
+		s->m.entries_updated += st.updated;
+	}
+	s->m.store_ms += sched_now_ms() - t0;
+}
+
+/* sched_handle turns a finished fetch into a stored update. */
+static void
+sched_handle(struct sched *s, struct sfeed *f, struct fetch_result *r)
+{
+	struct fetch_record	 rec;
+	struct doc		*d = NULL;
+	char			*error = NULL;
+	long long		 now = time(NULL), interval;
+	int			 ok = 0, changed = 0;
+
+	memset(&rec, 0, sizeof rec);
+	rec.when = now;
+	rec.status = (int)r->status;
+	rec.duration = r->seconds;
+	rec.bytes = r->wire_bytes;
+	rec.interval = f->row.interval;
+	s->m.polls++;
+	switch (r->outcome) {
+	case FETCH_OK:
+		ok = 1;
+		if (f->row.body_hash != NULL &&
+		    strcmp(f->row.body_hash, r->body_hash) == 0) {
+			s->m.unchanged++;
+			break;
+		}
+		if ((d = sched_parse(s, r, &error)) == NULL) {
+			ok = 0;
+			s->m.not_feeds++;
+			break;
+		}
+		changed = 1;
+		break;
+	case FETCH_NOT_MODIFIED:
+		ok = 1;
+		s->m.unchanged++;
+		break;
+	case FETCH_HTTP_ERROR:
+		if (r->status == 410) {
+			rec.retire = 1;
+			log_info("feed %s: 410 Gone: retired", f->row.url);
+		}
+		error = xstrdup(r->error);
+		break;
+	default:
+		error = xstrdup(r->error != NULL ? r->error : "failed");
+		break;
+	}
+	sched_log_change(f, ok ? NULL : error);
+	if (ok) {
+		rec.etag = r->etag;
+		rec.last_modified = r->last_modified;
+		if (r->outcome == FETCH_OK)
+			rec.body_hash = r->body_hash;
+		interval = sched_interval(s, f, d, changed);
+		rec.interval = interval;
+		rec.failures = 0;
+		rec.next_poll = sched_next_ok(s, now, interval, r, d);
+		sched_moved(s, f, r, &rec);
+	} else {
+		s->m.failures++;
+		rec.error = error;
+		rec.failures = f->row.failures + 1;
+		rec.next_poll = sched_next_fail(s, f, now, rec.failures,
+		    r->retry_after);
+	}
+	sched_store(s, f, &rec, d);
+	doc_free(d);
+	free(error);
+}
+
+/* sched_fetch_cb receives a finished fetch. */
+static void
+sched_fetch_cb(struct fetch_result *r, void *arg)
+{
+	struct sfeed	*f = arg;
+	struct sched	*s = f->s;
+
+	f->site->active--;
+	s->active--;
+	if (r->outcome != FETCH_CANCELLED)
+		sched_handle(s, f, r);
+	sched_sfeed_free(f);
+	sched_pump(s);
+}
+
+/* sched_start_one starts the first queued feed of a site. */
+static void
+sched_start_one(struct sched *s, struct site *site, long long now_ms)
+{
+	struct sfeed		*f = TAILQ_FIRST(&site->queue);
+	struct fetch_req	 req;
+
+	TAILQ_REMOVE(&site->queue, f, entry);
+	s->queued--;
+	if (TAILQ_EMPTY(&site->queue)) {
+		TAILQ_REMOVE(&s->ready, site, rentry);
+		site->ready = 0;
+	}
+	memset(&req, 0, sizeof req);
+	req.url = f->row.url;
+	req.etag = f->row.etag;
+	req.last_modified = f->row.last_modified;
+	req.allow_file = f->allow_file;
+	site->active++;
+	site->last_ms = now_ms;
+	s->active++;
+	if (fetch_start(s->fetch, &req, sched_fetch_cb, f) == -1) {
+		site->active--;
+		s->active--;
+		log_warnx("feed %s: cannot start the fetch", f->row.url);
+		sched_sfeed_free(f);
+	}
+}
+
+/* sched_pump_cb runs the pump when a site's spacing has passed. */
+static void
+sched_pump_cb(evutil_socket_t fd, short what, void *arg)
+{
+	sched_pump(arg);
+}
+
+/*
+ * sched_pump starts queued fetches round-robin over the sites, within the
+ * global and per-site limits and the spacing between requests to a site.
+ */
+static void
+sched_pump(struct sched *s)
+{
+	struct config	*c = s->conf;
+	struct site	*site, *next;
+	long long	 now = sched_now_ms(), wait = -1, w, delay;
+	int		 progress, limit;
+	struct timeval	 tv;
+
+	if (s->stopped)
+		return;
+	do {
+		progress = 0;
+		for (site = TAILQ_FIRST(&s->ready); site != NULL &&
+		    s->active < c->concurrency; site = next) {
+			next = TAILQ_NEXT(site, rentry);
+			limit = *site->name == '\0' ? c->concurrency :
+			    c->per_site;
+			delay = *site->name == '\0' ? 0 : c->site_delay_ms;
+			if (site->active >= limit)
+				continue;
+			if (now < site->last_ms + delay) {
+				w = site->last_ms + delay - now;
+				if (wait == -1 || w < wait)
+					wait = w;
+				continue;
+			}
+			sched_start_one(s, site, now);
+			progress = 1;
+		}
+	} while (progress && s->active < c->concurrency);
+	if (wait >= 0 && !evtimer_pending(s->pump, NULL)) {
+		tv.tv_sec = wait / 1000;
+		tv.tv_usec = (wait % 1000) * 1000;
+		evtimer_add(s->pump, &tv);
+	}
+	if ((s->flags & SCHED_ONCE) && s->active == 0 && s->queued == 0)
+		event_base_loopexit(s->base, NULL);
+}
+
+int
+sched_queue(struct sched *s, struct feed_row *rows, int n)
+{
+	int	i, queued = 0;
+
+	for (i = 0; i < n; i++)
+		queued += sched_enqueue(s, &rows[i]);
+	sched_pump(s);
+	return (queued);
+}
+
+/* sched_tick queues every feed that has fallen due. */
+static void
+sched_tick(struct sched *s)
+{
+	struct feed_row	*rows = NULL;
+	char		*cause = NULL;
+	int		 n = 0;
+	long long	 now = time(NULL);
+
+	if (s->stopped || now < s->pause_until)
+		return;
+	if (store_feeds_due(s->store, now, &rows, &n, &cause) == -1) {
+		log_warnx("scheduler: cannot read due feeds: %s", cause);
+		free(cause);
+		s->pause_until = now + 5;
+		return;
+	}
+	sched_queue(s, rows, n);
+	free(rows);
+}
+
+/*
+ * sched_wake_cb runs when a feed may have fallen due, and every few
+ * seconds to notice feeds that other processes added (store_version).
+ */
+static void
+sched_wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sched	*s = arg;
+	long long	 v, due;
+
+	v = store_version(s->store);
+	due = store_feed_next_poll(s->store);
+	if (v != s->version || (due != -1 && due <= time(NULL))) {
+		s->version = v;
+		sched_tick(s);
+	}
+	sched_arm(s);
+}
+
+/* sched_arm sets the wake-up timer: the next due feed, at most 2 s away. */
+static void
+sched_arm(struct sched *s)
+{
+	struct timeval	 tv = { SCHED_WAKE_MAX, 0 };
+	long long	 due, now = time(NULL);
+
+	if (s->stopped)
+		return;
+	due = store_feed_next_poll(s->store);
+	if (due > now && due - now < SCHED_WAKE_MAX)
+		tv.tv_sec = due - now;
+	else if (due != -1 && due <= now)
+		tv.tv_sec = 1;
+	evtimer_add(s->wake, &tv);
+}
+
+struct sched *
+sched_new(struct event_base *base, struct config *conf, struct store *st,
+    struct fetch *f, int flags)
+{
+	struct sched	*s;
+
+	s = xcalloc(1, sizeof *s);
+	s->base = base;
+	s->conf = conf;
+	s->store = st;
+	s->fetch = f;
+	s->flags = flags;
+	s->version = -1;
+	TAILQ_INIT(&s->ready);
+	s->wake = evtimer_new(base, sched_wake_cb, s);
+	s->pump = evtimer_new(base, sched_pump_cb, s);
+	sched_conf_map(s);
+	srandom((unsigned int)time(NULL) ^ (unsigned int)(uintptr_t)s);
+	return (s);
+}
+
+void
+sched_start(struct sched *s)
+{
+	s->version = store_version(s->store);
+	sched_tick(s);
+	sched_arm(s);
+}
+
+void
+sched_stop(struct sched *s)
+{
+	s->stopped = 1;
+	evtimer_del(s->wake);
+	evtimer_del(s->pump);
+	fetch_cancel_all(s->fetch);
+}
+
+void
+sched_set_config(struct sched *s, struct config *conf)
+{
+	s->conf = conf;
+	sched_conf_map(s);
+}
+
+int
+sched_busy(struct sched *s)
+{
+	return (s->active + s->queued);
+}
+
+const struct sched_metrics *
+sched_get_metrics(struct sched *s)
+{
+	return (&s->m);
+}
+
+void
+sched_free(struct sched *s)
+{
+	struct site	*site;
+	struct sfeed	*f;
+	size_t		 i;
+
+	if (s == NULL)
+		return;
+	sched_stop(s);
+	for (i = 0; i < s->sites.cap; i++) {
+		if ((site = s->sites.slots[i].val) == NULL ||
+		    s->sites.slots[i].key == NULL)
+			continue;
+		while ((f = TAILQ_FIRST(&site->queue)) != NULL) {
+			TAILQ_REMOVE(&site->queue, f, entry);
+			sched_sfeed_free(f);
+		}
+	}
+	smap_clear(&s->sites, sched_site_free);
+	smap_clear(&s->busy, NULL);
+	smap_clear(&s->conf_feeds, NULL);
+	event_free(s->wake);
+	event_free(s->pump);
+	free(s);
+}
+
+/* sched_tags joins a configured feed's tags as "a,b". */
+static char *
+sched_tags(const struct feed_conf *fc)
+{
+	char	*out = NULL, *tmp;
+	int	 i;
+
+	if (fc->ntags == 0)
+		return (xstrdup(""));
+	for (i = 0; i < fc->ntags; i++) {
+		xasprintf(&tmp, "%s%s%s", out != NULL ? out : "",
+		    out != NULL ? "," : "", fc->tags[i]);
+		free(out);
+		out = tmp;
+	}
+	return (out);
+}
+
+int
+sched_subscribe(struct store *st, const struct config *conf, char **cause)
+{
+	char	*tags;
+	int	 i, rc;
+
+	for (i = 0; i < conf->nfeeds; i++) {
+		tags = sched_tags(&conf->feeds[i]);
+		rc = store_feed_upsert(st, conf->feeds[i].url,
+		    conf->feeds[i].title, tags, FEED_ORIGIN_CONFIG, NULL,
+		    cause);
+		free(tags);
+		if (rc == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+void
+sched_fetch_opts(const struct config *c, struct fetch_opts *o)
+{
+	fetch_opts_default(o);
+	o->user_agent = c->user_agent;
+	o->proxy = c->proxy;
+	o->timeout = c->timeout * 1000;
+	if (o->connect_timeout > o->timeout)
+		o->connect_timeout = o->timeout;
+	o->max_body = c->max_body;
+	o->allow_private = c->allow_private;
+	o->max_connects = c->concurrency * 2 > 16 ? c->concurrency * 2 : 16;
+	/* Test hooks: reach the loopback origin under other names. */
+	o->connect_to = getenv("SYNDIC_TEST_CONNECT_TO");
+	o->test_public = getenv("SYNDIC_TEST_PUBLIC");
+}
