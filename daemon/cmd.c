@@ -22,7 +22,7 @@ static const struct cmd_entry cmd_table[] = {
 	{ "run", cmd_run, "run                       run the daemon in the "
 	    "foreground", 1 },
 	{ "poll", cmd_poll, "poll [--all] [FEED...]    poll due (or all, or "
-	    "the named) feeds once, store, exit", 0 },
+	    "the named) feeds once, store, exit", 1 },
 	{ "add", cmd_add, "add URL [--tag T]...      subscribe to a feed", 1 },
 	{ "remove", cmd_remove, "remove URL|ID             unsubscribe", 1 },
 	{ "list", cmd_list, "list                      feeds with their state",

@@ -1,12 +1,287 @@
-/* cmd_poll.c: the "poll" command. */
+/*
+ * cmd_poll.c: "syndic poll [--all] [FEED...]": poll the due feeds (or all,
+ * or the named ones) once, store, exit.  It runs the daemon's own code
+ * path (the scheduler with its politeness, outcomes and next polls) on a
+ * loop of its own until every queued feed is done, then prints a summary
+ * with how the time split between fetching, parsing and storing.
+ *
+ * Also here: poll_discover, the fetch-and-look step of "syndic add".
+ */
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
+#include <time.h>
+
+#include <event2/event.h>
 
 #include "daemon.h"
+#include "feeds.h"
+#include "log.h"
+#include "storage.h"
+#include "xmalloc.h"
+
+struct poll_run {
+	struct event_base	*base;
+	struct sched		*sched;
+};
+
+/* poll_signal_cb ends a poll early but cleanly on SIGINT or SIGTERM. */
+static void
+poll_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct poll_run	*p = arg;
+
+	log_info("interrupted: stopping");
+	sched_stop(p->sched);
+	event_base_loopexit(p->base, NULL);
+}
+
+/* poll_named collects the feeds named by URL or id. */
+static int
+poll_named(struct store *st, int argc, char **argv, struct feed_row **rows,
+    int *n)
+{
+	long long	 id;
+	char		*end, *cause = NULL;
+	int		 i;
+
+	*rows = xcalloc(argc, sizeof **rows);
+	*n = 0;
+	for (i = 0; i < argc; i++) {
+		id = strtoll(argv[i], &end, 10);
+		if (*end != '\0' || end == argv[i])
+			id = store_feed_find(st, argv[i]);
+		if (id < 0 || store_feed_get(st, id, &(*rows)[*n], &cause) ==
+		    -1) {
+			fprintf(stderr, "syndic: poll: %s: no such feed\n",
+			    argv[i]);
+			free(cause);
+			feed_rows_free(*rows, *n);
+			*rows = NULL;
+			return (-1);
+		}
+		(*n)++;
+	}
+	return (0);
+}
+
+/* poll_summary prints what the poll did and where its time went. */
+static void
+poll_summary(struct fetch *f, struct sched *s, double wall)
+{
+	const struct sched_metrics	*m = sched_get_metrics(s);
+	const struct fetch_metrics	*fm = fetch_get_metrics(f);
+	double				 parse = m->parse_ms / 1000.0;
+	double				 store = m->store_ms / 1000.0;
+	double				 fetch = wall - parse - store;
+
+	if (fetch < 0)
+		fetch = 0;
+	printf("polled %llu feeds in %.2f s: %llu stored, %llu unchanged, "
+	    "%llu failed; %llu new entries, %llu updated\n", m->polls, wall,
+	    m->ingested, m->unchanged, m->failures, m->entries_added,
+	    m->entries_updated);
+	printf("time: fetch %.2f s, parse %.2f s, store %.2f s; "
+	    "%.1f MB received\n", fetch, parse, store, fm->bytes / 1e6);
+}
+
+/* poll_rows picks the feeds to poll: named, all, or the due ones. */
+static int
+poll_rows(struct store *st, int all, int argc, char **argv,
+    struct feed_row **rows, int *n)
+{
+	char	*cause = NULL;
+	int	 rc;
+
+	if (argc > 0)
+		return (poll_named(st, argc, argv, rows, n));
+	if (all)
+		rc = store_feed_list(st, rows, n, &cause);
+	else
+		rc = store_feeds_due(st, time(NULL), rows, n, &cause);
+	if (rc == -1) {
+		fprintf(stderr, "syndic: poll: %s\n", cause);
+		free(cause);
+	}
+	return (rc);
+}
 
 int
 cmd_poll(struct globals *g, int argc, char **argv)
 {
-	fprintf(stderr, "syndic: poll: not available in this version yet\n");
-	return (EX_UNAVAILABLE);
+	struct config		*c;
+	struct store		*st;
+	struct fetch		*f;
+	struct fetch_opts	 o;
+	struct poll_run		 p;
+	struct feed_row		*rows = NULL;
+	struct event		*sigint, *sigterm;
+	char			*cause = NULL;
+	int			 i, n = 0, all = 0, rc = 0;
+	struct timespec		 t0, t1;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--all") == 0)
+			all = 1;
+		else if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		} else {
+			fprintf(stderr, "usage: syndic poll [--all] "
+			    "[FEED...]\n");
+			return (EX_USAGE);
+		}
+	}
+	if ((c = cmd_load_config(g)) == NULL)
+		return (EX_CONFIG);
+	if ((st = store_open(c->database, &cause)) == NULL) {
+		fprintf(stderr, "syndic: poll: %s: %s\n", c->database, cause);
+		free(cause);
+		config_free(c);
+		return (EX_UNAVAILABLE);
+	}
+	if (sched_subscribe(st, c, &cause) == -1) {
+		fprintf(stderr, "syndic: poll: %s\n", cause);
+		free(cause);
+		rc = EX_UNAVAILABLE;
+	} else if (poll_rows(st, all, argc - i, argv + i, &rows, &n) == -1)
+		rc = 1;
+	if (rc != 0) {
+		store_close(st);
+		config_free(c);
+		return (rc);
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((p.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	sched_fetch_opts(c, &o);
+	f = fetch_new(p.base, &o);
+	p.sched = sched_new(p.base, c, st, f, SCHED_ONCE);
+	sigint = evsignal_new(p.base, SIGINT, poll_signal_cb, &p);
+	sigterm = evsignal_new(p.base, SIGTERM, poll_signal_cb, &p);
+	event_add(sigint, NULL);
+	event_add(sigterm, NULL);
+	if (sched_queue(p.sched, rows, n) > 0)
+		event_base_dispatch(p.base);
+	free(rows);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	poll_summary(f, p.sched, (t1.tv_sec - t0.tv_sec) +
+	    (t1.tv_nsec - t0.tv_nsec) / 1e9);
+
+	sched_free(p.sched);
+	fetch_free(f);
+	event_free(sigint);
+	event_free(sigterm);
+	event_base_free(p.base);
+	store_close(st);
+	config_free(c);
+	return (0);
+}
+
+/* The state of one synchronous fetch of poll_discover. */
+struct poll_get {
+	struct fetch_result	 r;
+	int			 done;
+};
+
+static void
+poll_get_cb(struct fetch_result *r, void *arg)
+{
+	struct poll_get	*pg = arg;
+
+	pg->r = *r;
+	memset(r, 0, sizeof *r);	/* every pointer is ours now */
+	pg->r.url = NULL;
+	pg->done = 1;
+}
+
+/* poll_get fetches url to completion on a loop of its own. */
+static void
+poll_get(const struct config *c, const char *url, struct poll_get *pg)
+{
+	struct event_base	*base;
+	struct fetch		*f;
+	struct fetch_opts	 o;
+	struct fetch_req	 req;
+
+	memset(pg, 0, sizeof *pg);
+	memset(&req, 0, sizeof req);
+	req.url = url;
+	if ((base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	sched_fetch_opts(c, &o);
+	f = fetch_new(base, &o);
+	if (fetch_start(f, &req, poll_get_cb, pg) == 0) {
+		while (!pg->done)
+			event_base_loop(base, EVLOOP_ONCE);
+	} else {
+		pg->r.outcome = FETCH_ERROR;
+		pg->r.error = xstrdup("cannot start the request");
+	}
+	fetch_free(f);
+	event_base_free(base);
+}
+
+/* poll_is_feed says whether a fetched body parses as a feed. */
+static int
+poll_is_feed(const struct fetch_result *r, char **title)
+{
+	struct doc	*d;
+	int		 ok;
+
+	d = parse_document(r->body, r->len, r->final_url, NULL, 0);
+	ok = d->format != FORMAT_UNKNOWN;
+	if (ok && title != NULL && *title == NULL && d->title != NULL)
+		*title = xstrdup(d->title);
+	doc_free(d);
+	return (ok);
+}
+
+int
+poll_discover(const struct config *c, const char *url, char **feed_url,
+    char **title, char **cause)
+{
+	struct poll_get	 pg;
+	char		*cand;
+
+	*feed_url = *title = *cause = NULL;
+	poll_get(c, url, &pg);
+	if (pg.r.outcome != FETCH_OK) {
+		xasprintf(cause, "%s: %s", url, pg.r.error != NULL ?
+		    pg.r.error : fetch_outcome_name(pg.r.outcome));
+		fetch_result_clear(&pg.r);
+		return (-1);
+	}
+	if (poll_is_feed(&pg.r, title)) {
+		*feed_url = xstrdup(url);
+		fetch_result_clear(&pg.r);
+		return (0);
+	}
+	if (!discover_is_html(pg.r.content_type, pg.r.body, pg.r.len) ||
+	    (cand = discover_feed(pg.r.body, pg.r.len, pg.r.final_url,
+	    title)) == NULL) {
+		xasprintf(cause, "%s: not a feed, and no page link to one",
+		    url);
+		fetch_result_clear(&pg.r);
+		return (-1);
+	}
+	fetch_result_clear(&pg.r);
+	poll_get(c, cand, &pg);
+	if (pg.r.outcome != FETCH_OK || !poll_is_feed(&pg.r, title)) {
+		xasprintf(cause, "%s links %s, which is not a working feed "
+		    "(%s)", url, cand, pg.r.error != NULL ? pg.r.error :
+		    "not a feed");
+		fetch_result_clear(&pg.r);
+		free(cand);
+		free(*title);
+		*title = NULL;
+		return (-1);
+	}
+	fetch_result_clear(&pg.r);
+	*feed_url = cand;
+	return (1);
 }

@@ -200,6 +200,17 @@ int		 sched_subscribe(struct store *, const struct config *,
 /* sched_fetch_opts fills fetch options from the configuration. */
 void		 sched_fetch_opts(const struct config *, struct fetch_opts *);
 
+/* cmd_poll.c */
+
+/*
+ * poll_discover fetches url and finds the feed it means: 0 when url is a
+ * feed itself, 1 when it is an HTML page announcing *feed_url (chosen
+ * through <link rel="alternate"> and checked to parse), -1 with *cause.
+ * *title gets the feed's or the link's title, or NULL.  Caller frees.
+ */
+int		 poll_discover(const struct config *, const char *url,
+		    char **feed_url, char **title, char **cause);
+
 /* server.c */
 
 struct server;

@@ -1,8 +1,9 @@
 /*
  * run.c: "syndic run", the daemon.  One libevent loop carries everything:
- * signals, the HTTP server and (as they land) the scheduler and fetches.
- * SIGTERM and SIGINT stop it gracefully; SIGHUP re-reads the configuration
- * and keeps the old one when the new one is bad.
+ * signals, the HTTP server, the scheduler and its fetches.  SIGTERM and
+ * SIGINT stop it gracefully (transfers in flight end, what finished is
+ * already committed); SIGHUP re-reads the configuration, subscribes its
+ * feeds, and keeps the old one when the new one is bad.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "config.h"
 
 #include "daemon.h"
+#include "feeds.h"
 #include "log.h"
 #include "storage.h"
 #include "xmalloc.h"
@@ -50,9 +52,16 @@ daemon_reload(struct daemon *d)
 		notify_reloaded(d, 0);
 		return (-1);
 	}
+	if (d->sched != NULL)
+		sched_set_config(d->sched, c);
 	config_free(d->conf);
 	d->conf = c;
 	d->reloads++;
+	if (d->store != NULL && sched_subscribe(d->store, c, &errors) == -1) {
+		log_warnx("reload: cannot subscribe the configured feeds: %s",
+		    errors);
+		free(errors);
+	}
 	log_info("configuration reloaded from %s (%d feeds)", c->path,
 	    c->nfeeds);
 	notify_reloaded(d, 1);
@@ -78,9 +87,37 @@ run_signal_cb(evutil_socket_t sig, short events, void *arg)
 		    "SIGINT");
 		d->stopping = 1;
 		notify_stopping(d);
+		if (d->sched != NULL)
+			sched_stop(d->sched);
 		event_base_loopexit(d->base, NULL);
 		break;
 	}
+}
+
+/*
+ * run_engine opens the store, subscribes the configured feeds and makes
+ * the fetcher and the scheduler.
+ */
+static int
+run_engine(struct daemon *d)
+{
+	struct fetch_opts	 o;
+	char			*cause = NULL;
+
+	if ((d->store = store_open(d->conf->database, &cause)) == NULL) {
+		log_err("cannot open the store %s: %s", d->conf->database,
+		    cause);
+		free(cause);
+		return (-1);
+	}
+	if (sched_subscribe(d->store, d->conf, &cause) == -1) {
+		log_warnx("cannot subscribe the configured feeds: %s", cause);
+		free(cause);
+	}
+	sched_fetch_opts(d->conf, &o);
+	d->fetch = fetch_new(d->base, &o);
+	d->sched = sched_new(d->base, d->conf, d->store, d->fetch, 0);
+	return (0);
 }
 
 int
@@ -116,9 +153,7 @@ cmd_run(struct globals *g, int argc, char **argv)
 		config_free(d.conf);
 		return (EX_UNAVAILABLE);
 	}
-	if ((d.store = store_open(d.conf->database, &cause)) == NULL) {
-		log_err("%s", cause);
-		free(cause);
+	if (run_engine(&d) == -1) {
 		server_free(d.server);
 		config_free(d.conf);
 		return (EX_UNAVAILABLE);
@@ -129,8 +164,11 @@ cmd_run(struct globals *g, int argc, char **argv)
 	    PACKAGE_VERSION, d.conf->nfeeds, fd >= 0 ? "the socket passed "
 	    "by the service manager" : d.conf->listen);
 	notify_new(&d);
+	sched_start(d.sched);
 	event_base_dispatch(d.base);
 
+	sched_free(d.sched);
+	fetch_free(d.fetch);
 	notify_free(d.notify);
 	server_free(d.server);
 	publish_free(d.publish);

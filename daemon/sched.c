@@ -420,10 +420,12 @@ sched_interval(struct sched *s, struct sfeed *f, const struct doc *d,
 		if (d != NULL && changed &&
 		    (rate = sched_rate(d, time(NULL))) > 0)
 			cur = rate / 2;
-		else if (!changed && cur < 4 * base)
-			cur = cur + cur / 4;
-		if (cur > 4 * base && !(d != NULL && changed))
-			cur = 4 * base;
+		else if (!changed && cur < 4 * base) {
+			/* Unchanged: slow down, up to four times the base. */
+			cur += cur / 4;
+			if (cur > 4 * base)
+				cur = 4 * base;
+		}
 	}
 	if (d != NULL) {
 		if (d->ttl_minutes > 0 && (v = d->ttl_minutes * 60LL) > cur)
@@ -600,8 +602,13 @@ sched_handle(struct sched *s, struct sfeed *f, struct fetch_result *r)
 	struct fetch_record	 rec;
 	struct doc		*d = NULL;
 	char			*error = NULL;
-	long long		 now = time(NULL), interval;
+	struct timespec		 ts;
+	long long		 now, interval;
 	int			 ok = 0, changed = 0;
+
+	/* Round up: a next poll is never a fraction of a second early. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = ts.tv_sec + (ts.tv_nsec > 0);
 
 	memset(&rec, 0, sizeof rec);
 	rec.when = now;
@@ -931,11 +938,29 @@ sched_tags(const struct feed_conf *fc)
 int
 sched_subscribe(struct store *st, const struct config *conf, char **cause)
 {
-	char	*tags;
-	int	 i, rc;
+	struct feed_row	 row;
+	char		*tags;
+	long long	 id;
+	int		 i, rc, retired, same;
 
 	for (i = 0; i < conf->nfeeds; i++) {
+		/* A feed that is gone (410) stays retired until removed. */
 		tags = sched_tags(&conf->feeds[i]);
+		if ((id = store_feed_find(st, conf->feeds[i].url)) != -1 &&
+		    store_feed_get(st, id, &row, NULL) == 0) {
+			/* Skip the write when nothing changed (fast start). */
+			same = row.origin == FEED_ORIGIN_CONFIG &&
+			    strcmp(row.tags, tags) == 0 &&
+			    (conf->feeds[i].title == NULL || (row.title !=
+			    NULL && strcmp(row.title, conf->feeds[i].title) ==
+			    0));
+			retired = row.retired;
+			feed_row_clear(&row);
+			if (retired || same) {
+				free(tags);
+				continue;
+			}
+		}
 		rc = store_feed_upsert(st, conf->feeds[i].url,
 		    conf->feeds[i].title, tags, FEED_ORIGIN_CONFIG, NULL,
 		    cause);

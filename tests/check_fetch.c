@@ -620,6 +620,39 @@ START_TEST(test_cancel_and_metrics)
 }
 END_TEST
 
+START_TEST(test_discover)
+{
+	char	*u, *t;
+
+	/* The first feed link wins; href resolves against the page. */
+	u = discover_feed("<html><head><link rel=stylesheet href=a.css>"
+	    "<LINK REL=\"Alternate\" type=\"application/atom+xml\" "
+	    "title=\"Main\" href=\"feed.atom\"><link rel=alternate type="
+	    "\"application/rss+xml\" href=\"/comments.rss\"></head></html>",
+	    200, "http://example.org/blog/post", &t);
+	ck_assert_str_eq(u, "http://example.org/blog/feed.atom");
+	ck_assert_str_eq(t, "Main");
+	free(u);
+	free(t);
+	/* <base> is honoured; rel may hold several tokens. */
+	u = discover_feed("<head><base href=\"https://cdn.example.net/x/\">"
+	    "<link rel=\"feed alternate\" type=\"application/feed+json\" "
+	    "href=\"f.json\"></head>", 120, "http://example.org/", NULL);
+	ck_assert_str_eq(u, "https://cdn.example.net/x/f.json");
+	free(u);
+	/* Not a feed type, not alternate, or not http(s): nothing. */
+	ck_assert_ptr_null(discover_feed("<link rel=alternate type=text/html "
+	    "href=/x><link rel=alternate type=application/rss+xml href="
+	    "\"javascript:alert(1)\"><link rel=icon type=application/rss+xml"
+	    " href=/y>", 140, "http://e.org/", &t));
+	ck_assert_ptr_null(t);
+	ck_assert_int_eq(discover_is_html("text/html; charset=utf-8", "", 0),
+	    1);
+	ck_assert_int_eq(discover_is_html(NULL, " <!DOCTYPE html><p>", 19), 1);
+	ck_assert_int_eq(discover_is_html("text/xml", "<?xml?><rss>", 12), 0);
+}
+END_TEST
+
 static Suite *
 fetch_suite(void)
 {
@@ -642,6 +675,7 @@ fetch_suite(void)
 	tcase_add_test(tc, test_addr_public);
 	tcase_add_test(tc, test_parallel_and_reuse);
 	tcase_add_test(tc, test_cancel_and_metrics);
+	tcase_add_test(tc, test_discover);
 	suite_add_tcase(s, tc);
 	return (s);
 }

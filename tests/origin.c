@@ -62,6 +62,7 @@ struct oconn {
 	long long		 remaining;	/* O_STREAM bytes left */
 	struct event		*timer;		/* slow, drip */
 	char			*host;		/* of the request in flight */
+	int			 reqno;		/* its record */
 	char			*pending;	/* /slow: the path to answer */
 	char			*inm;
 	char			*ims;
@@ -219,6 +220,8 @@ origin_record(struct oconn *c, const char *method, const char *path,
 	r->user_agent = ostrdup(hdr[3]);
 	r->accept_encoding = ostrdup(hdr[4]);
 	r->conn = c->id;
+	r->t_end = -1;
+	c->reqno = o->nreqs - 1;
 	c->host = ostrdup(r->host);
 	r->host_active = origin_host_add(o, c->host, 1);
 	r->active = o->active;
@@ -240,6 +243,8 @@ origin_unrecord(struct oconn *c)
 		return;
 	pthread_mutex_lock(&c->o->lock);
 	origin_host_add(c->o, c->host, -1);
+	if (c->reqno < c->o->nreqs)
+		c->o->reqs[c->reqno].t_end = origin_now(c->o);
 	pthread_mutex_unlock(&c->o->lock);
 	free(c->host);
 	c->host = NULL;
@@ -426,7 +431,7 @@ origin_bomb(struct origin *o)
 	memset(in, ' ', chunk);
 	o->bomb = ocalloc(1, cap);
 	memset(&z, 0, sizeof z);
-	deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY);
+	deflateInit2(&z, 1, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY);
 	z.next_out = o->bomb;
 	z.avail_out = cap;
 	while (left > 0) {

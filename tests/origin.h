@@ -28,7 +28,7 @@
  *   /drip                 headers, then one byte every 100 ms, forever
  *   /hang                 reads the request, never answers
  *   /truncgzip            a gzip body cut in the middle (length correct)
- *   /bomb                 gzip of 64 MiB of spaces (about 64 KiB on the wire)
+ *   /bomb                 gzip of 64 MiB of spaces (under 300 KiB on the wire)
  *   /big                  a 100 MB body (Content-Length)
  *   /bigchunked           a 100 MB body, chunked
  *   /badutf8              RSS with invalid UTF-8 in titles and text
@@ -45,6 +45,7 @@ struct origin;
 /* One recorded request; strings are NULL when the header was absent. */
 struct origin_req {
 	double		 t;		/* seconds since origin_start */
+	double		 t_end;		/* when answered or dropped, or -1 */
 	char		*method;
 	char		*path;		/* with the query */
 	char		*host;		/* the Host header */

@@ -1,0 +1,621 @@
+/*
+ * check_poll.c: integration tests of the scheduler: the real `syndic poll`
+ * and `syndic run` against the loopback origin (tests/origin.c), which
+ * records every request.  Validators are sent back, nothing is polled
+ * before its time, per_site and concurrency are never exceeded,
+ * Retry-After is honoured, moves and 410 are applied, private addresses
+ * are refused when allow_private = no (also through a redirect), the
+ * daemon notices feeds added by another process and stops cleanly.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "daemon.h"
+#include "harness.h"
+#include "origin.h"
+#include "storage.h"
+
+static struct origin	*org;
+static char		*dir;
+static char		*conf;
+static char		*db;
+
+static void
+setup(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	org = origin_start(3, 0, NULL);
+	ck_assert_ptr_nonnull(org);
+	dir = h_tmpdir();
+	if (asprintf(&conf, "%s/syndic.conf", dir) == -1 ||
+	    asprintf(&db, "%s/s.db", dir) == -1)
+		abort();
+}
+
+static void
+teardown(void)
+{
+	origin_stop(org);
+	h_cleanup(dir);
+	free(dir);
+	free(conf);
+	free(db);
+}
+
+/*
+ * write_conf writes the configuration: [fetch] lines, then one [feed] per
+ * path (on 127.0.0.1 unless the path starts with "http").
+ */
+static void
+write_conf(const char *fetch, const char *const *paths)
+{
+	char	*text, *tmp;
+	size_t	 len;
+	int	 i;
+
+	if (asprintf(&text, "[syndic]\ndatabase = %s\nlisten = 127.0.0.1:%d\n"
+	    "user_agent = syndic-check\n[fetch]\n%s\n", db, h_free_port(),
+	    fetch) == -1)
+		abort();
+	for (i = 0; paths != NULL && paths[i] != NULL; i++) {
+		/* "PATH\nkey = value" adds lines to the feed's section. */
+		len = strcspn(paths[i], "\n");
+		if (strncmp(paths[i], "http", 4) == 0) {
+			if (asprintf(&tmp, "%s[feed \"%.*s\"]%s\n", text,
+			    (int)len, paths[i], paths[i] + len) == -1)
+				abort();
+		} else if (asprintf(&tmp, "%s[feed \"http://127.0.0.1:%d%.*s\"]"
+		    "%s\n", text, origin_port(org), (int)len, paths[i],
+		    paths[i] + len) == -1)
+			abort();
+		free(text);
+		text = tmp;
+	}
+	h_write(conf, text);
+	free(text);
+}
+
+/* syndic runs `syndic -c conf CMD [ARG]` with env; returns its status. */
+static int
+syndic(char *const *env, const char *cmd, const char *arg, char **out)
+{
+	char	*argv[6], *err = NULL;
+	int	 rc;
+
+	argv[0] = (char *)h_syndic();
+	argv[1] = "-c";
+	argv[2] = conf;
+	argv[3] = (char *)cmd;
+	argv[4] = (char *)arg;
+	argv[5] = NULL;
+	rc = h_run(argv, env, out, &err);
+	if (rc != 0)
+		fprintf(stderr, "syndic %s: %d: %s\n", cmd, rc, err);
+	free(err);
+	return (rc);
+}
+
+/* feed_row_of reads the store's row of the feed at path. */
+static int
+feed_row_of(const char *path, struct feed_row *row)
+{
+	struct store	*st;
+	char		*url, *cause = NULL;
+	long long	 id;
+	int		 rc = -1;
+
+	if (strncmp(path, "http", 4) == 0)
+		url = strdup(path);
+	else if (asprintf(&url, "http://127.0.0.1:%d%s", origin_port(org),
+	    path) == -1)
+		abort();
+	st = store_open(db, &cause);
+	ck_assert_msg(st != NULL, "store: %s", cause);
+	if ((id = store_feed_find(st, url)) != -1)
+		rc = store_feed_get(st, id, row, &cause);
+	free(cause);
+	store_close(st);
+	free(url);
+	return (rc);
+}
+
+/* count_path counts recorded requests whose path is exactly path. */
+static int
+count_path(const char *path)
+{
+	struct origin_req	r;
+	int			i, n = 0;
+
+	for (i = 0; i < origin_nrequests(org); i++) {
+		origin_request(org, i, &r);
+		if (strcmp(r.path, path) == 0)
+			n++;
+		origin_req_clear(&r);
+	}
+	return (n);
+}
+
+START_TEST(test_validators_and_schedule)
+{
+	static const char *const paths[] = { "/feed/a", "/atom/b", "/plain/c",
+	    NULL };
+	struct origin_req	 r;
+	struct feed_row		 row;
+	char			*out;
+	int			 i, n;
+
+	write_conf("allow_private = yes\nsite_delay = 0", paths);
+	ck_assert_int_eq(syndic(NULL, "poll", NULL, &out), 0);
+	ck_assert_ptr_nonnull(strstr(out, "polled 3 feeds"));
+	free(out);
+	ck_assert_int_eq(origin_nrequests(org), 3);
+	for (i = 0; i < 3; i++) {
+		origin_request(org, i, &r);
+		ck_assert_str_eq(r.user_agent, "syndic-check");
+		ck_assert_ptr_null(r.if_none_match);
+		origin_req_clear(&r);
+	}
+	ck_assert_int_eq(feed_row_of("/feed/a", &row), 0);
+	ck_assert_int_eq(row.last_status, 200);
+	ck_assert_ptr_nonnull(row.etag);
+	ck_assert_int_gt(row.nentries, 0);
+	ck_assert_int_gt(row.next_poll, time(NULL) + 60);
+	feed_row_clear(&row);
+
+	/* Nothing is due yet: a plain poll asks for nothing. */
+	ck_assert_int_eq(syndic(NULL, "poll", NULL, &out), 0);
+	free(out);
+	ck_assert_int_eq(origin_nrequests(org), 3);
+
+	/* --all polls anyway, sending back every validator it has. */
+	ck_assert_int_eq(syndic(NULL, "poll", "--all", &out), 0);
+	ck_assert_ptr_nonnull(strstr(out, "3 unchanged"));
+	free(out);
+	n = origin_nrequests(org);
+	ck_assert_int_eq(n, 6);
+	for (i = 3; i < n; i++) {
+		origin_request(org, i, &r);
+		if (strcmp(r.path, "/plain/c") == 0)
+			ck_assert_ptr_null(r.if_none_match);
+		else {
+			ck_assert_ptr_nonnull(r.if_none_match);
+			ck_assert_ptr_nonnull(r.if_modified_since);
+		}
+		origin_req_clear(&r);
+	}
+	ck_assert_int_eq(feed_row_of("/feed/a", &row), 0);
+	ck_assert_int_eq(row.last_status, 304);
+	ck_assert_int_eq(row.failures, 0);
+	feed_row_clear(&row);
+
+	/* New content is stored; the plain feed's body hash spots changes. */
+	origin_set_generation(org, 1);
+	ck_assert_int_eq(syndic(NULL, "poll", "--all", &out), 0);
+	ck_assert_msg(strstr(out, "3 new entries") != NULL, "%s", out);
+	free(out);
+}
+END_TEST
+
+/* max_overlap is the most requests in flight at once whose host has key. */
+static int
+max_overlap(const char *key)
+{
+	struct origin_req	*rs;
+	int			 n, i, j, k, best = 0;
+
+	n = origin_nrequests(org);
+	rs = calloc(n, sizeof *rs);
+	for (i = 0; i < n; i++)
+		origin_request(org, i, &rs[i]);
+	for (i = 0; i < n; i++) {
+		if (key != NULL && strstr(rs[i].host, key) == NULL)
+			continue;
+		for (k = 0, j = 0; j < n; j++) {
+			if (key != NULL && strstr(rs[j].host, key) == NULL)
+				continue;
+			if (rs[j].t <= rs[i].t && (rs[j].t_end < 0 ||
+			    rs[j].t_end > rs[i].t))
+				k++;
+		}
+		if (k > best)
+			best = k;
+	}
+	for (i = 0; i < n; i++)
+		origin_req_clear(&rs[i]);
+	free(rs);
+	return (best);
+}
+
+START_TEST(test_per_site)
+{
+	const char	*paths[32];
+	char		*bufs[32], *out, *env[2], *ct;
+	int		 i, n = 0, port = origin_port(org);
+
+	/* Two sites of hostnames (a.one.test, b.one.test | c.two.test)... */
+	for (i = 0; i < 8; i++) {
+		if (asprintf(&bufs[n], "http://%s:%d/slow/150/feed/s%d",
+		    i % 2 ? "a.one.test" : "b.one.test", port, i) == -1)
+			abort();
+		paths[n] = bufs[n];
+		n++;
+		if (asprintf(&bufs[n], "http://c.two.test:%d/slow/150/feed/t%d",
+		    port, i) == -1)
+			abort();
+		paths[n] = bufs[n];
+		n++;
+	}
+	/* ...and one of an address. */
+	for (i = 0; i < 6; i++) {
+		if (asprintf(&bufs[n], "http://127.0.0.2:%d/slow/150/feed/u%d",
+		    port, i) == -1)
+			abort();
+		paths[n] = bufs[n];
+		n++;
+	}
+	paths[n] = NULL;
+	write_conf("allow_private = yes\nper_site = 2\nconcurrency = 5\n"
+	    "site_delay = 0", paths);
+	/* Every test hostname reaches the origin. */
+	if (asprintf(&ct, "SYNDIC_TEST_CONNECT_TO=::127.0.0.1:%d", port) == -1)
+		abort();
+	env[0] = ct;
+	env[1] = NULL;
+	ck_assert_int_eq(syndic(env, "poll", NULL, &out), 0);
+	ck_assert_msg(strstr(out, "polled 22 feeds") != NULL, "%s", out);
+	free(out);
+	ck_assert_int_eq(origin_nrequests(org), 22);
+	ck_assert_int_eq(max_overlap("one.test"), 2);
+	ck_assert_int_eq(max_overlap("two.test"), 2);
+	ck_assert_int_eq(max_overlap("127.0.0.2"), 2);
+	ck_assert_int_le(max_overlap(NULL), 5);
+	ck_assert_int_ge(max_overlap(NULL), 4);
+	for (i = 0; i < n; i++)
+		free(bufs[i]);
+	free(ct);
+}
+END_TEST
+
+START_TEST(test_site_delay)
+{
+	static const char *const paths[] = { "/feed/d1", "/feed/d2",
+	    "/feed/d3", "/feed/d4", NULL };
+	struct origin_req	 a, b;
+	int			 i;
+	char			*out;
+
+	write_conf("allow_private = yes\nper_site = 4\nsite_delay = 300ms",
+	    paths);
+	ck_assert_int_eq(syndic(NULL, "poll", NULL, &out), 0);
+	free(out);
+	ck_assert_int_eq(origin_nrequests(org), 4);
+	for (i = 1; i < 4; i++) {
+		origin_request(org, i - 1, &a);
+		origin_request(org, i, &b);
+		ck_assert_double_ge(b.t - a.t, 0.29);
+		origin_req_clear(&a);
+		origin_req_clear(&b);
+	}
+}
+END_TEST
+
+/* times_of returns the times of the requests to path (n of them). */
+static int
+times_of(const char *path, double *t, int max)
+{
+	struct origin_req	r;
+	int			i, n = 0;
+
+	for (i = 0; i < origin_nrequests(org) && n < max; i++) {
+		origin_request(org, i, &r);
+		if (strcmp(r.path, path) == 0)
+			t[n++] = r.t;
+		origin_req_clear(&r);
+	}
+	return (n);
+}
+
+/* run_daemon runs `syndic run` for ms milliseconds, then SIGTERM. */
+static void
+run_daemon(int ms, char *const *env, void (*during)(void))
+{
+	char		*argv[5], *errf;
+	pid_t		 pid;
+	int		 status;
+	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	if (asprintf(&errf, "%s/run.err", dir) == -1)
+		abort();
+	argv[0] = (char *)h_syndic();
+	argv[1] = "-c";
+	argv[2] = conf;
+	argv[3] = "run";
+	argv[4] = NULL;
+	pid = h_spawn(argv, env, NULL, errf);
+	if (during != NULL) {
+		nanosleep(&(struct timespec){ 1, 0 }, NULL);
+		during();
+	}
+	nanosleep(&ts, NULL);
+	kill(pid, SIGTERM);
+	status = h_wait(pid, 3000);
+	ck_assert_msg(status == 0, "syndic run exit %d", status);
+	free(errf);
+}
+
+START_TEST(test_retry_after_and_max_age)
+{
+	static const char *const paths[] = { "/status/429/3",
+	    "/status/503/date/3", "/maxage/3/m\ninterval = 1s",
+	    "/feed/fast\ninterval = 1s", NULL };
+	double	 t[16];
+	int	 n, i;
+
+	write_conf("allow_private = yes\nsite_delay = 0\nper_site = 4\n"
+	    "interval = 1s\nmin_interval = 1s\nmax_interval = 1m", paths);
+	run_daemon(8000, NULL, NULL);
+	/* Never sooner than Retry-After (seconds or date) or max-age. */
+	n = times_of("/status/429/3", t, 16);
+	ck_assert_int_ge(n, 2);
+	for (i = 1; i < n; i++)
+		ck_assert_double_ge(t[i] - t[i - 1], 3.0);
+	n = times_of("/status/503/date/3", t, 16);
+	ck_assert_int_ge(n, 2);
+	for (i = 1; i < n; i++)
+		ck_assert_double_ge(t[i] - t[i - 1], 2.0);
+	n = times_of("/maxage/3/m", t, 16);
+	ck_assert_int_ge(n, 2);
+	for (i = 1; i < n; i++)
+		ck_assert_double_ge(t[i] - t[i - 1], 3.0);
+	/* A 1 s feed is polled again and again, but never early. */
+	n = times_of("/feed/fast", t, 16);
+	ck_assert_int_ge(n, 3);
+	for (i = 1; i < n; i++)
+		ck_assert_double_ge(t[i] - t[i - 1], 0.9);
+}
+END_TEST
+
+START_TEST(test_private)
+{
+	static const char *const direct[] = { "/feed/p", NULL };
+	struct feed_row	 row;
+	char		*out, *redir, *env[2] = { "SYNDIC_TEST_PUBLIC=127.0.0.2",
+	    NULL };
+	const char	*paths[2];
+	int		 port = origin_port(org);
+
+	/* Loopback is refused before any connection is made. */
+	write_conf("allow_private = no", direct);
+	ck_assert_int_eq(syndic(NULL, "poll", NULL, &out), 0);
+	free(out);
+	ck_assert_int_eq(origin_nrequests(org), 0);
+	ck_assert_int_eq(feed_row_of("/feed/p", &row), 0);
+	ck_assert_ptr_nonnull(row.last_error);
+	ck_assert_ptr_nonnull(strstr(row.last_error, "not public"));
+	ck_assert_int_eq(row.nentries, 0);
+	feed_row_clear(&row);
+
+	/* A "public" feed may not redirect to a private address. */
+	if (asprintf(&redir, "http://127.0.0.2:%d/to/302?http://127.0.0.1:%d/"
+	    "feed/p", port, port) == -1)
+		abort();
+	paths[0] = redir;
+	paths[1] = NULL;
+	write_conf("allow_private = no", paths);
+	ck_assert_int_eq(syndic(env, "poll", "--all", &out), 0);
+	free(out);
+	ck_assert_int_eq(origin_nrequests(org), 1);
+	ck_assert_int_eq(feed_row_of(redir, &row), 0);
+	ck_assert_ptr_nonnull(strstr(row.last_error, "127.0.0.1"));
+	ck_assert_int_eq(row.nentries, 0);
+	feed_row_clear(&row);
+
+	/* With allow_private = yes both work. */
+	write_conf("allow_private = yes", paths);
+	ck_assert_int_eq(syndic(NULL, "poll", "--all", &out), 0);
+	free(out);
+	/* (The first feed is still subscribed: polled directly this time.) */
+	ck_assert_int_eq(count_path("/feed/p"), 2);
+	ck_assert_int_eq(feed_row_of(redir, &row), 0);
+	ck_assert_int_eq(row.last_status, 200);
+	ck_assert_int_gt(row.nentries, 0);
+	feed_row_clear(&row);
+	free(redir);
+}
+END_TEST
+
+START_TEST(test_outcomes)
+{
+	static const char *const paths[] = { "/status/410", "/html",
+	    "/reset", "/truncgzip", "/status/500", "/redir/301/1/feed/mv",
+	    NULL };
+	struct store	*st;
+	struct feed_row	 row;
+	char		*out, *cause = NULL, *moved;
+	int		 i;
+
+	write_conf("allow_private = yes\nsite_delay = 0", paths);
+	ck_assert_int_eq(syndic(NULL, "poll", NULL, &out), 0);
+	free(out);
+
+	/* 410 retires; a retired feed is not polled again. */
+	ck_assert_int_eq(feed_row_of("/status/410", &row), 0);
+	ck_assert_int_eq(row.retired, 1);
+	feed_row_clear(&row);
+	/* HTML is an error, not data; truncated bodies store nothing. */
+	ck_assert_int_eq(feed_row_of("/html", &row), 0);
+	ck_assert_ptr_nonnull(strstr(row.last_error, "HTML"));
+	ck_assert_int_eq(row.nentries, 0);
+	ck_assert_int_eq(row.failures, 1);
+	feed_row_clear(&row);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(feed_row_of(i ? "/truncgzip" : "/reset",
+		    &row), 0);
+		ck_assert_ptr_nonnull(row.last_error);
+		ck_assert_int_eq(row.nentries, 0);
+		ck_assert_ptr_null(row.etag);
+		feed_row_clear(&row);
+	}
+	/* Failures back off: the next poll is later than the interval. */
+	ck_assert_int_eq(feed_row_of("/status/500", &row), 0);
+	ck_assert_int_eq(row.failures, 1);
+	ck_assert_int_ge(row.next_poll, time(NULL) + 1800 * 3 / 4 - 2);
+	feed_row_clear(&row);
+	ck_assert_int_eq(syndic(NULL, "poll", "--all", &out), 0);
+	free(out);
+	ck_assert_int_eq(count_path("/status/410"), 1);
+	ck_assert_int_eq(feed_row_of("/status/500", &row), 0);
+	ck_assert_int_eq(row.failures, 2);
+	ck_assert_int_ge(row.next_poll, time(NULL) + 3600 * 3 / 4 - 2);
+	feed_row_clear(&row);
+
+	/* A configured feed that moved is only reported... */
+	ck_assert_int_eq(syndic(NULL, "poll", "--all", &out), 0);
+	free(out);
+	ck_assert_int_eq(feed_row_of("/redir/301/1/feed/mv", &row), 0);
+	ck_assert_int_eq(row.moved_count, 3);
+	feed_row_clear(&row);
+
+	/* ...one added by command moves after three polls. */
+	if (asprintf(&moved, "http://127.0.0.1:%d/redir/308/1/feed/cli",
+	    origin_port(org)) == -1)
+		abort();
+	st = store_open(db, &cause);
+	ck_assert_int_eq(store_feed_upsert(st, moved, NULL, NULL,
+	    FEED_ORIGIN_CLI, NULL, &cause), 0);
+	store_close(st);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(syndic(NULL, "poll", moved, &out), 0);
+		free(out);
+	}
+	ck_assert_int_eq(feed_row_of(moved, &row), -1);
+	ck_assert_int_eq(feed_row_of("/feed/cli", &row), 0);
+	ck_assert_int_gt(row.nentries, 0);
+	feed_row_clear(&row);
+	free(moved);
+}
+END_TEST
+
+/* add_feed subscribes a feed the way another process would. */
+static void
+add_feed(void)
+{
+	struct store	*st;
+	char		*url, *cause = NULL;
+
+	if (asprintf(&url, "http://127.0.0.1:%d/feed/late", origin_port(org))
+	    == -1)
+		abort();
+	st = store_open(db, &cause);
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(store_feed_upsert(st, url, NULL, NULL,
+	    FEED_ORIGIN_CLI, NULL, &cause), 0);
+	store_close(st);
+	free(url);
+}
+
+START_TEST(test_run_notices_and_stops)
+{
+	static const char *const paths[] = { "/feed/early", "/hang", NULL };
+	struct feed_row	 row;
+	struct store	*st;
+	char		*cause = NULL;
+
+	write_conf("allow_private = yes\nsite_delay = 0\ntimeout = 30s",
+	    paths);
+	/* SIGTERM comes while /hang is in flight: it must not wait 30 s. */
+	run_daemon(3000, NULL, add_feed);
+	ck_assert_int_eq(count_path("/feed/early"), 1);
+	ck_assert_int_eq(count_path("/hang"), 1);
+	ck_assert_int_eq(count_path("/feed/late"), 1);
+	ck_assert_int_eq(feed_row_of("/feed/late", &row), 0);
+	ck_assert_int_gt(row.nentries, 0);
+	feed_row_clear(&row);
+	st = store_open(db, &cause);
+	ck_assert_int_eq(store_check(st, &cause), 0);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(test_discover)
+{
+	struct config	*c = config_default();
+	char		*url, *feed, *title, *cause;
+	int		 rc;
+
+	c->allow_private = 1;
+	if (asprintf(&url, "http://127.0.0.1:%d/html", origin_port(org)) ==
+	    -1)
+		abort();
+	rc = poll_discover(c, url, &feed, &title, &cause);
+	ck_assert_msg(rc == 1, "%s", cause ? cause : "");
+	ck_assert_ptr_nonnull(strstr(feed, "/feed/discovered"));
+	ck_assert_str_eq(title, "Site feed");
+	free(feed);
+	free(title);
+	free(url);
+	if (asprintf(&url, "http://127.0.0.1:%d/feed/x", origin_port(org)) ==
+	    -1)
+		abort();
+	ck_assert_int_eq(poll_discover(c, url, &feed, &title, &cause), 0);
+	ck_assert_str_eq(feed, url);
+	free(feed);
+	free(title);
+	free(url);
+	if (asprintf(&url, "http://127.0.0.1:%d/status/404",
+	    origin_port(org)) == -1)
+		abort();
+	ck_assert_int_eq(poll_discover(c, url, &feed, &title, &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "404"));
+	free(cause);
+	free(url);
+	config_free(c);
+}
+END_TEST
+
+static Suite *
+poll_suite(void)
+{
+	Suite	*s = suite_create("poll");
+	TCase	*tc = tcase_create("poll");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_validators_and_schedule);
+	tcase_add_test(tc, test_per_site);
+	tcase_add_test(tc, test_site_delay);
+	tcase_add_test(tc, test_retry_after_and_max_age);
+	tcase_add_test(tc, test_private);
+	tcase_add_test(tc, test_outcomes);
+	tcase_add_test(tc, test_run_notices_and_stops);
+	tcase_add_test(tc, test_discover);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	unsetenv("http_proxy");
+	unsetenv("https_proxy");
+	unsetenv("HTTPS_PROXY");
+	unsetenv("all_proxy");
+	unsetenv("ALL_PROXY");
+	sr = srunner_create(poll_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? 0 : 1);
+}
