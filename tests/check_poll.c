@@ -301,7 +301,7 @@ START_TEST(test_site_delay)
 	for (i = 1; i < 4; i++) {
 		origin_request(org, i - 1, &a);
 		origin_request(org, i, &b);
-		ck_assert_double_ge(b.t - a.t, 0.29);
+		ck_assert_double_ge(b.t - a.t, 0.25);
 		origin_req_clear(&a);
 		origin_req_clear(&b);
 	}
