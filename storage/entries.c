@@ -22,6 +22,7 @@ struct ingest_entry {
 	char			*url;		/* canonical, for folding */
 	unsigned long long	 hash;		/* of every stored field */
 	unsigned long long	 ghash;		/* of guid, for duplicates */
+	long long		 url_key;	/* hash of url, indexed */
 	int			 dup;		/* guid seen earlier in the doc */
 };
 
@@ -113,6 +114,9 @@ entries_prepare(struct ingest_entry *ie, const struct entry *e)
 		if ((p = strchr(ie->url, '#')) != NULL)
 			*p = '\0';
 	}
+	if (ie->url != NULL)
+		ie->url_key = (long long)entries_hash(0xcbf29ce484222325ULL,
+		    ie->url);
 }
 
 /* entries_cmp orders prepared entries by guid hash, then position. */
@@ -155,28 +159,35 @@ entries_tombstoned(struct store *s, long long feed_id, const char *guid,
     long long now)
 {
 	sqlite3_stmt	*st;
-	int		 dead = 0;
+	long long	 seen;
 
-	st = store_stmt(s, "UPDATE tombstones SET last_seen = ?3 WHERE "
-	    "feed_id = ?1 AND guid = ?2 AND last_seen < ?3 - 86400");
+	st = store_stmt(s, "SELECT last_seen FROM tombstones WHERE "
+	    "feed_id = ? AND guid = ?");
 	if (st == NULL)
 		return (0);
 	sqlite3_bind_int64(st, 1, feed_id);
 	sqlite3_bind_text(st, 2, guid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_step(st);
-	st = store_stmt(s, "SELECT 1 FROM tombstones WHERE feed_id = ? AND "
-	    "guid = ?");
-	if (st == NULL)
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
 		return (0);
-	sqlite3_bind_int64(st, 1, feed_id);
-	sqlite3_bind_text(st, 2, guid, -1, SQLITE_STATIC);
-	dead = sqlite3_step(st) == SQLITE_ROW;
+	}
+	seen = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return (dead);
+	if (now - seen < ENTRIES_SEEN_EVERY)
+		return (1);
+	st = store_stmt(s, "UPDATE tombstones SET last_seen = ? WHERE "
+	    "feed_id = ? AND guid = ?");
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, feed_id);
+		sqlite3_bind_text(st, 3, guid, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	return (1);
 }
 
-/* entries_bind binds the stored fields of an entry to ?1 .. ?13. */
+/* entries_bind binds the stored fields of an entry to ?1 .. ?12, ?16. */
 static void
 entries_bind(sqlite3_stmt *st, const struct ingest_entry *ie,
     const char *text)
@@ -198,6 +209,8 @@ entries_bind(sqlite3_stmt *st, const struct ingest_entry *ie,
 	store_bind_text(st, 10, cats);
 	store_bind_text(st, 11, encs);
 	sqlite3_bind_int64(st, 12, (long long)ie->hash);
+	if (ie->url != NULL)
+		sqlite3_bind_int64(st, 16, ie->url_key);
 	free(cats);
 	free(encs);
 }
@@ -216,9 +229,9 @@ entries_add(struct store *s, long long feed_id, const struct ingest_entry *ie,
 	    ie->e->summary);
 	st = store_stmt(s, "INSERT INTO entries (canonical_url, link, title, "
 	    "author, published, updated, summary, content, text, categories, "
-	    "enclosures, content_hash, feed_id, guid, first_seen, last_seen) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-	    "?14, ?15, ?15)");
+	    "enclosures, content_hash, feed_id, guid, first_seen, last_seen, "
+	    "url_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+	    "?12, ?13, ?14, ?15, ?15, ?16)");
 	if (st == NULL) {
 		free(text);
 		return (store_error(s, cause, "add entry"));
@@ -232,7 +245,8 @@ entries_add(struct store *s, long long feed_id, const struct ingest_entry *ie,
 		return (store_error(s, cause, "add entry"));
 	}
 	id = sqlite3_last_insert_rowid(s->db);
-	rc = stories_fold(s, id, feed_id, ie->url, ie->e->title, text,
+	rc = stories_fold(s, id, feed_id, ie->url, ie->url_key, ie->e->title,
+	    text,
 	    ie->e->published, ie->e->content != NULL, now, &folded, cause);
 	free(text);
 	if (rc == -1)
@@ -268,6 +282,7 @@ entries_change(struct store *s, long long id, long long story,
 	    "title = ?3, author = ?4, published = ?5, updated = ?6, "
 	    "summary = ?7, content = ?8, text = ?9, categories = ?10, "
 	    "enclosures = ?11, content_hash = ?12, last_seen = ?14, "
+	    "url_key = ?16, "
 	    "revisions = revisions + 1 WHERE id = ?13");
 	if (st == NULL)
 		rc = store_error(s, cause, "update entry");

@@ -62,7 +62,9 @@ store_open(const char *path, char **cause)
 	    store_exec(s, "CREATE TEMP TABLE doomed (id INTEGER PRIMARY KEY);"
 	    "CREATE TEMP TABLE touched (id INTEGER PRIMARY KEY, "
 	    "rehead INTEGER NOT NULL DEFAULT 0);"
-	    "CREATE TEMP TABLE kept (id INTEGER PRIMARY KEY)", cause) == -1) {
+	    "CREATE TEMP TABLE kept (id INTEGER PRIMARY KEY);"
+	    "CREATE TEMP TABLE fts_pending (id INTEGER PRIMARY KEY, title, "
+	    "text)", cause) == -1) {
 		store_close(s);
 		return (NULL);
 	}
@@ -178,6 +180,10 @@ store_commit(struct store *s, char **cause)
 {
 	sqlite3_stmt	*st;
 
+	if (stories_fts_flush(s, cause) == -1) {
+		store_rollback(s);
+		return (-1);
+	}
 	if ((st = store_stmt(s, "COMMIT")) == NULL ||
 	    sqlite3_step(st) != SQLITE_DONE) {
 		store_error(s, cause, "commit");
@@ -203,6 +209,7 @@ store_rollback(struct store *s)
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->intx = 0;
+	s->fts_pending = 0;	/* the temporary table rolled back too */
 }
 
 char *

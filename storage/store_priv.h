@@ -31,6 +31,7 @@ struct store {
 	int			 intx;		/* inside store_begin */
 	long long		 commits;	/* own commits */
 	long long		 changes;	/* total_changes at begin */
+	int			 fts_pending;	/* rows in temp.fts_pending */
 };
 
 /* store.c */
@@ -78,7 +79,8 @@ struct dedup_sig;
  */
 long long	 stories_fold(struct store *, long long entry_id,
 		    long long feed_id, const char *canonical_url,
-		    const char *title, const char *text, long long published,
+		    long long url_key, const char *title, const char *text,
+		    long long published,
 		    int full, long long now, int *folded, char **cause);
 /* stories_join adds an entry to a story and updates its counts and head. */
 int		 stories_join(struct store *, long long story_id,
@@ -92,6 +94,8 @@ int		 stories_reindex(struct store *, long long story_id,
  * stories: new heads (and FTS rows), counts, stories left empty removed.
  */
 int		 stories_purge(struct store *, char **cause);
+/* stories_fts_flush indexes the stories added in this transaction. */
+int		 stories_fts_flush(struct store *, char **cause);
 /* stories_prune drops dedup keys older than the near-duplicate window. */
 int		 stories_prune(struct store *, long long now, char **cause);
 

@@ -26,13 +26,14 @@
 #include "store_priv.h"
 #include "xmalloc.h"
 
-#define DEDUP_BANDS		16
+#define DEDUP_BANDS		10
 #define DEDUP_ROWS		3
 #define DEDUP_HASHES		(DEDUP_BANDS * DEDUP_ROWS)
 #define DEDUP_LEAD		4	/* lead keys */
 #define DEDUP_LEAD_STEP		3	/* words between lead shingles */
 #define DEDUP_LEAD_WIDTH	5	/* words per lead shingle */
 #define DEDUP_MAX_KEYS		(DEDUP_BANDS + DEDUP_LEAD + 1)
+#define DEDUP_SQL_KEYS		21	/* ?1..?21 in the key statements */
 #define DEDUP_MIN_SHINGLES	8	/* shorter texts fold by URL only */
 #define DEDUP_MAX_CANDIDATES	32
 #define DEDUP_MAX_WORDS		20000	/* of one text */
@@ -84,21 +85,37 @@ stories_words(const char *text, unsigned long long **out)
 	return (n);
 }
 
-/* stories_cmp orders 64-bit hashes. */
-static int
-stories_cmp(const void *a, const void *b)
+/* stories_sort sorts n hashes (LSD radix, 8 bits a pass; tmp holds n). */
+static void
+stories_sort(unsigned long long *v, unsigned long long *tmp, int n)
 {
-	unsigned long long	 x = *(const unsigned long long *)a;
-	unsigned long long	 y = *(const unsigned long long *)b;
+	unsigned long long	*src = v, *dst = tmp, *t;
+	int			 count[256], i, pass, sum, c;
 
-	return (x < y ? -1 : x > y);
+	for (pass = 0; pass < 64; pass += 8) {
+		memset(count, 0, sizeof count);
+		for (i = 0; i < n; i++)
+			count[(src[i] >> pass) & 0xff]++;
+		for (i = sum = 0; i < 256; i++) {
+			c = count[i];
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[(src[i] >> pass) & 0xff]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	/* Eight passes: the result is back in v. */
 }
 
 /* shingles_from builds the sorted set of 3-word shingles of n words. */
 static void
 shingles_from(struct shingles *sh, const unsigned long long *w, int n)
 {
-	int	 i, j;
+	unsigned long long	*tmp;
+	int			 i, j;
 
 	sh->n = 0;
 	sh->h = NULL;
@@ -110,7 +127,9 @@ shingles_from(struct shingles *sh, const unsigned long long *w, int n)
 	for (i = 0; i + 3 <= n; i++)
 		sh->h[sh->n++] = stories_mix(w[i] * 0x9e3779b97f4a7c15ULL +
 		    w[i + 1] * 0xc2b2ae3d27d4eb4fULL + w[i + 2]);
-	qsort(sh->h, sh->n, sizeof *sh->h, stories_cmp);
+	tmp = xreallocarray(NULL, sh->n, sizeof *tmp);
+	stories_sort(sh->h, tmp, sh->n);
+	free(tmp);
 	for (i = j = 0; i < sh->n; i++) {
 		if (j == 0 || sh->h[j - 1] != sh->h[i])
 			sh->h[j++] = sh->h[i];
@@ -269,7 +288,8 @@ struct dedup_candidate {
 
 /* stories_by_url returns the story of another entry with url, or -1. */
 static long long
-stories_by_url(struct store *s, long long entry_id, const char *url)
+stories_by_url(struct store *s, long long entry_id, const char *url,
+    long long key)
 {
 	sqlite3_stmt	*st;
 	const char	*p;
@@ -279,17 +299,38 @@ stories_by_url(struct store *s, long long entry_id, const char *url)
 	if (url == NULL || (p = strstr(url, "://")) == NULL ||
 	    (p = strchr(p + 3, '/')) == NULL || p[1] == '\0')
 		return (-1);
-	st = store_stmt(s, "SELECT story_id FROM entries WHERE "
-	    "canonical_url = ? AND id <> ? AND story_id IS NOT NULL LIMIT 1");
+	st = store_stmt(s, "SELECT story_id FROM entries WHERE url_key = ?3 "
+	    "AND canonical_url = ?1 AND id <> ?2 AND story_id IS NOT NULL "
+	    "LIMIT 1");
 	if (st == NULL)
 		return (-1);
 	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, entry_id);
+	sqlite3_bind_int64(st, 3, key);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return (id);
 }
+
+#if DEDUP_MAX_KEYS > DEDUP_SQL_KEYS
+#error "more dedup keys than the statements hold"
+#endif
+
+/* stories_bind_keys binds the keys of d to ?1..?N (repeating the last). */
+static void
+stories_bind_keys(sqlite3_stmt *st, const struct dedup_text *d, int first)
+{
+	int	 k;
+
+	for (k = 0; k < DEDUP_SQL_KEYS; k++)
+		sqlite3_bind_int64(st, first + k, (long long)d->keys[k <
+		    d->nkeys ? k : d->nkeys - 1]);
+}
+
+#define DEDUP_KEY_LIST \
+	"?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18," \
+	"?19,?20,?21"
 
 /* stories_candidates collects the entries that share a key with d. */
 static int
@@ -298,33 +339,34 @@ stories_candidates(struct store *s, const struct dedup_text *d,
 {
 	sqlite3_stmt	*st;
 	long long	 id;
-	int		 i, k, n = 0;
+	int		 i, n = 0;
 
-	st = store_stmt(s, "SELECT k.entry_id, e.story_id FROM dedup_keys k "
-	    "JOIN entries e ON e.id = k.entry_id WHERE k.key = ? AND "
-	    "k.seen >= ? AND e.story_id IS NOT NULL LIMIT 8");
+	if (d->nkeys == 0)
+		return (0);
+	st = store_stmt(s, "SELECT k.entry_id, e.story_id, k.key = ?23 "
+	    "FROM dedup_keys k JOIN entries e ON e.id = k.entry_id "
+	    "WHERE k.key IN (" DEDUP_KEY_LIST ") AND k.seen >= ?22 "
+	    "AND e.story_id IS NOT NULL LIMIT 64");
 	if (st == NULL)
 		return (0);
-	for (k = 0; k < d->nkeys && n < DEDUP_MAX_CANDIDATES; k++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, (long long)d->keys[k]);
-		sqlite3_bind_int64(st, 2, since);
-		while (sqlite3_step(st) == SQLITE_ROW &&
-		    n < DEDUP_MAX_CANDIDATES) {
-			if ((id = sqlite3_column_int64(st, 0)) == entry_id)
-				continue;
-			for (i = 0; i < n && c[i].entry_id != id; i++)
-				continue;
-			if (i == n) {
-				c[n].entry_id = id;
-				c[n].story_id = sqlite3_column_int64(st, 1);
-				c[n].title = 0;
-				n++;
-			}
-			/* The title key is the last one, when there is one. */
-			if (k == d->nkeys - 1 && d->title_words >= 4)
-				c[i].title = 1;
+	stories_bind_keys(st, d, 1);
+	sqlite3_bind_int64(st, 22, since);
+	/* The title key is the last one, when there is one. */
+	sqlite3_bind_int64(st, 23, d->title_words >= 4 ?
+	    (long long)d->keys[d->nkeys - 1] : 0);
+	while (sqlite3_step(st) == SQLITE_ROW && n < DEDUP_MAX_CANDIDATES) {
+		if ((id = sqlite3_column_int64(st, 0)) == entry_id)
+			continue;
+		for (i = 0; i < n && c[i].entry_id != id; i++)
+			continue;
+		if (i == n) {
+			c[n].entry_id = id;
+			c[n].story_id = sqlite3_column_int64(st, 1);
+			c[n].title = 0;
+			n++;
 		}
+		if (sqlite3_column_int(st, 2))
+			c[i].title = 1;
 	}
 	sqlite3_reset(st);
 	return (n);
@@ -359,37 +401,57 @@ stories_keep_keys(struct store *s, const struct dedup_text *d,
     long long entry_id, long long now, char **cause)
 {
 	sqlite3_stmt	*st;
-	int		 k;
 
+	if (d->nkeys == 0)
+		return (0);
+	/* One statement for every key; repeated keys are ignored. */
 	st = store_stmt(s, "INSERT OR IGNORE INTO dedup_keys (key, entry_id, "
-	    "seen) VALUES (?, ?, ?)");
+	    "seen) SELECT value, ?22, ?23 FROM (SELECT ?1 AS value UNION "
+	    "SELECT ?2 UNION SELECT ?3 UNION SELECT ?4 UNION SELECT ?5 UNION "
+	    "SELECT ?6 UNION SELECT ?7 UNION SELECT ?8 UNION SELECT ?9 UNION "
+	    "SELECT ?10 UNION SELECT ?11 UNION SELECT ?12 UNION SELECT ?13 "
+	    "UNION SELECT ?14 UNION SELECT ?15 UNION SELECT ?16 UNION SELECT "
+	    "?17 UNION SELECT ?18 UNION SELECT ?19 UNION SELECT ?20 UNION "
+	    "SELECT ?21)");
 	if (st == NULL)
 		return (store_error(s, cause, "dedup keys"));
-	for (k = 0; k < d->nkeys; k++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, (long long)d->keys[k]);
-		sqlite3_bind_int64(st, 2, entry_id);
-		sqlite3_bind_int64(st, 3, now);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			return (store_error(s, cause, "dedup keys"));
-	}
+	stories_bind_keys(st, d, 1);
+	sqlite3_bind_int64(st, 22, entry_id);
+	sqlite3_bind_int64(st, 23, now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return (store_error(s, cause, "dedup keys"));
 	sqlite3_reset(st);
 	return (0);
 }
 
-/* stories_fts adds (op "insert") or removes (op "delete") an FTS row. */
+/*
+ * stories_fts adds (add) or removes a story's row of the full-text index.
+ * Additions wait in temp.fts_pending until stories_fts_flush (at commit):
+ * FTS5 flushes its pending terms at every statement inside a transaction,
+ * so one INSERT per story would write a tiny index segment each time.
+ */
 static int
 stories_fts(struct store *s, int add, long long story_id, const char *title,
     const char *text, char **cause)
 {
 	sqlite3_stmt	*st;
 
-	if (add)
-		st = store_stmt(s, "INSERT INTO story_fts (rowid, title, text) "
-		    "VALUES (?, ?, ?)");
-	else
+	if (!add) {
+		st = store_stmt(s, "DELETE FROM temp.fts_pending WHERE id = ?");
+		if (st == NULL)
+			return (store_error(s, cause, "fts"));
+		sqlite3_bind_int64(st, 1, story_id);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return (store_error(s, cause, "fts"));
+		if (sqlite3_changes(s->db) > 0)
+			return (0);	/* was never indexed */
 		st = store_stmt(s, "INSERT INTO story_fts (story_fts, rowid, "
 		    "title, text) VALUES ('delete', ?, ?, ?)");
+	} else {
+		st = store_stmt(s, "INSERT OR REPLACE INTO temp.fts_pending "
+		    "(id, title, text) VALUES (?, ?, ?)");
+		s->fts_pending++;
+	}
 	if (st == NULL)
 		return (store_error(s, cause, "fts"));
 	sqlite3_bind_int64(st, 1, story_id);
@@ -398,6 +460,24 @@ stories_fts(struct store *s, int add, long long story_id, const char *title,
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return (store_error(s, cause, "fts"));
 	sqlite3_reset(st);
+	return (0);
+}
+
+int
+stories_fts_flush(struct store *s, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (s->fts_pending == 0)
+		return (0);
+	st = store_stmt(s, "INSERT INTO story_fts (rowid, title, text) "
+	    "SELECT id, title, text FROM temp.fts_pending");
+	if (st == NULL || sqlite3_step(st) != SQLITE_DONE)
+		return (store_error(s, cause, "fts"));
+	st = store_stmt(s, "DELETE FROM temp.fts_pending");
+	if (st == NULL || sqlite3_step(st) != SQLITE_DONE)
+		return (store_error(s, cause, "fts"));
+	s->fts_pending = 0;
 	return (0);
 }
 
@@ -432,8 +512,9 @@ stories_create(struct store *s, long long entry_id, const char *title,
 
 long long
 stories_fold(struct store *s, long long entry_id, long long feed_id,
-    const char *canonical_url, const char *title, const char *text,
-    long long published, int full, long long now, int *folded, char **cause)
+    const char *canonical_url, long long url_key, const char *title,
+    const char *text, long long published, int full, long long now,
+    int *folded, char **cause)
 {
 	struct dedup_text	 d;
 	struct dedup_candidate	 c[DEDUP_MAX_CANDIDATES];
@@ -444,7 +525,7 @@ stories_fold(struct store *s, long long entry_id, long long feed_id,
 	*folded = 0;
 	when = published != TIME_UNKNOWN && published < now ? published : now;
 	dedup_make(&d, title, text);
-	story = stories_by_url(s, entry_id, canonical_url);
+	story = stories_by_url(s, entry_id, canonical_url, url_key);
 	if (story == -1) {
 		n = stories_candidates(s, &d, entry_id,
 		    now - STORE_DEDUP_WINDOW, c);
