@@ -173,6 +173,7 @@ START_TEST(test_kill9)
 	const char	*env;
 	char		 url[64], p[80];
 	int		 cycles, c, f, fds[2], ack[2], acked[NFEEDS], status;
+	int		 want;
 	unsigned int	 seed;
 	long long	 total = 0;
 	pid_t		 pid;
@@ -203,8 +204,19 @@ START_TEST(test_kill9)
 			child_run(fds[1]);
 		}
 		close(fds[1]);
-		/* Anywhere from opening the store to deep into the updates. */
-		usleep(1000 + rand() % 40000);
+		/*
+		 * Let a few updates commit (none, in some cycles: a kill while
+		 * opening), then kill at a random instant, most likely in the
+		 * middle of an update.
+		 */
+		for (want = rand() % 4; want > 0; want--) {
+			if (read(fds[0], ack, sizeof ack) != sizeof ack)
+				break;
+			ck_assert_int_eq(ack[1], acked[ack[0]] + 1);
+			acked[ack[0]] = ack[1];
+			total++;
+		}
+		usleep(rand() % 8000);
 		kill(pid, SIGKILL);
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 		ck_assert_msg(WIFSIGNALED(status), "cycle %d: child exited "
