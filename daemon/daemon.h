@@ -273,6 +273,7 @@ struct publish_doc {
 	char		 etag[48];
 	char		 etag_gz[48];
 	long long	 modified;	/* Last-Modified */
+	char		 modified_text[32];	/* the same, as HTTP says it */
 };
 
 struct publish_stats {

@@ -35,6 +35,8 @@
 #define PUBLISH_TAG_MAX	64	/* bytes of a tag name */
 #define PUBLISH_CURSOR_MAX 128	/* bytes of a paging cursor */
 #define PUBLISH_PINGS	8	/* hub pings in flight at most */
+#define PUBLISH_RECHECK_MS 100	/* store version asked at most this often */
+#define PUBLISH_BACKOFF_MAX 600	/* seconds between retries to a dead hub */
 
 /* One cached document and the request it answers. */
 struct publish_slot {
@@ -53,6 +55,8 @@ struct publish {
 	struct publish_slot	 slots[PUBLISH_SLOTS];
 	unsigned long long	 clock;
 	struct publish_stats	 stats;
+	long long		 version;	/* the store's, last asked */
+	long long		 checked;	/* when (ms, monotonic) */
 
 	/* WebSub: the watch timer and the pings in flight. */
 	struct event		*watch;
@@ -60,6 +64,8 @@ struct publish {
 	CURLM			*multi;
 	CURL			*pings[PUBLISH_PINGS];
 	long long		 watched;	/* store version last checked */
+	long long		 backoff;	/* seconds, after a failed ping */
+	long long		 retry_at;	/* no ping before (epoch) */
 	char			*etags[3];	/* last pinged, per format */
 };
 
@@ -286,6 +292,7 @@ publish_doc_new(int format, char *body)
 	snprintf(d->etag_gz, sizeof d->etag_gz, "\"%016llx%zx-gz\"",
 	    (unsigned long long)h, d->len % 0x10000);
 	d->modified = (long long)time(NULL);
+	write_rfc822(d->modified_text, d->modified);
 	return (d);
 }
 
@@ -347,13 +354,26 @@ publish_find(struct publish *p, int format, const char *tag,
 	return (victim);
 }
 
-/* publish_version asks the store for its version (0 without a store). */
+/*
+ * publish_version asks the store for its version (0 without a store), at
+ * most every PUBLISH_RECHECK_MS: asking takes a file lock in SQLite, which
+ * would cost more than the rest of a 304.
+ */
 static long long
 publish_version(struct publish *p)
 {
+	struct timespec	 ts;
+	long long	 now;
+
 	if (p->source.version == NULL)
 		return (0);
-	return (p->source.version(p->source.arg));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (p->checked == 0 || now - p->checked >= PUBLISH_RECHECK_MS) {
+		p->version = p->source.version(p->source.arg);
+		p->checked = now;
+	}
+	return (p->version);
 }
 
 struct publish_doc *
@@ -394,8 +414,10 @@ publish_get(struct publish *p, int format, const char *tag,
 		return (s->doc);
 	}
 	d = publish_doc_new(format, body);
-	if (found && d->modified <= s->doc->modified)
+	if (found && d->modified <= s->doc->modified) {
 		d->modified = s->doc->modified + 1;
+		write_rfc822(d->modified_text, d->modified);
+	}
 	if (!found) {
 		publish_slot_clear(s);
 		s->format = format;
@@ -453,7 +475,7 @@ publish_pump_cb(evutil_socket_t fd, short events, void *arg)
 	struct timeval	 tv = { 0, 20000 };
 	CURLMsg		*m;
 	long		 code;
-	int		 running, left;
+	int		 running, left, i;
 	char		*url;
 
 	curl_multi_perform(p->multi, &running);
@@ -465,12 +487,23 @@ publish_pump_cb(evutil_socket_t fd, short events, void *arg)
 		    &code);
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &url);
 		if (m->data.result != CURLE_OK || code < 200 || code > 299) {
+			/* Ping everything again later, backing off. */
 			p->stats.ping_failures++;
+			for (i = 0; i < 3; i++) {
+				free(p->etags[i]);
+				p->etags[i] = NULL;
+			}
+			p->backoff = p->backoff == 0 ? PUBLISH_WATCH * 2 :
+			    p->backoff * 2;
+			if (p->backoff > PUBLISH_BACKOFF_MAX)
+				p->backoff = PUBLISH_BACKOFF_MAX;
+			p->retry_at = (long long)time(NULL) + p->backoff;
 			log_warnx("websub: ping of %s failed: %s", url,
 			    m->data.result != CURLE_OK ?
 			    curl_easy_strerror(m->data.result) :
 			    "hub answered with an error status");
 		} else {
+			p->backoff = 0;
 			p->stats.pings++;
 			log_debug("websub: pinged the hub for %s", url);
 		}
@@ -532,7 +565,7 @@ publish_watch_cb(evutil_socket_t fd, short events, void *arg)
 
 	version = publish_version(p);
 	if (conf->hub != NULL && (version != p->watched ||
-	    p->etags[0] == NULL)) {
+	    p->etags[0] == NULL) && (long long)time(NULL) >= p->retry_at) {
 		p->watched = version;
 		for (f = PUBLISH_ATOM; f <= PUBLISH_JSON; f++) {
 			if ((d = publish_get(p, f, NULL, NULL, &cause)) ==

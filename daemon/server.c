@@ -22,6 +22,9 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -48,6 +51,7 @@
 #define SERVER_BACKLOG		4096	/* pending connects (kernel caps it) */
 #define SERVER_FD_RESERVE	128	/* descriptors kept for the rest */
 #define SERVER_SWEEP_MS		250	/* how often deadlines are checked */
+#define SERVER_WRITE_MAX	(4 * 1024 * 1024)	/* bytes per write(2) */
 
 enum server_state {
 	CONN_NEW,		/* accepted, not adopted yet */
@@ -151,6 +155,7 @@ server_adopt_cb(evutil_socket_t fd, short events, void *arg)
 	struct server		*s = arg;
 	struct server_conn	*c, *victim;
 	void			*cbarg;
+	int			 on = 1;
 
 	while ((c = TAILQ_FIRST(&s->fresh)) != NULL) {
 		TAILQ_REMOVE(&s->fresh, c, entry);
@@ -164,6 +169,14 @@ server_adopt_cb(evutil_socket_t fd, short events, void *arg)
 			continue;
 		}
 		s->byfd[c->fd] = c;
+		/*
+		 * Headers and body leave in separate writes; without
+		 * TCP_NODELAY the body's tail waits for the peer's
+		 * delayed ACK (40 ms) on every response.
+		 */
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+		/* libevent writes 16 KB per loop turn by default. */
+		bufferevent_set_max_single_write(c->bev, SERVER_WRITE_MAX);
 		evhttp_connection_set_closecb(c->evcon, server_conn_close_cb,
 		    c);
 		server_conn_wait(c);
@@ -418,7 +431,7 @@ server_doc(struct server *s, struct evhttp_request *req, int ep, int format,
 	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
 	struct publish_doc	*d;
 	const char		*data;
-	char			*after, *cause = NULL, date[WRITE_DATE_MAX], n[32];
+	char			*after, *cause = NULL, n[32];
 	size_t			 len;
 	int			 gz;
 
@@ -439,8 +452,7 @@ server_doc(struct server *s, struct evhttp_request *req, int ep, int format,
 	    server_accepts_gzip(evhttp_find_header(in, "Accept-Encoding"));
 	server_header(req, "Content-Type", d->type);
 	server_header(req, "ETag", gz ? d->etag_gz : d->etag);
-	write_rfc822(date, d->modified);
-	server_header(req, "Last-Modified", date);
+	server_header(req, "Last-Modified", d->modified_text);
 	server_header(req, "Cache-Control", after != NULL ?
 	    "public, max-age=3600" : "public, max-age=60");
 	server_header(req, "Vary", "Accept-Encoding");
