@@ -594,6 +594,35 @@ server_metrics_fetch(struct buf *b, struct fetch *f)
 	    m->seconds, m->count);
 }
 
+/* server_metrics_sched appends the scheduler's counters. */
+static void
+server_metrics_sched(struct buf *b, struct sched *sc)
+{
+	const struct sched_metrics *m = sched_get_metrics(sc);
+
+	server_metric(b, "syndic_polls_total", "counter",
+	    "Feed fetches finished by the scheduler.", (double)m->polls);
+	server_metric(b, "syndic_polls_unchanged_total", "counter",
+	    "Polls that found nothing new (304 or the same body).",
+	    (double)m->unchanged);
+	server_metric(b, "syndic_poll_failures_total", "counter",
+	    "Polls that failed.", (double)m->failures);
+	server_metric(b, "syndic_documents_ingested_total", "counter",
+	    "Feed documents stored.", (double)m->ingested);
+	server_metric(b, "syndic_entries_added_total", "counter",
+	    "New entries stored.", (double)m->entries_added);
+	server_metric(b, "syndic_entries_updated_total", "counter",
+	    "Entries whose content changed.", (double)m->entries_updated);
+	server_metric(b, "syndic_not_feeds_total", "counter",
+	    "Fetched documents that were not feeds.", (double)m->not_feeds);
+	server_metric(b, "syndic_store_errors_total", "counter",
+	    "Feed updates the store failed to keep.", (double)m->store_errors);
+	server_metric(b, "syndic_parse_seconds_total", "counter",
+	    "Time spent parsing feeds.", (double)m->parse_ms / 1000);
+	server_metric(b, "syndic_store_seconds_total", "counter",
+	    "Time spent storing feeds.", (double)m->store_ms / 1000);
+}
+
 /* server_metrics answers /metrics in the Prometheus text format. */
 static void
 server_metrics(struct server *s, struct evhttp_request *req)
@@ -649,6 +678,8 @@ server_metrics(struct server *s, struct evhttp_request *req)
 		server_metrics_store(&b, s->daemon->store);
 	if (s->daemon->fetch != NULL)
 		server_metrics_fetch(&b, s->daemon->fetch);
+	if (s->daemon->sched != NULL)
+		server_metrics_sched(&b, s->daemon->sched);
 	server_text(s, req, EP_METRICS,
 	    "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
 	buf_free(&b);

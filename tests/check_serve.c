@@ -380,6 +380,10 @@ START_TEST(test_endpoints)
 	    metric_value(r.body, "syndic_feeds{state=\"failing\"}"), 2);
 	ck_assert_ptr_nonnull(strstr(r.body, "# TYPE syndic_http_connections "
 	    "gauge"));
+	ck_assert_ptr_nonnull(strstr(r.body, "syndic_fetches_total{outcome="));
+	ck_assert_ptr_nonnull(strstr(r.body, "syndic_fetch_duration_seconds_"
+	    "bucket{le=\"+Inf\"}"));
+	ck_assert_ptr_nonnull(strstr(r.body, "\nsyndic_polls_total "));
 	h_hresp_free(&r);
 
 	req("GET", "/nothing", NULL, NULL, &r);
