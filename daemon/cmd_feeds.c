@@ -100,13 +100,51 @@ cmd_feeds_url_ok(const char *url)
 	    strncasecmp(url, "https://", 8) == 0);
 }
 
+/*
+ * cmd_add_discover looks at what url serves: a feed is kept; for an HTML
+ * page, *url becomes the feed it announces (*found holds it) and we say so;
+ * a page without one is refused.  A URL that cannot be fetched right now is
+ * subscribed anyway, with a warning.  Returns 0 or an exit status.
+ */
+static int
+cmd_add_discover(struct config *c, const char **url, char **found)
+{
+	char	*feed = NULL, *title = NULL, *cause = NULL;
+	int	 rc = 0;
+
+	switch (poll_discover(c, *url, &feed, &title, &cause)) {
+	case 1:
+		fprintf(stderr, "syndic: add: %s is a web page; subscribing "
+		    "to the feed it announces: %s%s%s%s\n", *url, feed,
+		    title != NULL ? " (" : "", title != NULL ? title : "",
+		    title != NULL ? ")" : "");
+		*url = *found = feed;
+		feed = NULL;
+		break;
+	case 0:
+		break;
+	case -2:
+		fprintf(stderr, "syndic: add: %s\n", cause);
+		rc = EX_DATAERR;
+		break;
+	default:
+		fprintf(stderr, "syndic: add: warning: cannot check %s now "
+		    "(%s); subscribed anyway\n", *url, cause);
+		break;
+	}
+	free(feed);
+	free(title);
+	free(cause);
+	return (rc);
+}
+
 int
 cmd_add(struct globals *g, int argc, char **argv)
 {
 	struct config	*c;
 	struct store	*s;
 	const char	*url = NULL;
-	char		**tags = NULL, *joined, *cause = NULL;
+	char		**tags = NULL, *joined, *cause = NULL, *found = NULL;
 	long long	 id;
 	int		 i, ntags = 0, rc = 0, bad = 0;
 
@@ -139,6 +177,11 @@ cmd_add(struct globals *g, int argc, char **argv)
 	}
 	joined = cmd_feeds_tags(tags, ntags);
 	free(tags);
+	if ((rc = cmd_add_discover(c, &url, &found)) != 0) {
+		free(joined);
+		config_free(c);
+		return (rc);
+	}
 	if ((s = cmd_feeds_open(c)) == NULL)
 		rc = EX_CANTCREAT;
 	else if (store_feed_upsert(s, url, NULL, joined, FEED_ORIGIN_CLI, &id,
@@ -149,6 +192,7 @@ cmd_add(struct globals *g, int argc, char **argv)
 		printf("%lld %s\n", id, url);
 	free(cause);
 	free(joined);
+	free(found);
 	store_close(s);
 	config_free(c);
 	return (rc);

@@ -267,7 +267,7 @@ poll_discover(const struct config *c, const char *url, char **feed_url,
 		xasprintf(cause, "%s: not a feed, and no page link to one",
 		    url);
 		fetch_result_clear(&pg.r);
-		return (-1);
+		return (-2);
 	}
 	fetch_result_clear(&pg.r);
 	poll_get(c, cand, &pg);
@@ -279,7 +279,7 @@ poll_discover(const struct config *c, const char *url, char **feed_url,
 		free(cand);
 		free(*title);
 		*title = NULL;
-		return (-1);
+		return (-2);
 	}
 	fetch_result_clear(&pg.r);
 	*feed_url = cand;

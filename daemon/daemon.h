@@ -205,8 +205,10 @@ void		 sched_fetch_opts(const struct config *, struct fetch_opts *);
 /*
  * poll_discover fetches url and finds the feed it means: 0 when url is a
  * feed itself, 1 when it is an HTML page announcing *feed_url (chosen
- * through <link rel="alternate"> and checked to parse), -1 with *cause.
- * *title gets the feed's or the link's title, or NULL.  Caller frees.
+ * through <link rel="alternate"> and checked to parse); -1 with *cause
+ * when url cannot be fetched, -2 when it is neither a feed nor a page
+ * linking a working one.  *title gets the feed's or the link's title, or
+ * NULL.  Caller frees.
  */
 int		 poll_discover(const struct config *, const char *url,
 		    char **feed_url, char **title, char **cause);

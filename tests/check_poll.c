@@ -578,7 +578,50 @@ START_TEST(test_discover)
 	ck_assert_ptr_nonnull(strstr(cause, "404"));
 	free(cause);
 	free(url);
+	if (asprintf(&url, "http://127.0.0.1:%d/status/200", origin_port(org))
+	    == -1)
+		abort();
+	ck_assert_int_eq(poll_discover(c, url, &feed, &title, &cause), -2);
+	ck_assert_ptr_nonnull(strstr(cause, "no page link"));
+	free(cause);
+	free(url);
 	config_free(c);
+}
+END_TEST
+
+START_TEST(test_add_discovers)
+{
+	char	*argv[6], *out, *err, *url, *want;
+
+	write_conf("allow_private = yes", NULL);
+	if (asprintf(&url, "http://127.0.0.1:%d/html", origin_port(org)) ==
+	    -1 || asprintf(&want, "http://127.0.0.1:%d/feed/discovered\n",
+	    origin_port(org)) == -1)
+		abort();
+	argv[0] = (char *)h_syndic();
+	argv[1] = "-c";
+	argv[2] = conf;
+	argv[3] = "add";
+	argv[4] = url;
+	argv[5] = NULL;
+	ck_assert_int_eq(h_run(argv, NULL, &out, &err), 0);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	ck_assert_msg(strstr(err, "announces") != NULL, "%s", err);
+	ck_assert_ptr_nonnull(strstr(err, "Site feed"));
+	free(out);
+	free(err);
+	free(url);
+	free(want);
+	/* A page that announces no feed is refused. */
+	if (asprintf(&url, "http://127.0.0.1:%d/status/200", origin_port(org))
+	    == -1)
+		abort();
+	argv[4] = url;
+	ck_assert_int_eq(h_run(argv, NULL, &out, &err), 65);
+	ck_assert_ptr_nonnull(strstr(err, "not a feed"));
+	free(out);
+	free(err);
+	free(url);
 }
 END_TEST
 
@@ -598,6 +641,7 @@ poll_suite(void)
 	tcase_add_test(tc, test_outcomes);
 	tcase_add_test(tc, test_run_notices_and_stops);
 	tcase_add_test(tc, test_discover);
+	tcase_add_test(tc, test_add_discovers);
 	suite_add_tcase(s, tc);
 	return (s);
 }
