@@ -190,6 +190,10 @@ int		 sched_queue(struct sched *, struct feed_row *rows, int n);
 void		 sched_stop(struct sched *);
 /* sched_set_config follows a reloaded configuration. */
 void		 sched_set_config(struct sched *, struct config *);
+/* sched_set_hook calls fn(arg) after each stored fetch and recount. */
+void		 sched_set_hook(struct sched *, void (*fn)(void *), void *arg);
+/* sched_counts gives the live feeds and how many are failing. */
+void		 sched_counts(struct sched *, int *feeds, int *failing);
 /* sched_busy counts feeds queued or in flight. */
 int		 sched_busy(struct sched *);
 /* sched_get_metrics returns the scheduler's counters. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -94,6 +95,26 @@ run_signal_cb(evutil_socket_t sig, short events, void *arg)
 	}
 }
 
+/* run_status_hook keeps the STATUS= counters (at most once a second). */
+static void
+run_status_hook(void *arg)
+{
+	struct daemon			*d = arg;
+	static unsigned long long	 polls;
+	static time_t			 sent;
+	time_t				 now = time(NULL);
+
+	sched_counts(d->sched, &d->feeds, &d->failing);
+	if (sched_get_metrics(d->sched)->polls != polls) {
+		polls = sched_get_metrics(d->sched)->polls;
+		d->last_poll = now;
+	}
+	if (now == sent)
+		return;
+	sent = now;
+	notify_status(d);
+}
+
 /*
  * run_engine opens the store, subscribes the configured feeds and makes
  * the fetcher and the scheduler.
@@ -117,6 +138,7 @@ run_engine(struct daemon *d)
 	sched_fetch_opts(d->conf, &o);
 	d->fetch = fetch_new(d->base, &o);
 	d->sched = sched_new(d->base, d->conf, d->store, d->fetch, 0);
+	sched_set_hook(d->sched, run_status_hook, d);
 	return (0);
 }
 

@@ -98,6 +98,13 @@ struct sched {
 	int			 stopped;
 	long long		 pause_until;	/* store trouble: wait */
 	struct sched_metrics	 m;
+
+	/* Feeds and failing feeds, recounted now and then, for STATUS=. */
+	int			 nfeeds;
+	int			 nfailing;
+	long long		 counted_at;
+	void			(*hook)(void *);
+	void			*hook_arg;
 };
 
 static void	sched_pump(struct sched *);
@@ -665,9 +672,15 @@ sched_handle(struct sched *s, struct sfeed *f, struct fetch_result *r)
 		rec.next_poll = sched_next_fail(s, f, now, rec.failures,
 		    r->retry_after);
 	}
+	if (f->row.failures == 0 && rec.failures > 0)
+		s->nfailing++;
+	else if (f->row.failures > 0 && rec.failures == 0 && s->nfailing > 0)
+		s->nfailing--;
 	sched_store(s, f, &rec, d);
 	doc_free(d);
 	free(error);
+	if (s->hook != NULL)
+		s->hook(s->hook_arg);
 }
 
 /* sched_fetch_cb receives a finished fetch. */
@@ -797,6 +810,32 @@ sched_tick(struct sched *s)
 	free(rows);
 }
 
+/* sched_count recounts the live feeds and those failing. */
+static void
+sched_count(struct sched *s)
+{
+	struct feed_row	*rows;
+	char		*cause = NULL;
+	int		 i, n;
+
+	s->counted_at = time(NULL);
+	if (store_feed_list(s->store, &rows, &n, &cause) == -1) {
+		free(cause);
+		return;
+	}
+	s->nfeeds = s->nfailing = 0;
+	for (i = 0; i < n; i++) {
+		if (rows[i].retired)
+			continue;
+		s->nfeeds++;
+		if (rows[i].failures > 0)
+			s->nfailing++;
+	}
+	feed_rows_free(rows, n);
+	if (s->hook != NULL)
+		s->hook(s->hook_arg);
+}
+
 /*
  * sched_wake_cb runs when a feed may have fallen due, and every few
  * seconds to notice feeds that other processes added (store_version).
@@ -807,6 +846,8 @@ sched_wake_cb(evutil_socket_t fd, short what, void *arg)
 	struct sched	*s = arg;
 	long long	 v, due;
 
+	if (time(NULL) - s->counted_at >= 60)
+		sched_count(s);
 	v = store_version(s->store);
 	due = store_feed_next_poll(s->store);
 	if (v != s->version || (due != -1 && due <= time(NULL))) {
@@ -855,8 +896,23 @@ sched_new(struct event_base *base, struct config *conf, struct store *st,
 }
 
 void
+sched_set_hook(struct sched *s, void (*fn)(void *), void *arg)
+{
+	s->hook = fn;
+	s->hook_arg = arg;
+}
+
+void
+sched_counts(struct sched *s, int *feeds, int *failing)
+{
+	*feeds = s->nfeeds;
+	*failing = s->nfailing;
+}
+
+void
 sched_start(struct sched *s)
 {
+	sched_count(s);
 	s->version = store_version(s->store);
 	sched_tick(s);
 	sched_arm(s);

@@ -505,6 +505,80 @@ START_TEST(test_outcomes)
 }
 END_TEST
 
+START_TEST(test_next_poll)
+{
+	static const char *const paths[] = { "/recent/1200/r",
+	    "/recent/60/q", "/feed/old", "/ttl/180/t\ninterval = 10m",
+	    "/sy/hourly/1/s\ninterval = 10m", "/maxage/7200/m\ninterval = 10m",
+	    "/skiphours/H/k\ninterval = 10m", "/feed/fixed\ninterval = 10m",
+	    NULL };
+	const char	*p[16];
+	struct feed_row	 row;
+	struct tm	 tm;
+	time_t		 now = time(NULL), t;
+	char		*out, skip[64];
+	int		 i, keep;
+
+	/* The one hour the skipHours feed allows: three hours from now. */
+	gmtime_r(&now, &tm);
+	keep = (tm.tm_hour + 3) % 24;
+	for (i = 0; paths[i] != NULL; i++)
+		p[i] = paths[i];
+	p[i] = NULL;
+	snprintf(skip, sizeof skip, "/skiphours/%d/k\ninterval = 10m", keep);
+	p[6] = skip;
+	write_conf("allow_private = yes\nsite_delay = 0\nper_site = 8\n"
+	    "interval = 30m\nmin_interval = 5m\nmax_interval = 1d", p);
+	ck_assert_int_eq(syndic(NULL, "poll", NULL, &out), 0);
+	free(out);
+
+	/* Publishing every 20 minutes: polled every 10. */
+	ck_assert_int_eq(feed_row_of("/recent/1200/r", &row), 0);
+	ck_assert_int_eq(row.interval, 600);
+	feed_row_clear(&row);
+	/* Every minute: clamped to min_interval. */
+	ck_assert_int_eq(feed_row_of("/recent/60/q", &row), 0);
+	ck_assert_int_eq(row.interval, 300);
+	feed_row_clear(&row);
+	/* Silent for years: max_interval. */
+	ck_assert_int_eq(feed_row_of("/feed/old", &row), 0);
+	ck_assert_int_eq(row.interval, 86400);
+	ck_assert_int_ge(row.next_poll, now + 86400 * 9 / 10);
+	feed_row_clear(&row);
+	/* A configured interval, raised by ttl and sy:update hints. */
+	ck_assert_int_eq(feed_row_of("/feed/fixed", &row), 0);
+	ck_assert_int_eq(row.interval, 600);
+	ck_assert_int_ge(row.next_poll, now + 540);
+	ck_assert_int_le(row.next_poll, now + 662);
+	feed_row_clear(&row);
+	ck_assert_int_eq(feed_row_of("/ttl/180/t", &row), 0);
+	ck_assert_int_eq(row.interval, 3 * 3600);
+	feed_row_clear(&row);
+	ck_assert_int_eq(feed_row_of("/sy/hourly/1/s", &row), 0);
+	ck_assert_int_eq(row.interval, 3600);
+	feed_row_clear(&row);
+	/* Cache-Control: max-age pushes the next poll out. */
+	ck_assert_int_eq(feed_row_of("/maxage/7200/m", &row), 0);
+	ck_assert_int_ge(row.next_poll, now + 7200);
+	feed_row_clear(&row);
+	/* skipHours: the next poll falls in the one allowed hour. */
+	snprintf(skip, sizeof skip, "/skiphours/%d/k", keep);
+	ck_assert_int_eq(feed_row_of(skip, &row), 0);
+	t = (time_t)row.next_poll;
+	gmtime_r(&t, &tm);
+	ck_assert_int_eq(tm.tm_hour, keep);
+	feed_row_clear(&row);
+
+	/* Unchanged (304) slows down by a quarter. */
+	ck_assert_int_eq(syndic(NULL, "poll", "--all", &out), 0);
+	free(out);
+	ck_assert_int_eq(feed_row_of("/recent/1200/r", &row), 0);
+	ck_assert_int_eq(row.last_status, 304);
+	ck_assert_int_eq(row.interval, 750);
+	feed_row_clear(&row);
+}
+END_TEST
+
 /* add_feed subscribes a feed the way another process would. */
 static void
 add_feed(void)
@@ -639,6 +713,7 @@ poll_suite(void)
 	tcase_add_test(tc, test_retry_after_and_max_age);
 	tcase_add_test(tc, test_private);
 	tcase_add_test(tc, test_outcomes);
+	tcase_add_test(tc, test_next_poll);
 	tcase_add_test(tc, test_run_notices_and_stops);
 	tcase_add_test(tc, test_discover);
 	tcase_add_test(tc, test_add_discovers);

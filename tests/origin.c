@@ -336,8 +336,8 @@ origin_words(char *buf, size_t size, uint64_t seed, int n)
  * numbered gen .. gen+n-1, each with its own text so that none fold.
  */
 static char *
-origin_feed(struct origin *o, const char *name, int n, int atom, int ttl,
-    size_t *lenp)
+origin_feed(struct origin *o, const char *name, int n, int atom,
+    const char *chan, long spacing, size_t *lenp)
 {
 	char		*buf, text[512], date[64];
 	size_t		 size, len;
@@ -348,7 +348,7 @@ origin_feed(struct origin *o, const char *name, int n, int atom, int ttl,
 	pthread_mutex_lock(&o->lock);
 	gen = o->generation;
 	pthread_mutex_unlock(&o->lock);
-	size = 1024 + (size_t)n * 1024;
+	size = 1024 + (chan != NULL ? strlen(chan) : 0) + (size_t)n * 1024;
 	buf = ocalloc(1, size);
 	if (atom)
 		len = snprintf(buf, size, "<?xml version=\"1.0\" encoding="
@@ -358,17 +358,21 @@ origin_feed(struct origin *o, const char *name, int n, int atom, int ttl,
 		    "</updated>\n", name, name, name);
 	else
 		len = snprintf(buf, size, "<?xml version=\"1.0\" encoding="
-		    "\"utf-8\"?>\n<rss version=\"2.0\"><channel><title>Feed "
-		    "%s</title><link>http://origin.test/%s/</link>"
+		    "\"utf-8\"?>\n<rss version=\"2.0\" xmlns:sy=\"http://"
+		    "purl.org/rss/1.0/modules/syndication/\"><channel><title>"
+		    "Feed %s</title><link>http://origin.test/%s/</link>"
 		    "<description>Generated feed %s</description>\n", name,
 		    name, name);
-	if (ttl > 0)
-		len += snprintf(buf + len, size - len, "<ttl>%d</ttl>\n", ttl);
+	if (chan != NULL && !atom)
+		len += snprintf(buf + len, size - len, "%s\n", chan);
 	for (k = gen + n - 1; k >= gen; k--) {
 		seed = origin_hash(name, strlen(name)) ^ (uint64_t)k * 7919;
 		text[0] = '\0';
 		origin_words(text, sizeof text, seed, 40);
 		t = 1700000000 + (time_t)k * 3600;
+		if (spacing > 0)	/* recent: the newest a minute old */
+			t = o->epoch + 86400 - 60 - (time_t)(gen + n - 1 - k) *
+			    spacing;
 		if (atom) {
 			struct tm tm;
 
@@ -463,8 +467,8 @@ origin_fresh(struct oconn *c, const char *etag, time_t lm)
  * plain, as a 304 when the client's match.
  */
 static void
-origin_serve_feed(struct oconn *c, const char *name, int flags, int ttl,
-    int maxage)
+origin_serve_feed(struct oconn *c, const char *name, int flags,
+    const char *chan, long spacing, int maxage)
 {
 	struct origin	*o = c->o;
 	char		*body, etag[40], lm[64], extra[512], *q;
@@ -479,7 +483,7 @@ origin_serve_feed(struct oconn *c, const char *name, int flags, int ttl,
 		if (n < 0 || n > 5000)
 			n = 10;
 	}
-	body = origin_feed(o, name, n, flags & 1, ttl, &len);
+	body = origin_feed(o, name, n, flags & 1, chan, spacing, &len);
 	pthread_mutex_lock(&o->lock);
 	gen = o->generation;
 	pthread_mutex_unlock(&o->lock);
@@ -660,14 +664,14 @@ origin_hostile(struct oconn *c, const char *path)
 		c->timer = evtimer_new(c->o->base, origin_drip_cb, c);
 		evtimer_add(c->timer, &tv);
 	} else if (strcmp(path, "/reset") == 0) {
-		body = origin_feed(c->o, "reset", 40, 0, 0, &len);
+		body = origin_feed(c->o, "reset", 40, 0, NULL, 0, &len);
 		origin_head(c, 200, "application/rss+xml", 100000, NULL);
 		bufferevent_write(c->bev, body, len < 2000 ? len : 2000);
 		free(body);
 		c->state = O_FLUSH;
 		c->reset_after = 1;
 	} else if (strcmp(path, "/truncgzip") == 0) {
-		body = origin_feed(c->o, "truncgzip", 40, 0, 0, &len);
+		body = origin_feed(c->o, "truncgzip", 40, 0, NULL, 0, &len);
 		gz = origin_gzip(body, len, &gzlen);
 		origin_send(c, 200, "application/rss+xml", gz, gzlen / 2,
 		    "Content-Encoding: gzip\r\n");
@@ -701,32 +705,69 @@ origin_hostile(struct oconn *c, const char *path)
 	return (1);
 }
 
+/* origin_skiphours writes a <skipHours> of every hour but keep. */
+static void
+origin_skiphours(char *buf, size_t size, int keep)
+{
+	size_t	len;
+	int	h;
+
+	len = snprintf(buf, size, "<skipHours>");
+	for (h = 0; h < 24; h++) {
+		if (h != keep)
+			len += snprintf(buf + len, size - len, "<hour>%d</hour>",
+			    h);
+	}
+	snprintf(buf + len, size - len, "</skipHours>");
+}
+
 /* origin_dispatch answers path on c. */
 static void
 origin_dispatch(struct oconn *c, const char *path)
 {
-	char		*loc, *end;
+	char		*loc, *end, chan[512];
 	int		 code, n, ms;
 	struct timeval	 tv;
 
 	if (origin_hostile(c, path))
 		return;
 	if (strncmp(path, "/feed/", 6) == 0)
-		origin_serve_feed(c, path + 6, 0, 0, -1);
+		origin_serve_feed(c, path + 6, 0, NULL, 0, -1);
 	else if (strncmp(path, "/atom/", 6) == 0)
-		origin_serve_feed(c, path + 6, 1, 0, -1);
+		origin_serve_feed(c, path + 6, 1, NULL, 0, -1);
 	else if (strncmp(path, "/plain/", 7) == 0)
-		origin_serve_feed(c, path + 7, 2, 0, -1);
+		origin_serve_feed(c, path + 7, 2, NULL, 0, -1);
 	else if (strncmp(path, "/gzip/", 6) == 0)
-		origin_serve_feed(c, path + 6, 4, 0, -1);
+		origin_serve_feed(c, path + 6, 4, NULL, 0, -1);
 	else if (strncmp(path, "/ctype/", 7) == 0)
-		origin_serve_feed(c, path + 7, 8, 0, -1);
+		origin_serve_feed(c, path + 7, 8, NULL, 0, -1);
 	else if (strncmp(path, "/ttl/", 5) == 0) {
 		n = strtol(path + 5, &end, 10);
-		origin_serve_feed(c, *end == '/' ? end + 1 : end, 0, n, -1);
+		snprintf(chan, sizeof chan, "<ttl>%d</ttl>", n);
+		origin_serve_feed(c, *end == '/' ? end + 1 : end, 0, chan, 0,
+		    -1);
+	} else if (strncmp(path, "/sy/", 4) == 0) {
+		n = strcspn(path + 4, "/");
+		ms = atoi(path + 4 + n + (path[4 + n] == '/'));
+		snprintf(chan, sizeof chan, "<sy:updatePeriod>%.*s</sy:"
+		    "updatePeriod><sy:updateFrequency>%d</sy:updateFrequency>",
+		    (int)n, path + 4, ms);
+		end = strchr(path + 4 + n + 1, '/');
+		origin_serve_feed(c, end != NULL ? end + 1 : "sy", 0, chan, 0,
+		    -1);
+	} else if (strncmp(path, "/skiphours/", 11) == 0) {
+		n = strtol(path + 11, &end, 10);
+		origin_skiphours(chan, sizeof chan, n);
+		origin_serve_feed(c, *end == '/' ? end + 1 : end, 0, chan, 0,
+		    -1);
+	} else if (strncmp(path, "/recent/", 8) == 0) {
+		n = strtol(path + 8, &end, 10);
+		origin_serve_feed(c, *end == '/' ? end + 1 : end, 0, NULL,
+		    n > 0 ? n : 3600, -1);
 	} else if (strncmp(path, "/maxage/", 8) == 0) {
 		n = strtol(path + 8, &end, 10);
-		origin_serve_feed(c, *end == '/' ? end + 1 : end, 0, 0, n);
+		origin_serve_feed(c, *end == '/' ? end + 1 : end, 0, NULL, 0,
+		    n);
 	} else if (strncmp(path, "/file/", 6) == 0)
 		origin_serve_file(c, path + 6);
 	else if (strncmp(path, "/status/", 8) == 0)

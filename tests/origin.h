@@ -10,6 +10,10 @@
  *   /atom/NAME            the same as Atom 1.0
  *   /plain/NAME           RSS 2.0 without any validator
  *   /ttl/MIN/NAME         RSS 2.0 with <ttl>MIN</ttl>
+ *   /sy/PERIOD/FREQ/NAME  RSS 2.0 with sy:updatePeriod and updateFrequency
+ *   /skiphours/H/NAME     RSS 2.0 whose skipHours hold every hour but H
+ *   /recent/SEC/NAME      RSS 2.0 publishing every SEC seconds until a
+ *                         minute before the origin started
  *   /maxage/SEC/NAME      RSS 2.0 with Cache-Control: max-age=SEC
  *   /gzip/NAME            RSS 2.0, Content-Encoding: gzip
  *   /ctype/NAME           RSS 2.0 served as application/octet-stream
