@@ -106,6 +106,9 @@ struct ranks {
 
 static int	 parse_init_done;
 
+static int	 valid_utf8(const char *, size_t);
+static int	 has_link(const struct entry *, const char *);
+
 void
 parse_error(struct doc *d, const char *fmt, ...)
 {
@@ -402,6 +405,36 @@ base64_decode(char *s)
 	return (n);
 }
 
+/* unbase64 decodes b in place when it holds base64 of UTF-8 text. */
+static void
+unbase64(struct buf *b)
+{
+	char	*copy;
+	long	 n;
+
+	copy = xstrdup(b->data);
+	if ((n = base64_decode(copy)) >= 0 && valid_utf8(copy, n) &&
+	    strlen(copy) == (size_t)n) {
+		buf_reset(b);
+		buf_add(b, copy, n);
+	}
+	free(copy);
+}
+
+/* binary_type tells whether an Atom type is a MIME type sent as base64. */
+static int
+binary_type(const char *type)
+{
+	size_t	 n;
+
+	if (type == NULL || strchr(type, '/') == NULL ||
+	    strncasecmp(type, "text/", 5) == 0)
+		return (0);
+	n = strlen(type);
+	return (!(n >= 4 && strcasecmp(type + n - 4, "/xml") == 0) &&
+	    !(n >= 4 && strcasecmp(type + n - 4, "+xml") == 0));
+}
+
 /*
  * construct reads an Atom text construct (or an RSS element holding HTML)
  * as HTML: type text is escaped, html taken as is, xhtml serialized
@@ -434,9 +467,9 @@ construct(const xmlNode *n, int atom)
 		xml_serialize(&b, n, 1, 0);
 	else
 		xml_serialize(&b, n, 0, 0);
-	if (atom && mode != NULL && strcasecmp(mode, "base64") == 0 &&
-	    base64_decode(b.data) >= 0)
-		b.len = strlen(b.data);
+	if (atom && b.len > 0 && ((mode != NULL &&
+	    strcasecmp(mode, "base64") == 0) || binary_type(type)))
+		unbase64(&b);
 	cut(&b, PARSE_MAX_FIELD);
 	s = trimmed(b.data, b.len);
 	buf_free(&b);
@@ -564,6 +597,27 @@ abs_text(const struct pctx *c, const xmlNode *n)
 	u = abs_url(n, s, c->top);
 	free(s);
 	return (u);
+}
+
+/*
+ * atom_id reads an id; a relative one is resolved against an xml:base of
+ * the document (never the feed's URL, which may change between polls).
+ */
+static char *
+atom_id(const struct pctx *c, const xmlNode *n)
+{
+	char	*id, *base, *u;
+
+	if ((id = node_string(n, PARSE_MAX_SHORT)) == NULL || !c->atom ||
+	    strchr(id, ':') != NULL)
+		return (id);
+	if ((base = node_base(n, NULL)) != NULL &&
+	    (u = url_resolve(base, id)) != NULL) {
+		free(id);
+		id = u;
+	}
+	free(base);
+	return (id);
 }
 
 /* add_link appends a link to an entry (at most PARSE_MAX_LIST). */
@@ -732,7 +786,7 @@ entry_child(struct pctx *c, struct entry *e, struct ranks *r,
 		set_ranked(&e->link, &r->link, 1, abs_text(c, k));
 	else if (el_is(k, c, NS_CORE, "guid") || el_is(k, c, NS_CORE, "id") ||
 	    el_is(k, c, NS_ATOM, "id")) {
-		set_ranked(&e->id, &r->id, 1, node_string(k, PARSE_MAX_SHORT));
+		set_ranked(&e->id, &r->id, 1, atom_id(c, k));
 		v = attr(k, "isPermaLink");
 		if (!c->atom && el_is(k, c, NS_CORE, "guid") &&
 		    (v == NULL || strcasecmp(v, "false") != 0))
@@ -807,8 +861,6 @@ entry_child(struct pctx *c, struct entry *e, struct ranks *r,
 	else if (el_is(k, c, NS_MEDIA, "group"))
 		entry_media(c, e, r, k);
 }
-
-static int	has_link(const struct entry *, const char *);
 
 /* parse_entry reads one item or entry element into a new entry. */
 static void
