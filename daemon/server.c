@@ -93,8 +93,7 @@ struct server {
 	struct server_conns	 busy;		/* CONN_BUSY */
 	struct server_conn	**byfd;
 	int			 nfds;
-	int			 max_conns;
-	long long		 timeout_ms;
+	int			 max_conns;	/* what descriptors allow */
 	struct server_stats	 stats;
 	unsigned long long	 counts[EP_COUNT][SERVER_NCODES + 1];
 };
@@ -133,6 +132,18 @@ server_conn_close_cb(struct evhttp_connection *evcon, void *arg)
 	free(c);
 }
 
+/*
+ * server_max_conns gives the connection cap: the configured one (it may
+ * change on reload), below what the descriptor limit allows.
+ */
+static int
+server_max_conns(struct server *s)
+{
+	int	 max = s->daemon->conf->max_connections;
+
+	return (max < s->max_conns ? max : s->max_conns);
+}
+
 /* server_conn_wait puts a connection in the queue of heads awaited. */
 static void
 server_conn_wait(struct server_conn *c)
@@ -140,7 +151,7 @@ server_conn_wait(struct server_conn *c)
 	struct server	*s = c->server;
 
 	c->state = CONN_HEAD;
-	c->deadline = server_now() + s->timeout_ms;
+	c->deadline = server_now() + s->daemon->conf->request_timeout * 1000;
 	TAILQ_INSERT_TAIL(&s->waiting, c, entry);
 }
 
@@ -180,7 +191,7 @@ server_adopt_cb(evutil_socket_t fd, short events, void *arg)
 		evhttp_connection_set_closecb(c->evcon, server_conn_close_cb,
 		    c);
 		server_conn_wait(c);
-		while (s->stats.open > s->max_conns &&
+		while (s->stats.open > server_max_conns(s) &&
 		    (victim = TAILQ_FIRST(&s->waiting)) != NULL) {
 			s->stats.evicted++;
 			evhttp_connection_free(victim->evcon);
@@ -832,12 +843,11 @@ server_limits(struct server *s, const struct config *conf)
 	s->nfds = (int)rl.rlim_cur;
 	s->byfd = xcalloc((size_t)s->nfds, sizeof *s->byfd);
 	reserve = SERVER_FD_RESERVE + conf->concurrency;
-	s->max_conns = conf->max_connections;
-	if (s->max_conns > s->nfds - reserve)
-		s->max_conns = s->nfds - reserve > 16 ? s->nfds - reserve : 16;
-	s->timeout_ms = conf->request_timeout * 1000;
-	log_debug("http: at most %d connections, %llds for a request head",
-	    s->max_conns, conf->request_timeout);
+	/* The most the descriptor limit allows; the configuration may ask less. */
+	s->max_conns = s->nfds - reserve > 16 ? s->nfds - reserve : 16;
+	if (conf->max_connections > s->max_conns)
+		log_warnx("max_connections = %d exceeds what %d descriptors "
+		    "allow: %d", conf->max_connections, s->nfds, s->max_conns);
 }
 
 struct server *

@@ -105,10 +105,15 @@ fill(struct store *s, int round)
 	d = doc_new();
 	d->title = xstrdup("Beta Tech");
 	d->link = xstrdup("http://b.example/");
-	d->nentries = 1;
-	d->entries = xcalloc(1, sizeof *d->entries);
+	d->nentries = 2;
+	d->entries = xcalloc(2, sizeof *d->entries);
 	entry(&d->entries[0], "b-0", "Alpha story 2, as Beta saw it",
 	    "http://a.example/story/2", NOW - 1000);
+	/* What a hostile feed may get stored: the outputs stay valid. */
+	entry(&d->entries[1], "b-evil", "<script>x</script> \x01\x1b]]>\xff "
+	    "&amp; evil", "javascript:alert(1)", TIME_UNKNOWN);
+	free(d->entries[1].content);
+	d->entries[1].content = xstrdup("<p>\x02 bad \xc0\xaf bytes ]]></p>");
 	ck_assert(store_ingest(s, b, d, NOW, NULL, &cause) == 0);
 	doc_free(d);
 }
@@ -340,6 +345,10 @@ START_TEST(test_endpoints)
 	    "127.0.0.1:"));
 	ck_assert_ptr_nonnull(strstr(r.body, "<link rel=\"self\""));
 	ck_assert_ptr_nonnull(strstr(r.body, "Alpha story 5 &lt;b&gt;"));
+	h_hresp_free(&r);
+	req("GET", "/tags/tech.atom", NULL, NULL, &r);
+	ck_assert_ptr_nonnull(strstr(r.body, "&lt;script&gt;x&lt;/script&gt;"));
+	ck_assert_ptr_null(strstr(r.body, "javascript:"));
 	h_hresp_free(&r);
 	req("GET", "/tags/tech.json", NULL, NULL, &r);
 	ck_assert_ptr_nonnull(strstr(r.body, "Alpha story 2"));
@@ -811,6 +820,41 @@ START_TEST(test_publish_cmd)
 }
 END_TEST
 
+START_TEST(test_reload)
+{
+	struct hresp	 r, r2;
+	char		*text, *etag, *etag2;
+
+	req("GET", "/feed.atom", NULL, NULL, &r);
+	etag = expect_header(&r, "ETag", NULL);
+	text = h_read(conf, NULL);
+	h_write(conf, "[syndic]\nmax_connections = none\n");
+	kill(pid, SIGHUP);
+	usleep(300000);
+	/* A broken configuration changes nothing. */
+	req("GET", "/feed.atom", NULL, NULL, &r2);
+	free(expect_header(&r2, "ETag", etag));
+	h_hresp_free(&r2);
+	h_write(conf, text);
+	free(text);
+	text = h_read(conf, NULL);
+	*strstr(text, "Test river") = 'B';
+	h_write(conf, text);
+	kill(pid, SIGHUP);
+	usleep(300000);
+	req("GET", "/feed.atom", NULL, NULL, &r2);
+	etag2 = expect_header(&r2, "ETag", NULL);
+	ck_assert_str_ne(etag, etag2);
+	ck_assert_ptr_nonnull(strstr(r2.body, "<title type=\"text\">Best "
+	    "river</title>"));
+	free(etag);
+	free(etag2);
+	free(text);
+	h_hresp_free(&r);
+	h_hresp_free(&r2);
+}
+END_TEST
+
 static Suite *
 serve_suite(void)
 {
@@ -829,6 +873,7 @@ serve_suite(void)
 	tcase_add_test(tc, test_paging);
 	tcase_add_test(tc, test_publish_cmd);
 	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_reload);
 	suite_add_tcase(s, tc);
 	return (s);
 }

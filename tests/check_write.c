@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -397,6 +398,46 @@ START_TEST(test_atom_empty)
 }
 END_TEST
 
+/* rss_item_ok applies RSS 2.0's rules to one item. */
+static void
+rss_item_ok(xmlNodePtr item)
+{
+	xmlNodePtr	 n;
+	xmlChar		*text;
+	struct tm	 tm;
+	const char	*end;
+	int		 title = 0, desc = 0, guid = 0;
+
+	for (n = item->children; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		text = xmlNodeGetContent(n);
+		if (strcmp((const char *)n->name, "title") == 0)
+			title = 1;
+		else if (strcmp((const char *)n->name, "description") == 0)
+			desc = 1;
+		else if (strcmp((const char *)n->name, "guid") == 0)
+			guid = 1;
+		else if (strcmp((const char *)n->name, "pubDate") == 0) {
+			memset(&tm, 0, sizeof tm);
+			end = strptime((const char *)text,
+			    "%a, %d %b %Y %H:%M:%S GMT", &tm);
+			ck_assert_msg(end != NULL && *end == '\0', "pubDate %s",
+			    text);
+		} else if (strcmp((const char *)n->name, "link") == 0)
+			ck_assert(strncmp((const char *)text, "http", 4) == 0);
+		else if (strcmp((const char *)n->name, "enclosure") == 0) {
+			ck_assert(xmlHasProp(n, BAD_CAST "url") != NULL);
+			ck_assert(xmlHasProp(n, BAD_CAST "length") != NULL);
+			ck_assert(xmlHasProp(n, BAD_CAST "type") != NULL);
+		} else if (strcmp((const char *)n->name, "source") == 0)
+			ck_assert(xmlHasProp(n, BAD_CAST "url") != NULL);
+		xmlFree(text);
+	}
+	ck_assert(title || desc);
+	ck_assert(guid);
+}
+
 START_TEST(test_rss)
 {
 	struct channel	*c;
@@ -418,8 +459,10 @@ START_TEST(test_rss)
 	for (n = ch->children; n != NULL; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if (strcmp((const char *)n->name, "item") == 0)
+		if (strcmp((const char *)n->name, "item") == 0) {
 			items++;
+			rss_item_ok(n);
+		}
 		if (strcmp((const char *)n->name, "link") == 0)
 			has_link = 1;
 		if (strcmp((const char *)n->name, "description") == 0)
@@ -458,12 +501,29 @@ START_TEST(test_rss)
 }
 END_TEST
 
+/* date_ok asserts that a JSON date, when there, is RFC 3339 in UTC. */
+static void
+date_ok(json_t *v)
+{
+	struct tm	 tm;
+	const char	*s, *end;
+
+	if (v == NULL)
+		return;
+	s = json_string_value(v);
+	ck_assert_ptr_nonnull(s);
+	memset(&tm, 0, sizeof tm);
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	ck_assert_msg(end != NULL && *end == '\0', "bad date %s", s);
+}
+
 START_TEST(test_json)
 {
 	struct channel	*c;
-	json_t		*j, *items, *it, *ext, *rel;
+	json_t		*j, *items, *it, *ext, *rel, *v;
 	json_error_t	 err;
 	char		*s, *s2;
+	size_t		 n, k;
 
 	c = channel_make(1);
 	s = write_json(c);
@@ -505,6 +565,22 @@ START_TEST(test_json)
 	ck_assert_int_le(strlen(json_string_value(json_object_get(it,
 	    "title"))), WRITE_TITLE_MAX * 4);
 	ck_assert_ptr_null(strstr(s, "javascript:"));
+	/* JSON Feed 1.1's rules, item by item. */
+	json_array_foreach(items, n, it) {
+		ck_assert(json_is_string(json_object_get(it, "id")));
+		ck_assert(json_string_length(json_object_get(it, "id")) > 0);
+		ck_assert(json_is_string(json_object_get(it, "content_html")) ||
+		    json_is_string(json_object_get(it, "content_text")));
+		if ((v = json_object_get(it, "url")) != NULL)
+			ck_assert(strncmp(json_string_value(v), "http", 4) == 0);
+		date_ok(json_object_get(it, "date_published"));
+		date_ok(json_object_get(it, "date_modified"));
+		json_array_foreach(json_object_get(it, "attachments"), k, v) {
+			ck_assert(json_is_string(json_object_get(v, "url")));
+			ck_assert(json_is_string(json_object_get(v,
+			    "mime_type")));
+		}
+	}
 	json_decref(j);
 	s2 = write_json(c);
 	ck_assert_str_eq(s, s2);
