@@ -148,3 +148,12 @@ def skip(why):
     print("SKIP: " + why)
     print("RESULT cases=0 failures=0 figures=skipped: " + why)
     sys.exit(SKIP)
+
+
+def free_port():
+    """A loopback TCP port that is free right now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port

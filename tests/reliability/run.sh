@@ -20,7 +20,7 @@ HERE="$SRCDIR/tests/reliability"
 LOGS="$BUILDDIR/reliability"
 mkdir -p "$LOGS"
 
-ALL="fuzz xml xss faults abuse durability soak"
+ALL="fuzz xmlattack xss faults abuse durability soak"
 SUITES=${*:-$ALL}
 
 passed=0
