@@ -4,6 +4,7 @@
  * limit bounds nesting); every field is type-checked, since a wrong type
  * must cost the field, not the feed.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -235,6 +236,45 @@ jf_hub(const json_t *root)
 	return (NULL);
 }
 
+/*
+ * NOTE: jansson ignores a failed allocation while it lexes a string and
+ * tries again for every further byte, so near a memory limit a large string
+ * costs one failing mmap per byte (minutes).  While a document is read,
+ * the first failure makes every later allocation fail at once.
+ */
+static int	jf_reading;	/* 1 during json_loadb, 2 once out of memory */
+
+/* jf_malloc is jansson's allocator: malloc, failing fast (see above). */
+static void *
+jf_malloc(size_t n)
+{
+	void	*p;
+
+	if (jf_reading == 2)
+		return (NULL);
+	if ((p = malloc(n)) == NULL && jf_reading == 1)
+		jf_reading = 2;
+	return (p);
+}
+
+/* jf_load reads a JSON document with the fail-fast allocator. */
+static json_t *
+jf_load(const char *data, size_t len, json_error_t *err)
+{
+	json_t	*root;
+
+	json_set_alloc_funcs(jf_malloc, free);
+	jf_reading = 1;
+	root = json_loadb(data, len, 0, err);
+	if (jf_reading == 2) {
+		json_decref(root);
+		root = NULL;
+		snprintf(err->text, sizeof err->text, "out of memory");
+	}
+	jf_reading = 0;
+	return (root);
+}
+
 int
 jsonfeed_parse(struct doc *d, const char *data, size_t len, const char *url,
     int flags)
@@ -245,7 +285,7 @@ jsonfeed_parse(struct doc *d, const char *data, size_t len, const char *url,
 	char		*v, *s;
 	size_t		 i;
 
-	if ((root = json_loadb(data, len, 0, &err)) == NULL) {
+	if ((root = jf_load(data, len, &err)) == NULL) {
 		parse_error(d, "line %d: not JSON: %.80s", err.line, err.text);
 		return (-1);
 	}

@@ -23,6 +23,8 @@
 
 #define SAN_MAX_DEPTH	256	/* deeper subtrees are dropped */
 #define SAN_MAX_NESTING	2000	/* deeper fragments are reduced to text */
+#define SAN_MAX_NEST	512	/* elements open at once given to gumbo */
+#define SAN_MAX_ATTRS	128	/* attributes of one tag given to gumbo */
 
 /* Allowed elements and their attributes (besides san_global). */
 static const char *san_attrs[GUMBO_TAG_LAST] = {
@@ -393,13 +395,117 @@ san_text(const char *html, size_t len)
 	return (buf_steal(&b));
 }
 
+/* san_tag_end returns the end of the tag at p ('<'): its '>' or the end. */
+static const char *
+san_tag_end(const char *p, int *nattrs)
+{
+	char	 q = 0;
+	int	 space = 0;
+
+	*nattrs = 0;
+	for (p++; *p != '\0'; p++) {
+		if (q != 0) {
+			if (*p == q)
+				q = 0;
+		} else if (*p == '"' || *p == '\'') {
+			q = *p;
+		} else if (*p == '>') {
+			return (p);
+		} else if (isspace((unsigned char)*p) || *p == '/') {
+			space = 1;
+		} else if (space && *p != '=') {
+			space = 0;
+			(*nattrs)++;
+		}
+	}
+	return (p);
+}
+
+/* san_tag_name reads the tag name after "<" or "</". */
+static GumboTag
+san_tag_name(const char *p)
+{
+	size_t	 n = 0;
+
+	while (isalnum((unsigned char)p[n]))
+		n++;
+	return (gumbo_tagn_enum(p, (unsigned int)n));
+}
+
+/* san_nests tells whether a start tag stays open (not void or implied). */
+static int
+san_nests(GumboTag t, const char *end)
+{
+	switch (t) {
+	case GUMBO_TAG_P: case GUMBO_TAG_LI: case GUMBO_TAG_DT:
+	case GUMBO_TAG_DD: case GUMBO_TAG_OPTION: case GUMBO_TAG_OPTGROUP:
+	case GUMBO_TAG_TR: case GUMBO_TAG_TD: case GUMBO_TAG_TH:
+	case GUMBO_TAG_TBODY: case GUMBO_TAG_THEAD: case GUMBO_TAG_TFOOT:
+	case GUMBO_TAG_RB: case GUMBO_TAG_RT: case GUMBO_TAG_RP:
+	case GUMBO_TAG_COLGROUP: case GUMBO_TAG_HTML: case GUMBO_TAG_HEAD:
+	case GUMBO_TAG_BODY:
+		return (0);
+	default:
+		return (!san_is_void(t) && !(*end == '>' && end[-1] == '/'));
+	}
+}
+
+/*
+ * san_bound copies html without the start tags that would hold more than
+ * SAN_MAX_NEST elements open at once or that carry more than SAN_MAX_ATTRS
+ * attributes; their text is kept.  NOTE: gumbo's tree construction is
+ * quadratic in the depth of open elements and in the attributes of a tag,
+ * and its destructor recurses: 100,000 nested tags cost seconds and then
+ * overflow the stack.  san_node drops what is deeper than SAN_MAX_DEPTH
+ * anyway, so nothing a reader would see is lost.
+ */
+static char *
+san_bound(const char *html)
+{
+	GumboTag	 stack[SAN_MAX_NEST], t;
+	struct buf	 b;
+	const char	*p = html, *end;
+	int		 depth = 0, i, nattrs;
+
+	buf_init(&b);
+	while (*p != '\0') {
+		if (*p != '<' || !(isalpha((unsigned char)p[1]) ||
+		    (p[1] == '/' && isalpha((unsigned char)p[2])))) {
+			buf_putc(&b, *p++);
+			continue;
+		}
+		end = san_tag_end(p, &nattrs);
+		if (p[1] == '/') {
+			t = san_tag_name(p + 2);
+			for (i = depth - 1; i >= 0 && stack[i] != t; i--)
+				continue;
+			if (i >= 0)
+				depth = i;
+		} else {
+			t = san_tag_name(p + 1);
+			if (nattrs > SAN_MAX_ATTRS || (san_nests(t, end) &&
+			    depth == SAN_MAX_NEST)) {
+				p = *end == '\0' ? end : end + 1;
+				continue;	/* dropped */
+			}
+			if (san_nests(t, end))
+				stack[depth++] = t;
+		}
+		if (*end != '\0')
+			end++;
+		buf_add(&b, p, (size_t)(end - p));
+		p = end;
+	}
+	return (buf_steal(&b));
+}
+
 char *
 sanitize_html(const char *html, size_t len, const char *base_url)
 {
 	GumboOptions	 opt = kGumboDefaultOptions;
 	GumboOutput	*out;
 	struct buf	 b;
-	char		*clean;
+	char		*clean, *bounded;
 
 	if (len > PARSE_MAX_FIELD)
 		len = PARSE_MAX_FIELD;
@@ -407,7 +513,9 @@ sanitize_html(const char *html, size_t len, const char *base_url)
 		return (san_text(html, len));
 	buf_init(&b);
 	/* gumbo wants UTF-8; feeds deliver it, but not always valid. */
-	clean = text_utf8_clean(html, len);
+	bounded = text_utf8_clean(html, len);
+	clean = san_bound(bounded);
+	free(bounded);
 	opt.fragment_context = GUMBO_TAG_DIV;
 	opt.fragment_namespace = GUMBO_NAMESPACE_HTML;
 	opt.max_errors = 0;

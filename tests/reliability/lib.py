@@ -7,6 +7,7 @@ import resource
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -30,6 +31,8 @@ def is_asan(path):
 def asan_sibling():
     """The ASan build of syndic beside this build, if there is one."""
     p = os.environ.get("ASAN_SYNDIC_BIN")
+    if p == "none" or (not p and not os.environ.get("RELIABILITY_FULL")):
+        return None
     if p:
         return p
     p = os.path.join(BUILDDIR, "..", "build-asan", "syndic")
@@ -63,6 +66,13 @@ def run_limited(argv, as_bytes=None, timeout=10.0, stdin=None, env=None):
         if as_bytes:
             resource.setrlimit(resource.RLIMIT_AS, (as_bytes, as_bytes))
     out_r = open(os.devnull, "rb") if stdin is None else stdin
+    # GNU time measures the child from a small parent: the peak RSS
+    # rusage gives a forked Python child includes Python's own.
+    rssf = None
+    if os.path.exists("/usr/bin/time"):
+        fd, rssf = tempfile.mkstemp(prefix="syndic-rss.")
+        os.close(fd)
+        argv = ["/usr/bin/time", "-f", "%M %U %S", "-o", rssf] + list(argv)
     start = time.monotonic()
     p = subprocess.Popen(argv, stdin=out_r, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, preexec_fn=limit, env=env)
@@ -90,8 +100,20 @@ def run_limited(argv, as_bytes=None, timeout=10.0, stdin=None, env=None):
     p.returncode = os.waitstatus_to_exitcode(status)
     for t in ts:
         t.join()
-    return Run(p.returncode, b"".join(chunks["out"]), b"".join(chunks["err"]),
-               wall, ru.ru_maxrss, timed_out)
+    maxrss = ru.ru_maxrss
+    cpu = ru.ru_utime + ru.ru_stime
+    if rssf:
+        try:
+            with open(rssf) as f:
+                v = f.read().split()[-3:]
+            maxrss, cpu = int(v[0]), float(v[1]) + float(v[2])
+        except (OSError, ValueError, IndexError):
+            pass
+        os.unlink(rssf)
+    r = Run(p.returncode, b"".join(chunks["out"]), b"".join(chunks["err"]),
+            wall, maxrss, timed_out)
+    r.cpu = cpu
+    return r
 
 
 class Listener:

@@ -15,7 +15,8 @@ set -u
 : "${SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${BUILDDIR:=$SRCDIR/build}"
 : "${SYNDIC_BIN:=$BUILDDIR/syndic}"
-export SRCDIR BUILDDIR SYNDIC_BIN
+RELIABILITY_FULL=1
+export SRCDIR BUILDDIR SYNDIC_BIN RELIABILITY_FULL
 HERE="$SRCDIR/tests/reliability"
 LOGS="$BUILDDIR/reliability"
 mkdir -p "$LOGS"
