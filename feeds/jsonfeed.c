@@ -242,17 +242,30 @@ jf_hub(const json_t *root)
  * costs one failing mmap per byte (minutes).  While a document is read,
  * the first failure makes every later allocation fail at once.
  */
-static int	jf_reading;	/* 1 during json_loadb, 2 once out of memory */
+#define JF_MAX_MEM	(16 * 1024 * 1024)	/* + 3 bytes per input byte */
 
-/* jf_malloc is jansson's allocator: malloc, failing fast (see above). */
+static int	jf_reading;	/* 1 during json_loadb, 2 once out of memory */
+static size_t	jf_used;	/* bytes allocated by this json_loadb */
+static size_t	jf_budget;
+
+/*
+ * jf_malloc is jansson's allocator: malloc, failing fast (see above) and
+ * within a budget while a document is read.  NOTE: jansson spends about
+ * 500 bytes per value, so a 3 MB array of small objects would build 50 MB.
+ */
 static void *
 jf_malloc(size_t n)
 {
 	void	*p;
 
-	if (jf_reading == 2)
+	if (jf_reading == 0)
+		return (malloc(n));
+	if (jf_reading == 2 || n > jf_budget - jf_used) {
+		jf_reading = 2;
 		return (NULL);
-	if ((p = malloc(n)) == NULL && jf_reading == 1)
+	}
+	jf_used += n;
+	if ((p = malloc(n)) == NULL)
 		jf_reading = 2;
 	return (p);
 }
@@ -265,11 +278,14 @@ jf_load(const char *data, size_t len, json_error_t *err)
 
 	json_set_alloc_funcs(jf_malloc, free);
 	jf_reading = 1;
+	jf_used = 0;
+	jf_budget = JF_MAX_MEM + 3 * len;
 	root = json_loadb(data, len, 0, err);
 	if (jf_reading == 2) {
 		json_decref(root);
 		root = NULL;
-		snprintf(err->text, sizeof err->text, "out of memory");
+		snprintf(err->text, sizeof err->text, "the document needs more "
+		    "than %zu bytes of memory", jf_budget);
 	}
 	jf_reading = 0;
 	return (root);
