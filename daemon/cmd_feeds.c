@@ -34,7 +34,7 @@ cmd_feeds_open(struct config *c)
 		free(cause);
 		return (NULL);
 	}
-	if (cmd_feeds_sync(s, c, &cause) == -1) {
+	if (sched_subscribe(s, c, &cause) == -1) {
 		fprintf(stderr, "syndic: %s: %s\n", c->database, cause);
 		free(cause);
 		store_close(s);
@@ -73,23 +73,6 @@ cmd_feeds_tags(char **tags, int n)
 		return (xstrdup(""));
 	}
 	return (buf_steal(&b));
-}
-
-int
-cmd_feeds_sync(struct store *s, struct config *c, char **cause)
-{
-	struct feed_conf	*f;
-	char			*tags;
-	int			 i, rc = 0;
-
-	for (i = 0; i < c->nfeeds && rc == 0; i++) {
-		f = &c->feeds[i];
-		tags = cmd_feeds_tags(f->tags, f->ntags);
-		rc = store_feed_upsert(s, f->url, f->title, tags != NULL ? tags :
-		    "", FEED_ORIGIN_CONFIG, NULL, cause);
-		free(tags);
-	}
-	return (rc);
 }
 
 /* cmd_feeds_url_ok accepts the URLs a user may subscribe to by command. */

@@ -110,11 +110,9 @@ struct store;
 
 /*
  * cmd_feeds_open opens the configured store and subscribes to the feeds of
- * the configuration (cmd_feeds_sync); prints the error and returns NULL.
+ * the configuration (sched_subscribe); prints the error and returns NULL.
  */
 struct store *cmd_feeds_open(struct config *);
-/* cmd_feeds_sync subscribes to (or updates) every feed of the config. */
-int	 cmd_feeds_sync(struct store *, struct config *, char **cause);
 
 /* run.c */
 

@@ -41,6 +41,7 @@
 /* The longest Retry-After we honour, and the period of the store check. */
 #define SCHED_RETRY_MAX		(7 * 86400LL)
 #define SCHED_WAKE_MAX		2
+#define SCHED_RETENTION_EVERY	3600	/* seconds between retention runs */
 /* Entries looked at to estimate how often a feed publishes. */
 #define SCHED_RATE_SAMPLE	20
 
@@ -97,6 +98,7 @@ struct sched {
 	long long		 version;
 	int			 stopped;
 	long long		 pause_until;	/* store trouble: wait */
+	long long		 retained;	/* last store_retention */
 	struct sched_metrics	 m;
 
 	/* Feeds and failing feeds, recounted now and then, for STATUS=. */
@@ -837,6 +839,26 @@ sched_count(struct sched *s)
 }
 
 /*
+ * sched_retention applies [store] max_age and max_entries once an hour
+ * (and prunes the near-duplicate keys), keeping what the output shows.
+ */
+static void
+sched_retention(struct sched *s)
+{
+	char		*cause = NULL;
+	long long	 now = time(NULL);
+
+	if (now - s->retained < SCHED_RETENTION_EVERY)
+		return;
+	s->retained = now;
+	if (store_retention(s->store, s->conf->max_age, s->conf->max_entries,
+	    s->conf->items, now, &cause) == -1) {
+		log_warnx("store: retention: %s", cause);
+		free(cause);
+	}
+}
+
+/*
  * sched_wake_cb runs when a feed may have fallen due, and every few
  * seconds to notice feeds that other processes added (store_version).
  */
@@ -848,6 +870,7 @@ sched_wake_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (time(NULL) - s->counted_at >= 60)
 		sched_count(s);
+	sched_retention(s);
 	v = store_version(s->store);
 	due = store_feed_next_poll(s->store);
 	if (v != s->version || (due != -1 && due <= time(NULL))) {
