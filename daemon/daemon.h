@@ -134,10 +134,10 @@ struct daemon {
 	int			 reloads;	/* successful reloads */
 	struct notify		*notify;
 	/*
-	 * What STATUS= tells the service manager; whoever polls keeps these
-	 * and calls notify_status() when they change.
+	 * What STATUS= tells the service manager, read from the store by
+	 * notify.c; call notify_status() after a change worth telling.
 	 */
-	int			 feeds;		/* subscribed; 0 = use the config's */
+	int			 feeds;		/* subscribed, not retired */
 	int			 failing;	/* feeds whose last fetch failed */
 	time_t			 last_poll;	/* last poll finished, 0 = none */
 	/*

@@ -7,10 +7,12 @@
  * The daemon tells the manager READY=1 once the store is open and the loop
  * dispatches, RELOADING=1 and READY=1 around a reload, STOPPING=1 when it
  * stops, and keeps a STATUS= line that says what it is doing (feeds, failing
- * feeds, last poll).  With $WATCHDOG_USEC a timer on the loop sends
- * WATCHDOG=1 at half the interval, but only while the daemon is healthy:
- * a loop that is stuck cannot fire the timer, and a daemon whose health
- * hook fails withholds the keepalive, so the manager restarts it either way.
+ * feeds, last poll), read from the store on a timer.  With $WATCHDOG_USEC
+ * the timer runs at half the interval and sends WATCHDOG=1, but only while
+ * the daemon is healthy: a loop that is stuck cannot fire the timer, and a
+ * store that stops answering (twice in a row, so that one long lock held by
+ * another writer is forgiven) or a failing health hook withholds the
+ * keepalive, so the manager restarts the daemon either way.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -30,11 +32,15 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "model.h"
+#include "storage.h"
 #include "xmalloc.h"
 
 #define NOTIFY_FIRST_FD		3	/* SD_LISTEN_FDS_START */
 #define NOTIFY_STATUS_PERIOD	30	/* seconds between STATUS= refreshes */
 #define NOTIFY_MAX_STATE	2048
+#define NOTIFY_REFRESH		1000000	/* usec between store reads, at least */
+#define NOTIFY_STORE_STRIKES	2	/* failed reads before unhealthy */
 
 struct notify {
 	struct daemon	*daemon;
@@ -43,6 +49,9 @@ struct notify {
 	struct timeval	 period;
 	uint64_t	 watchdog_usec;	/* 0: no watchdog */
 	uint64_t	 last_tick;	/* monotonic usec of the last tick */
+	uint64_t	 last_refresh;	/* ... of the last read of the store */
+	int		 store_strikes;	/* reads of the store failed in a row */
+	char		*store_error;	/* why the last one failed */
 	char		*status;	/* the last STATUS= sent */
 	int		 unhealthy;	/* the last health check failed */
 	int		 reload_failed;	/* the last reload kept the old config */
@@ -79,7 +88,12 @@ notify_send(const char *state)
 		sun.sun_path[0] = '\0';	/* abstract namespace */
 	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
 	    strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+	/*
+	 * NOTE: non-blocking: a manager that does not read must cost a lost
+	 * message, never a loop stuck in sendto().
+	 */
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1)
 		return (-1);
 	n = sendto(fd, state, strlen(state), MSG_NOSIGNAL,
 	    (struct sockaddr *)&sun, len);
@@ -150,6 +164,12 @@ notify_health(struct daemon *d, char **cause)
 		*cause = xstrdup("stopping");
 		return (-1);
 	}
+	if (d->notify != NULL &&
+	    d->notify->store_strikes >= NOTIFY_STORE_STRIKES) {
+		xasprintf(cause, "the store does not answer: %s",
+		    d->notify->store_error);
+		return (-1);
+	}
 	if (d->health_cb != NULL && d->health_cb(d, cause) != 0) {
 		if (*cause == NULL)
 			*cause = xstrdup("health check failed");
@@ -158,16 +178,58 @@ notify_health(struct daemon *d, char **cause)
 	return (0);
 }
 
+/*
+ * notify_refresh reads the feeds' state from the store into the daemon's
+ * counters: feeds subscribed, failing, and when the last fetch ended.
+ */
+static void
+notify_refresh(struct notify *n)
+{
+	struct daemon	*d = n->daemon;
+	struct feed_row	*rows;
+	char		*cause = NULL;
+	long long	 last = 0;
+	int		 i, nrows, feeds = 0, failing = 0;
+
+	if (d->store == NULL)
+		return;
+	n->last_refresh = notify_now();
+	if (store_feed_list(d->store, &rows, &nrows, &cause) == -1) {
+		if (n->store_strikes++ == 0)
+			log_warnx("status: cannot read the feeds: %s", cause);
+		free(n->store_error);
+		n->store_error = cause;
+		return;
+	}
+	if (n->store_strikes > 0)
+		log_info("status: the store answers again");
+	n->store_strikes = 0;
+	for (i = 0; i < nrows; i++) {
+		if (rows[i].retired)
+			continue;
+		feeds++;
+		if (rows[i].failures > 0)
+			failing++;
+		if (rows[i].last_fetch != TIME_UNKNOWN &&
+		    rows[i].last_fetch > last)
+			last = rows[i].last_fetch;
+	}
+	feed_rows_free(rows, nrows);
+	d->feeds = feeds;
+	d->failing = failing;
+	d->last_poll = (time_t)last;
+}
+
 /* notify_compose writes the STATUS= text for the daemon's state. */
 static void
 notify_compose(struct notify *n, char *s, size_t len)
 {
 	struct daemon	*d = n->daemon;
 	struct tm	 tm;
-	char		 when[32];
-	int		 feeds;
+	char		 when[48], busy[32] = "";
+	int		 feeds, inflight;
 
-	feeds = d->feeds > 0 ? d->feeds : d->conf->nfeeds;
+	feeds = d->store != NULL ? d->feeds : d->conf->nfeeds;
 	if (d->last_poll == 0)
 		snprintf(when, sizeof when, "no poll yet");
 	else {
@@ -175,8 +237,10 @@ notify_compose(struct notify *n, char *s, size_t len)
 		strftime(when, sizeof when, "last poll %Y-%m-%d %H:%M:%S UTC",
 		    &tm);
 	}
-	snprintf(s, len, "%d feed%s, %d failing, %s%s", feeds,
-	    feeds == 1 ? "" : "s", d->failing, when, n->reload_failed ?
+	if (d->sched != NULL && (inflight = sched_busy(d->sched)) > 0)
+		snprintf(busy, sizeof busy, ", %d polling", inflight);
+	snprintf(s, len, "%d feed%s, %d failing%s, %s%s", feeds,
+	    feeds == 1 ? "" : "s", d->failing, busy, when, n->reload_failed ?
 	    "; last reload failed, old configuration kept" : "");
 }
 
@@ -188,6 +252,8 @@ notify_status(struct daemon *d)
 
 	if (n == NULL)
 		return;
+	if (notify_now() - n->last_refresh >= NOTIFY_REFRESH)
+		notify_refresh(n);
 	if (notify_health(d, &cause) != 0) {
 		snprintf(s, sizeof s, "unhealthy: %s", cause);
 		free(cause);
@@ -209,6 +275,8 @@ notify_tick_cb(evutil_socket_t fd, short events, void *arg)
 	char		*cause;
 
 	now = notify_now();
+	if (now - n->last_refresh >= NOTIFY_REFRESH)
+		notify_refresh(n);
 	late = now - n->last_tick;
 	if (n->watchdog_usec != 0 && late > n->watchdog_usec)
 		log_warnx("the loop was blocked for %.1f s",
@@ -303,6 +371,7 @@ notify_free(struct notify *n)
 	if (n->daemon->notify == n)
 		n->daemon->notify = NULL;
 	free(n->status);
+	free(n->store_error);
 	free(n);
 }
 
@@ -314,6 +383,7 @@ notify_ready(struct daemon *d)
 
 	if (n == NULL)
 		return;
+	notify_refresh(n);
 	notify_compose(n, s, sizeof s);
 	free(n->status);
 	n->status = xstrdup(s);

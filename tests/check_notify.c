@@ -6,7 +6,8 @@
  * the real "syndic run" and checks what it is told: READY=1 with STATUS=,
  * WATCHDOG=1 keepalives, RELOADING=1 then READY=1 around SIGHUP, STOPPING=1
  * on SIGTERM; and that HTTP is served on the passed socket, not on the
- * configured address.
+ * configured address.  In process, it checks that keepalives stop while
+ * the health hook fails and resume when it recovers.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -25,7 +26,9 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <event2/event.h>
 
+#include "daemon.h"
 #include "harness.h"
 
 /* The manager's end: the notify socket and what came through it. */
@@ -91,11 +94,12 @@ mgr_close(struct mgr *m)
 }
 
 /*
- * mgr_wait reads messages until one holds the line want (or, with want
- * NULL, until the time is up); returns 0 when found, -1 on timeout.
+ * mgr_read reads messages until one holds want: as one of its lines when
+ * line is set, else anywhere (or, with want NULL, until the time is up);
+ * returns 0 when found, -1 on timeout.
  */
 static int
-mgr_wait(struct mgr *m, const char *want, int ms)
+mgr_read(struct mgr *m, const char *want, int line, int ms)
 {
 	struct pollfd	 pfd;
 	long long	 end = ms_now() + ms, left;
@@ -114,9 +118,17 @@ mgr_wait(struct mgr *m, const char *want, int ms)
 		m->last[n] = '\0';
 		if (has_line(m->last, "WATCHDOG=1"))
 			m->watchdogs++;
-		if (want != NULL && has_line(m->last, want))
+		if (want != NULL && (line ? has_line(m->last, want) :
+		    strstr(m->last, want) != NULL))
 			return (0);
 	}
+}
+
+/* mgr_wait waits for a message with the line want. */
+static int
+mgr_wait(struct mgr *m, const char *want, int ms)
+{
+	return (mgr_read(m, want, 1, ms));
 }
 
 /* tcp_listen returns a listening loopback socket and its port. */
@@ -328,6 +340,141 @@ START_TEST(test_not_for_us)
 }
 END_TEST
 
+/* STATUS= counts the feeds, the failing ones, and tells the last poll. */
+START_TEST(test_status_feeds)
+{
+	struct mgr	 m;
+	char		*conf, *text, *errlog, *env[3], *argv[5];
+	pid_t		 pid;
+	int		 port, found;
+
+	mgr_open(&m);
+	port = h_free_port();
+	if (asprintf(&conf, "%s/syndic.conf", m.dir) == -1 ||
+	    asprintf(&text, "[syndic]\ndatabase = %s/s.db\nlisten = "
+	    "127.0.0.1:%d\n[feed \"file://%s/examples/feeds/harbour-gazette.xml"
+	    "\"]\n[feed \"file://%s/missing.xml\"]\n[feed \"file://%s/"
+	    "examples/feeds/tidewater-tech.json\"]\n", m.dir, port, SRCDIR,
+	    m.dir, SRCDIR) == -1 ||
+	    asprintf(&errlog, "%s/stderr", m.dir) == -1 ||
+	    asprintf(&env[0], "NOTIFY_SOCKET=%s", m.path) == -1)
+		abort();
+	h_write(conf, text);
+	env[1] = "WATCHDOG_USEC=200000";
+	env[2] = NULL;
+	argv[0] = (char *)h_syndic();
+	argv[1] = "-c";
+	argv[2] = conf;
+	argv[3] = "run";
+	argv[4] = NULL;
+	pid = h_spawn(argv, env, NULL, errlog);
+	ck_assert_msg(mgr_wait(&m, "READY=1", 15000) == 0, "no READY=1");
+	ck_assert_msg(strstr(m.last, "STATUS=3 feeds, ") != NULL,
+	    "READY: %s", m.last);
+	found = mgr_read(&m, "STATUS=3 feeds, 1 failing, last poll 20", 0,
+	    15000) == 0;
+	ck_assert_msg(found, "no STATUS with the failing feed: %s", m.last);
+	kill(pid, SIGTERM);
+	ck_assert_int_eq(mgr_wait(&m, "STOPPING=1", 5000), 0);
+	ck_assert_int_eq(h_wait(pid, 10000), 0);
+	free(env[0]);
+	free(errlog);
+	free(text);
+	free(conf);
+	mgr_close(&m);
+}
+END_TEST
+
+static int	 sick;
+
+/* sick_cb is a health hook that fails while sick is set. */
+static int
+sick_cb(struct daemon *d, char **cause)
+{
+	if (!sick)
+		return (0);
+	*cause = strdup("test says so");
+	return (-1);
+}
+
+/* drain_cb reads what the daemon sent, on the daemon's own loop. */
+static void
+drain_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct mgr	*m = arg;
+	ssize_t		 n;
+
+	while ((n = recv(m->sock, m->last, sizeof m->last - 1,
+	    MSG_DONTWAIT)) >= 0) {
+		m->last[n] = '\0';
+		if (has_line(m->last, "WATCHDOG=1"))
+			m->watchdogs++;
+	}
+}
+
+/* spin runs the daemon's loop for ms, counting the keepalives. */
+static void
+spin(struct daemon *d, struct mgr *m, int ms)
+{
+	struct timeval	 tv = { 0, ms * 1000 };
+	struct event	*ev;
+
+	drain_cb(m->sock, EV_READ, m);	/* what an earlier spin left */
+	m->watchdogs = 0;
+	ev = event_new(d->base, m->sock, EV_READ | EV_PERSIST, drain_cb, m);
+	event_add(ev, NULL);
+	event_base_loopexit(d->base, &tv);
+	event_base_dispatch(d->base);
+	event_free(ev);
+}
+
+/* Keepalives only while healthy; STATUS= says why not. */
+START_TEST(test_watchdog_health)
+{
+	struct mgr	 m;
+	struct daemon	 d;
+	char		*cause;
+
+	mgr_open(&m);
+	setenv("NOTIFY_SOCKET", m.path, 1);
+	setenv("WATCHDOG_USEC", "100000", 1);
+	unsetenv("WATCHDOG_PID");
+	memset(&d, 0, sizeof d);
+	d.base = event_base_new();
+	d.conf = config_default();
+	d.health_cb = sick_cb;
+	notify_new(&d);
+
+	spin(&d, &m, 600);
+	ck_assert_msg(m.watchdogs >= 3, "%d keepalives while healthy",
+	    m.watchdogs);
+	ck_assert_int_eq(notify_health(&d, &cause), 0);
+
+	sick = 1;
+	spin(&d, &m, 600);
+	ck_assert_int_eq(m.watchdogs, 0);
+	ck_assert_int_eq(notify_health(&d, &cause), -1);
+	ck_assert_str_eq(cause, "test says so");
+	free(cause);
+
+	sick = 0;
+	spin(&d, &m, 600);
+	ck_assert_msg(m.watchdogs >= 3, "%d keepalives after recovery",
+	    m.watchdogs);
+
+	d.stopping = 1;
+	notify_stopping(&d);
+	spin(&d, &m, 300);
+	ck_assert_int_eq(m.watchdogs, 0);
+
+	notify_free(d.notify);
+	ck_assert_ptr_null(d.notify);
+	event_base_free(d.base);
+	config_free(d.conf);
+	mgr_close(&m);
+}
+END_TEST
+
 static Suite *
 notify_suite(void)
 {
@@ -337,6 +484,11 @@ notify_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_activated);
 	tcase_add_test(tc, test_not_for_us);
+	tcase_add_test(tc, test_status_feeds);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("health");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_watchdog_health);
 	suite_add_tcase(s, tc);
 	return (s);
 }
