@@ -134,8 +134,8 @@ struct daemon {
 	int			 reloads;	/* successful reloads */
 	struct notify		*notify;
 	/*
-	 * What STATUS= tells the service manager, read from the store by
-	 * notify.c; call notify_status() after a change worth telling.
+	 * What STATUS= tells the service manager: the scheduler's hook keeps
+	 * these (run.c) and calls notify_status() after a change.
 	 */
 	int			 feeds;		/* subscribed, not retired */
 	int			 failing;	/* feeds whose last fetch failed */

@@ -179,8 +179,9 @@ notify_health(struct daemon *d, char **cause)
 }
 
 /*
- * notify_refresh reads the feeds' state from the store into the daemon's
- * counters: feeds subscribed, failing, and when the last fetch ended.
+ * notify_refresh asks the store for the feeds: it must answer for the
+ * daemon to be healthy.  Without a scheduler (which keeps the counters
+ * itself, see run.c) the answer also fills the STATUS= counters.
  */
 static void
 notify_refresh(struct notify *n)
@@ -215,9 +216,11 @@ notify_refresh(struct notify *n)
 			last = rows[i].last_fetch;
 	}
 	feed_rows_free(rows, nrows);
-	d->feeds = feeds;
-	d->failing = failing;
-	d->last_poll = (time_t)last;
+	if (d->sched == NULL) {
+		d->feeds = feeds;
+		d->failing = failing;
+		d->last_poll = (time_t)last;
+	}
 }
 
 /* notify_compose writes the STATUS= text for the daemon's state. */
@@ -252,8 +255,6 @@ notify_status(struct daemon *d)
 
 	if (n == NULL)
 		return;
-	if (notify_now() - n->last_refresh >= NOTIFY_REFRESH)
-		notify_refresh(n);
 	if (notify_health(d, &cause) != 0) {
 		snprintf(s, sizeof s, "unhealthy: %s", cause);
 		free(cause);
@@ -383,7 +384,6 @@ notify_ready(struct daemon *d)
 
 	if (n == NULL)
 		return;
-	notify_refresh(n);
 	notify_compose(n, s, sizeof s);
 	free(n->status);
 	n->status = xstrdup(s);
