@@ -390,7 +390,7 @@ class Syndic:
 				fp.write("listen = %s\n" % listen)
 			fp.write("\n[output]\nitems = %d\nrelated = 5\n\n"
 			    "[fetch]\ninterval = %s\nconcurrency = %d\n"
-			    "per_site = %d\nallow_private = yes\n%s\n" %
+			    "per_site = %d\nsite_delay = 0\nallow_private = yes\n%s\n" %
 			    (items, interval, CONC, CONC, extra))
 			for u in feeds:
 				fp.write('[feed "%s"]\n' % u)
