@@ -278,6 +278,9 @@ struct publish_doc {
 	char		 etag_gz[48];
 	long long	 modified;	/* Last-Modified */
 	char		 modified_text[32];	/* the same, as HTTP says it */
+	/* Big bodies also live in memory files, sent with sendfile(2). */
+	struct evbuffer_file_segment *seg;
+	struct evbuffer_file_segment *seg_gz;
 };
 
 struct publish_stats {

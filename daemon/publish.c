@@ -19,7 +19,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/mman.h>
+
+#include <unistd.h>
+
 #include <curl/curl.h>
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <zlib.h>
 
@@ -37,6 +42,7 @@
 #define PUBLISH_PINGS	8	/* hub pings in flight at most */
 #define PUBLISH_RECHECK_MS 100	/* store version asked at most this often */
 #define PUBLISH_BACKOFF_MAX 600	/* seconds between retries to a dead hub */
+#define PUBLISH_SENDFILE (32 * 1024)	/* bodies this big go by sendfile(2) */
 
 /* One cached document and the request it answers. */
 struct publish_slot {
@@ -270,6 +276,37 @@ publish_gzip(const char *s, size_t len, size_t *outlen)
 	return (out);
 }
 
+/*
+ * publish_segment puts bytes in a memory file that the server can hand to
+ * the kernel with sendfile(2), as a static file server would; NULL when
+ * small or when that fails (the bytes are then sent from memory).
+ */
+static struct evbuffer_file_segment *
+publish_segment(const char *data, size_t len)
+{
+	struct evbuffer_file_segment	*seg;
+	size_t				 off = 0;
+	ssize_t				 n;
+	int				 fd;
+
+	if (len < PUBLISH_SENDFILE)
+		return (NULL);
+	if ((fd = memfd_create("syndic-doc", MFD_CLOEXEC)) == -1)
+		return (NULL);
+	while (off < len) {
+		if ((n = write(fd, data + off, len - off)) <= 0) {
+			close(fd);
+			return (NULL);
+		}
+		off += (size_t)n;
+	}
+	seg = evbuffer_file_segment_new(fd, 0, (ev_off_t)len,
+	    EVBUF_FS_CLOSE_ON_FREE | EVBUF_FS_DISABLE_LOCKING);
+	if (seg == NULL)
+		close(fd);
+	return (seg);
+}
+
 /* publish_doc_new wraps rendered bytes (taken) with gzip and validators. */
 static struct publish_doc *
 publish_doc_new(int format, char *body)
@@ -293,6 +330,9 @@ publish_doc_new(int format, char *body)
 	    (unsigned long long)h, d->len % 0x10000);
 	d->modified = (long long)time(NULL);
 	write_rfc822(d->modified_text, d->modified);
+	d->seg = publish_segment(d->body, d->len);
+	if (d->gz != NULL)
+		d->seg_gz = publish_segment(d->gz, d->gzlen);
 	return (d);
 }
 
@@ -307,6 +347,11 @@ publish_doc_unref(struct publish_doc *d)
 {
 	if (d == NULL || --d->refs > 0)
 		return;
+	/* Segments still queued for sending live on until sent. */
+	if (d->seg != NULL)
+		evbuffer_file_segment_free(d->seg);
+	if (d->seg_gz != NULL)
+		evbuffer_file_segment_free(d->seg_gz);
 	free(d->body);
 	free(d->gz);
 	free(d);

@@ -147,6 +147,7 @@ cmd_run(struct globals *g, int argc, char **argv)
 {
 	struct daemon	 d;
 	struct publish_source src;
+	struct event_config *cfg;
 	struct event	*sigs[3];
 	static const int signos[3] = { SIGTERM, SIGINT, SIGHUP };
 	char		*cause = NULL;
@@ -162,8 +163,16 @@ cmd_run(struct globals *g, int argc, char **argv)
 		return (EX_CONFIG);
 	event_set_log_callback(run_event_log_cb);
 	signal(SIGPIPE, SIG_IGN);
-	if ((d.base = event_base_new()) == NULL)
+	/*
+	 * The changelist folds the event toggles evhttp makes around every
+	 * request into one epoll_ctl per descriptor and loop turn.
+	 */
+	if ((cfg = event_config_new()) == NULL)
+		fatalx("event_config_new failed");
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	if ((d.base = event_base_new_with_config(cfg)) == NULL)
 		fatalx("event_base_new failed");
+	event_config_free(cfg);
 	for (i = 0; i < 3; i++) {
 		sigs[i] = evsignal_new(d.base, signos[i], run_signal_cb, &d);
 		event_add(sigs[i], NULL);

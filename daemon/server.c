@@ -441,6 +441,7 @@ server_doc(struct server *s, struct evhttp_request *req, int ep, int format,
 {
 	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
 	struct publish_doc	*d;
+	struct evbuffer_file_segment *seg;
 	const char		*data;
 	char			*after, *cause = NULL, n[32];
 	size_t			 len;
@@ -491,8 +492,15 @@ server_doc(struct server *s, struct evhttp_request *req, int ep, int format,
 		publish_doc_unref(d);
 		return;
 	}
-	/* The reference passes to the buffer; released once sent. */
-	evbuffer_add_reference(s->body, data, len, server_unref_cb, d);
+	seg = gz ? d->seg_gz : d->seg;
+	if (seg != NULL) {
+		/* A sendfile(2) chain, holding its own reference. */
+		evbuffer_add_file_segment(s->body, seg, 0, (ev_off_t)len);
+		publish_doc_unref(d);
+	} else {
+		/* The reference passes to the buffer; released once sent. */
+		evbuffer_add_reference(s->body, data, len, server_unref_cb, d);
+	}
 	s->stats.bytes += len;
 	evhttp_send_reply(req, 200, "OK", s->body);
 }
@@ -865,6 +873,8 @@ server_new(struct daemon *d, const char *listen, int fd, char **cause)
 	if ((s->http = evhttp_new(d->base)) == NULL)
 		fatalx("evhttp_new failed");
 	s->body = evbuffer_new();
+	/* So that file segments are queued for sendfile(2), not mapped. */
+	evbuffer_set_flags(s->body, EVBUFFER_FLAG_DRAINS_TO_FD);
 	s->adopt = event_new(d->base, -1, 0, server_adopt_cb, s);
 	s->sweep = event_new(d->base, -1, EV_PERSIST, server_sweep_cb, s);
 	tv.tv_sec = 0;
