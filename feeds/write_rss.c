@@ -25,6 +25,32 @@ rss_element(struct buf *b, const char *name, const char *text)
 	buf_printf(b, "</%s>\n", name);
 }
 
+/*
+ * rss_title appends an item's <title>.  NOTE: RSS never said whether a
+ * title is text or HTML, and many readers render it as HTML; so a '<' of
+ * the plain-text title goes out as "&amp;lt;", which such a reader shows
+ * as '<' instead of opening a tag (the XSS suite found "<img onerror=...>"
+ * titles running).  A text-only reader shows "&lt;", rare and harmless.
+ */
+static void
+rss_title(struct buf *b, const char *title)
+{
+	struct buf	 t;
+	const char	*p;
+	char		*s;
+
+	buf_init(&t);
+	for (p = title != NULL ? title : ""; *p != '\0'; p++) {
+		if (*p == '<')
+			buf_puts(&t, "&lt;");
+		else
+			buf_putc(&t, *p);
+	}
+	s = buf_steal(&t);
+	rss_element(b, "title", s);
+	free(s);
+}
+
 /* rss_url_element appends <name>url</name> when url is absolute. */
 static void
 rss_url_element(struct buf *b, const char *name, const char *url)
@@ -85,7 +111,7 @@ rss_item(struct buf *b, const struct channel *c, const struct item *it)
 
 	buf_puts(b, "<item>\n");
 	title = write_title(it);
-	rss_element(b, "title", title);
+	rss_title(b, title);
 	free(title);
 	rss_url_element(b, "link", it->link);
 	buf_init(&html);

@@ -153,6 +153,31 @@ START_TEST(test_jsonfeed_out_of_memory)
 }
 END_TEST
 
+/* A plain-text title with markup must not become markup in RSS readers. */
+START_TEST(test_rss_title_markup)
+{
+	struct channel	 c;
+	struct item	 it;
+	char		*out;
+
+	memset(&c, 0, sizeof c);
+	memset(&it, 0, sizeof it);
+	c.title = "t";
+	c.link = "http://localhost/";
+	c.updated = 1700000000;
+	it.title = "<img src=x onerror=alert(1)> & co";
+	it.link = "https://example.org/1";
+	it.id = "urn:x";
+	it.published = it.updated = 1700000000;
+	c.items = &it;
+	c.nitems = 1;
+	out = write_rss(&c);
+	ck_assert_ptr_nonnull(strstr(out, "<title>&amp;lt;img src=x "
+	    "onerror=alert(1)&gt; &amp; co</title>"));
+	free(out);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -168,6 +193,7 @@ main(void)
 	tcase_add_test(tc, test_parse_attribute_flood);
 	tcase_add_test(tc, test_parse_node_budget);
 	tcase_add_test(tc, test_jsonfeed_out_of_memory);
+	tcase_add_test(tc, test_rss_title_markup);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
