@@ -159,7 +159,69 @@ static const char schema_v2[] =
 "      substr(rest, instr(rest, ',') + 1) FROM split WHERE rest <> '')"
 "  SELECT tag, feed_id FROM split WHERE tag <> '' ORDER BY tag, feed_id;";
 
-static const char *schema_steps[SCHEMA_VERSION] = { schema_v1, schema_v2 };
+/*
+ * Version 3: the index behind the related table (related.c): document
+ * frequencies, each story's term vector and signature postings, and the
+ * queues that triggers fill as stories come, change head and go.
+ */
+static const char schema_v3[] =
+"CREATE TABLE related_term ("
+"  id INTEGER PRIMARY KEY,"
+"  term TEXT NOT NULL UNIQUE,"
+"  df INTEGER NOT NULL"
+");"
+"CREATE TABLE related_doc ("
+"  story_id INTEGER PRIMARY KEY,"
+"  feed_id INTEGER NOT NULL,"
+"  published INTEGER NOT NULL,"
+"  norm REAL NOT NULL DEFAULT 0,"
+"  terms BLOB NOT NULL,"
+"  sig BLOB,"
+"  state INTEGER NOT NULL DEFAULT 1,"
+"  computed INTEGER"
+");"
+"CREATE INDEX related_doc_todo ON related_doc(state, published)"
+"  WHERE state > 0;"
+"CREATE TABLE related_posting ("
+"  term_id INTEGER NOT NULL,"
+"  published INTEGER NOT NULL,"
+"  story_id INTEGER NOT NULL,"
+"  weight REAL NOT NULL,"
+"  PRIMARY KEY (term_id, published, story_id)"
+") WITHOUT ROWID;"
+"CREATE TABLE related_stat (ndocs INTEGER NOT NULL);"
+"INSERT INTO related_stat VALUES (0);"
+"CREATE TABLE related_todo (story_id INTEGER PRIMARY KEY);"
+"CREATE TABLE related_gone (story_id INTEGER PRIMARY KEY);"
+"INSERT INTO related_todo SELECT id FROM story;"
+"CREATE TRIGGER related_story_new AFTER INSERT ON story BEGIN"
+"  INSERT OR IGNORE INTO related_todo VALUES (new.id);"
+"END;"
+"CREATE TRIGGER related_story_head AFTER UPDATE OF entry_id ON story"
+"  WHEN new.entry_id <> old.entry_id BEGIN"
+"  INSERT OR IGNORE INTO related_todo VALUES (new.id);"
+"END;"
+"CREATE TRIGGER related_story_gone BEFORE DELETE ON story BEGIN"
+"  INSERT OR IGNORE INTO related_gone VALUES (old.id);"
+"  DELETE FROM related_todo WHERE story_id = old.id;"
+"  UPDATE related_doc SET state = 2 WHERE state = 0 AND story_id IN"
+"    (SELECT story_id FROM related WHERE related_story_id = old.id);"
+"END;"
+"CREATE VIEW related_links AS"
+"  SELECT r.story_id AS story_id, a.title AS title, fa.title AS source,"
+"    r.rank AS rank, round(r.score, 3) AS score,"
+"    r.related_story_id AS related_id, b.title AS related_title,"
+"    fb.title AS related_source, b.link AS related_link,"
+"    datetime(d.computed, 'unixepoch') AS computed"
+"  FROM related r JOIN story sa ON sa.id = r.story_id"
+"    JOIN entries a ON a.id = sa.entry_id JOIN feeds fa ON fa.id = a.feed_id"
+"    JOIN story sb ON sb.id = r.related_story_id"
+"    JOIN entries b ON b.id = sb.entry_id JOIN feeds fb ON fb.id = b.feed_id"
+"    LEFT JOIN related_doc d ON d.story_id = r.story_id"
+"  ORDER BY r.story_id DESC, r.rank;";
+
+static const char *schema_steps[SCHEMA_VERSION] = { schema_v1, schema_v2,
+    schema_v3 };
 
 /* schema_version reads PRAGMA user_version. */
 static int

@@ -195,4 +195,36 @@ struct channel	*store_channel(struct store *, const char *tag,
 int	 store_retention(struct store *, long long max_age, int max_entries,
 	    int keep, long long now, char **cause);
 
+/* related.c */
+
+/*
+ * store_related_update does a bounded share (some tens of milliseconds) of
+ * the related-stories work, in one transaction: it indexes the stories
+ * that arrived or changed, forgets those that went, and computes (newest
+ * first) the lists that are missing or that a newer story may improve, up
+ * to nrelated stories each.  Returns 1 when work is left for another call,
+ * 0 when all is done, -1 on error.
+ */
+int	 store_related_update(struct store *, long long now, int nrelated,
+	    char **cause);
+/*
+ * store_related_story computes the list of one story now (indexing it
+ * first if it is still queued), whatever its state.
+ */
+int	 store_related_story(struct store *, long long story_id,
+	    long long now, int nrelated, char **cause);
+/*
+ * store_related_find returns the story of an entry given by its id
+ * (decimal), GUID or URL, or of an item id ("urn:syndic:story:N"); -1 when
+ * there is none.
+ */
+long long store_related_find(struct store *, const char *key);
+/*
+ * store_related_item returns a story (title, link, source) with up to
+ * nrelated of its related stories, as stored; NULL with *cause when there
+ * is no such story.  Free with item_clear and free.
+ */
+struct item *store_related_item(struct store *, long long story_id,
+	    int nrelated, char **cause);
+
 #endif

@@ -1,0 +1,1360 @@
+/*
+ * related.c: "You might also like": for each story, up to n other stories
+ * about the same subject, from any source, ranked by relevance.
+ *
+ * The method is a cosine similarity of TF-IDF term vectors, computed off
+ * the serving path and kept in the related table:
+ *
+ * - Each story is tokenized once (title and plain text of its head entry:
+ *   lower case, English stop words out, plural "s" folded; title words
+ *   count REL_TITLE_WEIGHT times) into related_doc.terms, and the document
+ *   frequency of each term is kept in related_term (per story, so folded
+ *   copies count once).
+ * - A term weighs sat(tf) * ln(1 + N / max(df, 2)), with a saturating tf
+ *   (as BM25 does: a word repeated ten times is not ten times as telling).
+ *   A term no other story has yet (df 1) weighs as if a second one had
+ *   it: it is the one most likely to link the next story on the subject,
+ *   and a story's norm must not change when that story arrives (norms are
+ *   stored; a stale one could make a cosine exceed 1).  Such terms are not
+ *   looked up, though: they can match nothing yet.
+ * - Candidates come from a small inverted index, related_posting, that
+ *   holds only the REL_SIG_TERMS most distinctive terms of each story,
+ *   keyed by (term, time) so that a lookup reads one short, recent range.
+ *   The query uses the REL_QUERY_TERMS best terms of the story; the best
+ *   REL_CANDIDATES candidates are then scored exactly (full vectors).
+ * - A candidate is dropped when it is the story itself or a near-duplicate
+ *   of it (the store folds duplicates, but a copy it missed must not be
+ *   recommended either), when it shares fewer than REL_MIN_SHARED terms
+ *   (short items match on one word too easily), when its score is under
+ *   REL_MIN_SCORE or under REL_REL_SCORE times the best one (show fewer
+ *   rather than weak ones), or when its source already has its share.
+ *
+ * Work is incremental and bounded: triggers queue new, re-headed and
+ * deleted stories; store_related_update indexes the queue, then computes
+ * the stories whose list is missing or stale, newest first, for at most
+ * REL_BUDGET_MS.  A new story that would rank in an older story's list
+ * marks that list stale, so lists improve as better matches arrive.
+ * Computing a story also refreshes its norm and signature from the current
+ * document frequencies, so early stories (indexed when statistics were
+ * thin) heal as the store grows.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "store_priv.h"
+#include "xmalloc.h"
+
+#define REL_TITLE_WEIGHT	3	/* a title word counts as three */
+#define REL_K1			1.2	/* tf saturation, as BM25's k1 */
+#define REL_QUERY_TERMS		30	/* terms of a story that are looked up */
+#define REL_SIG_TERMS		40	/* terms of a story that are indexed */
+#define REL_CANDIDATES		64	/* candidates scored exactly */
+#define REL_POSTINGS_MAX	4000	/* rows read per term, newest first */
+#define REL_MIN_SCORE		0.08	/* cosine under which nothing is shown */
+#define REL_REL_SCORE		0.3	/* ... or under this share of the best */
+#define REL_MIN_SHARED		3	/* distinct terms in common, at least */
+#define REL_DUP_SCORE		0.70	/* cosine from which it is a copy */
+#define REL_DUP_TITLE		0.6	/* title word overlap of a copy */
+#define REL_WINDOW		(30 * 86400)	/* candidates within +-30 days */
+#define REL_MAX_TEXT		(64 * 1024)	/* bytes of text tokenized */
+#define REL_MAX_TERMS		2000	/* distinct terms kept per story */
+#define REL_MAX_WORD		40	/* longer tokens are not words */
+#define REL_BUDGET_MS		50	/* work per store_related_update call */
+#define REL_BATCH		500	/* stories indexed per call, at most */
+
+/* States of related_doc.state. */
+#define REL_DONE		0
+#define REL_PENDING		1	/* never computed */
+#define REL_STALE		2	/* a better match may have arrived */
+
+/* One term of a story. */
+struct rterm {
+	long long	 id;
+	int		 tf;		/* occurrences in the text */
+	int		 ttf;		/* occurrences in the title */
+	long long	 df;
+	double		 w;		/* weight for matching (0 if df < 2) */
+	double		 sw;		/* weight in the vector and signature */
+};
+
+/* A story's term vector, sorted by term id. */
+struct rdoc {
+	long long	 story_id;
+	long long	 feed_id;
+	long long	 published;
+	int		 state;		/* REL_DONE, ... */
+	double		 norm;
+	struct rterm	*t;
+	int		 n;
+};
+
+/* A candidate related story. */
+struct rcand {
+	long long	 story_id;
+	long long	 feed_id;
+	double		 acc;		/* approximate, from the postings */
+	double		 score;		/* exact cosine */
+	int		 shared;	/* terms in common */
+	int		 dup;		/* a copy of the story */
+};
+
+/* Accumulator: open addressing from story id to candidate. */
+struct racc {
+	struct rcand	*c;
+	size_t		 size;		/* power of two */
+	size_t		 n;
+};
+
+static const char *const related_stop[] = {
+	"about", "above", "after", "again", "against", "all", "also", "am",
+	"an", "and", "any", "are", "as", "at", "be", "because", "been",
+	"before", "being", "below", "between", "both", "but", "by", "can",
+	"cannot", "could", "did", "do", "does", "doing", "down", "during",
+	"each", "few", "for", "from", "further", "had", "has", "have",
+	"having", "he", "her", "here", "hers", "herself", "him", "himself",
+	"his", "how", "if", "in", "into", "is", "it", "its", "itself", "just",
+	"may", "me", "might", "more", "most", "must", "my", "myself", "no",
+	"nor", "not", "now", "of", "off", "on", "once", "only", "or", "other",
+	"our", "ours", "ourselves", "out", "over", "own", "same", "shall",
+	"she", "should", "so", "some", "such", "than", "that", "the", "their",
+	"theirs", "them", "themselves", "then", "there", "these", "they",
+	"this", "those", "through", "to", "too", "under", "until", "up", "us",
+	"very", "was", "we", "were", "what", "when", "where", "which", "while",
+	"who", "whom", "why", "will", "with", "would", "you", "your", "yours",
+	"yourself", "yourselves", "one", "two", "three", "said", "says", "say",
+	"mr", "mrs", "ms", "new", "ll", "re", "ve", "don", "didn", "doesn",
+	"isn", "aren", "wasn", "weren", "won", "wouldn", "couldn", "shouldn",
+	"hasn", "haven", "hadn", "can", "www", "http", "https", "com"
+};
+
+static const char sql_todo_next[] =
+    "SELECT story_id FROM related_todo ORDER BY story_id DESC LIMIT 1";
+static const char sql_todo_del[] =
+    "DELETE FROM related_todo WHERE story_id = ?";
+static const char sql_gone_next[] =
+    "SELECT story_id FROM related_gone LIMIT 1";
+static const char sql_gone_del[] =
+    "DELETE FROM related_gone WHERE story_id = ?";
+static const char sql_story_text[] =
+    "SELECT e.title, e.text, e.feed_id, s.sort_time FROM story s "
+    "JOIN entries e ON e.id = s.entry_id WHERE s.id = ?";
+static const char sql_term_add[] =
+    "INSERT INTO related_term (term, df) VALUES (?, 1) "
+    "ON CONFLICT (term) DO UPDATE SET df = df + 1 RETURNING id";
+static const char sql_term_sub[] =
+    "UPDATE related_term SET df = df - 1 WHERE id = ?";
+static const char sql_term_drop[] =
+    "DELETE FROM related_term WHERE id = ? AND df <= 0";
+static const char sql_term_df[] =
+    "SELECT df FROM related_term WHERE id = ?";
+static const char sql_doc_get[] =
+    "SELECT feed_id, published, norm, terms, sig, state FROM related_doc "
+    "WHERE story_id = ?";
+static const char sql_doc_add[] =
+    "INSERT INTO related_doc (story_id, feed_id, published, terms, state) "
+    "VALUES (?, ?, ?, ?, 1)";
+static const char sql_doc_del[] =
+    "DELETE FROM related_doc WHERE story_id = ?";
+static const char sql_doc_sig[] =
+    "UPDATE related_doc SET norm = ?, sig = ? WHERE story_id = ?";
+static const char sql_doc_done[] =
+    "UPDATE related_doc SET state = 0, computed = ? WHERE story_id = ?";
+static const char sql_doc_stale[] =
+    "UPDATE related_doc SET state = 2 WHERE story_id = ? AND state = 0";
+static const char sql_doc_next[] =
+    "SELECT story_id FROM related_doc WHERE state > 0 "
+    "ORDER BY state, published DESC LIMIT 1";
+static const char sql_ndocs[] =
+    "SELECT ndocs FROM related_stat";
+static const char sql_ndocs_add[] =
+    "UPDATE related_stat SET ndocs = ndocs + ?";
+static const char sql_post_add[] =
+    "INSERT OR REPLACE INTO related_posting (term_id, published, story_id, "
+    "weight) VALUES (?, ?, ?, ?)";
+static const char sql_post_del[] =
+    "DELETE FROM related_posting WHERE term_id = ? AND published = ? AND "
+    "story_id = ?";
+static const char sql_post_scan[] =
+    "SELECT story_id, weight FROM related_posting WHERE term_id = ? AND "
+    "published BETWEEN ? AND ? ORDER BY published DESC LIMIT ?";
+static const char sql_cand_get[] =
+    "SELECT feed_id, norm, terms FROM related_doc WHERE story_id = ?";
+static const char sql_rel_del[] =
+    "DELETE FROM related WHERE story_id = ?";
+static const char sql_rel_add[] =
+    "INSERT INTO related (story_id, related_story_id, score, rank) "
+    "VALUES (?, ?, ?, ?)";
+static const char sql_rel_worst[] =
+    "SELECT count(*), min(score) FROM related WHERE story_id = ?";
+
+/* related_ms returns a monotonic time in milliseconds. */
+static double
+related_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
+}
+
+/* related_is_stop tells whether a word is an English function word. */
+static int
+related_is_stop(const char *w)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof related_stop / sizeof related_stop[0]; i++) {
+		if (w[0] == related_stop[i][0] &&
+		    strcmp(w, related_stop[i]) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * related_stem folds English plurals (the "S" stemmer): -ies to -y, -es to
+ * -e, -s dropped, but not -ss, -us, -aes, -ees, -oes, -eies, -aies.
+ */
+static void
+related_stem(char *w, size_t *len)
+{
+	size_t	 n = *len;
+
+	if (n < 4 || w[n - 1] != 's')
+		return;
+	if (n > 4 && strcmp(w + n - 3, "ies") == 0 &&
+	    w[n - 4] != 'e' && w[n - 4] != 'a') {
+		w[n - 3] = 'y';
+		n -= 2;
+	} else if (w[n - 2] == 'e' && (w[n - 3] == 'a' || w[n - 3] == 'e' ||
+	    w[n - 3] == 'o'))
+		return;
+	else if (w[n - 2] == 's' || w[n - 2] == 'u')
+		return;
+	else
+		n--;
+	w[n] = '\0';
+	*len = n;
+}
+
+/* A word counter for one story: open addressing on the word. */
+struct rwords {
+	char		**w;
+	int		 *tf;
+	int		 *ttf;
+	size_t		  size;
+	size_t		  n;
+};
+
+/* related_hash is FNV-1a. */
+static uint64_t
+related_hash(const char *s)
+{
+	uint64_t	 h = 1469598103934665603ULL;
+
+	while (*s != '\0') {
+		h ^= (unsigned char)*s++;
+		h *= 1099511628211ULL;
+	}
+	return (h);
+}
+
+static void
+related_words_init(struct rwords *rw, size_t size)
+{
+	rw->size = size;
+	rw->n = 0;
+	rw->w = xcalloc(size, sizeof *rw->w);
+	rw->tf = xcalloc(size, sizeof *rw->tf);
+	rw->ttf = xcalloc(size, sizeof *rw->ttf);
+}
+
+static void
+related_words_free(struct rwords *rw)
+{
+	size_t	 i;
+
+	for (i = 0; i < rw->size; i++)
+		free(rw->w[i]);
+	free(rw->w);
+	free(rw->tf);
+	free(rw->ttf);
+}
+
+/* related_words_add counts one word; beyond REL_MAX_TERMS new ones go. */
+static void
+related_words_add(struct rwords *rw, const char *w, int title)
+{
+	size_t	 i;
+
+	i = related_hash(w) & (rw->size - 1);
+	while (rw->w[i] != NULL && strcmp(rw->w[i], w) != 0)
+		i = (i + 1) & (rw->size - 1);
+	if (rw->w[i] == NULL) {
+		if (rw->n >= REL_MAX_TERMS)
+			return;
+		rw->w[i] = xstrdup(w);
+		rw->n++;
+	}
+	if (title)
+		rw->ttf[i]++;
+	else
+		rw->tf[i]++;
+}
+
+/*
+ * related_tokens splits plain text (HTML markup and entities are skipped,
+ * in case some reached us) into words and counts them.  A word is a run of
+ * ASCII letters and digits and of non-ASCII bytes (UTF-8 letters); words
+ * of one character, numbers and stop words are not counted.
+ */
+static void
+related_tokens(struct rwords *rw, const char *text, int title)
+{
+	const unsigned char	*p = (const unsigned char *)text, *end;
+	char			 w[REL_MAX_WORD + 1];
+	size_t			 n;
+	int			 digits, tag = 0;
+
+	if (text == NULL)
+		return;
+	end = p + strnlen(text, REL_MAX_TEXT);
+	while (p < end) {
+		if (*p == '<')
+			tag = 1;
+		else if (*p == '>')
+			tag = 0;
+		if (tag || !(isalnum(*p) || *p >= 0x80)) {
+			if (*p == '&') {
+				while (p < end && *p != ';' && !isspace(*p))
+					p++;
+			}
+			p++;
+			continue;
+		}
+		n = 0;
+		digits = 1;
+		for (; p < end && (isalnum(*p) || *p >= 0x80); p++) {
+			if (n < sizeof w - 1)
+				w[n++] = tolower(*p);
+			if (!isdigit(*p))
+				digits = 0;
+		}
+		/* The right single quote of "BA’s" is a separator too. */
+		w[n] = '\0';
+		if (n < 2 || n >= REL_MAX_WORD || digits ||
+		    related_is_stop(w))
+			continue;
+		related_stem(w, &n);
+		related_words_add(rw, w, title);
+	}
+}
+
+/* related_varint appends an unsigned LEB128 number. */
+static void
+related_varint(unsigned char **b, size_t *len, size_t *cap,
+    unsigned long long v)
+{
+	if (*len + 10 > *cap) {
+		*cap = (*cap + 10) * 2;
+		*b = xreallocarray(*b, *cap, 1);
+	}
+	do {
+		(*b)[(*len)++] = (v & 0x7f) | (v > 0x7f ? 0x80 : 0);
+		v >>= 7;
+	} while (v != 0);
+}
+
+/* related_unvarint reads one number; -1 at the end or on a bad blob. */
+static int
+related_unvarint(const unsigned char **p, const unsigned char *end,
+    unsigned long long *v)
+{
+	int	 shift = 0;
+
+	*v = 0;
+	while (*p < end && shift < 64) {
+		*v |= (unsigned long long)(**p & 0x7f) << shift;
+		if ((*(*p)++ & 0x80) == 0)
+			return (0);
+		shift += 7;
+	}
+	return (-1);
+}
+
+static int
+related_term_cmp(const void *a, const void *b)
+{
+	const struct rterm	*x = a, *y = b;
+
+	return (x->id < y->id ? -1 : x->id > y->id);
+}
+
+/*
+ * related_decode reads a terms blob (term id deltas, text and title
+ * counts) into t; returns the number of terms, or -1 on a bad blob.
+ */
+static int
+related_decode(const void *blob, int len, struct rterm **t)
+{
+	const unsigned char	*p = blob, *end = p + len;
+	unsigned long long	 d, tf, ttf;
+	long long		 id = 0;
+	int			 n = 0, cap = 0;
+
+	*t = NULL;
+	while (p < end) {
+		if (related_unvarint(&p, end, &d) == -1 ||
+		    related_unvarint(&p, end, &tf) == -1 ||
+		    related_unvarint(&p, end, &ttf) == -1) {
+			free(*t);
+			*t = NULL;
+			return (-1);
+		}
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			*t = xreallocarray(*t, cap, sizeof **t);
+		}
+		id += d;
+		memset(&(*t)[n], 0, sizeof **t);
+		(*t)[n].id = id;
+		(*t)[n].tf = tf;
+		(*t)[n].ttf = ttf;
+		n++;
+	}
+	return (n);
+}
+
+/* related_encode writes sorted terms as a blob (caller frees). */
+static unsigned char *
+related_encode(const struct rterm *t, int n, size_t *len)
+{
+	unsigned char	*b = NULL;
+	size_t		 cap = 0;
+	long long	 prev = 0;
+	int		 i;
+
+	*len = 0;
+	for (i = 0; i < n; i++) {
+		related_varint(&b, len, &cap, t[i].id - prev);
+		related_varint(&b, len, &cap, t[i].tf);
+		related_varint(&b, len, &cap, t[i].ttf);
+		prev = t[i].id;
+	}
+	if (b == NULL)
+		b = xmalloc(1);
+	return (b);
+}
+
+/* related_tfw is the saturating weight of a term's occurrences. */
+static double
+related_tfw(const struct rterm *t)
+{
+	double	 tf = t->tf + REL_TITLE_WEIGHT * t->ttf;
+
+	return (tf * (REL_K1 + 1) / (tf + REL_K1));
+}
+
+/* related_idf is the inverse document frequency of a term. */
+static double
+related_idf(long long ndocs, long long df)
+{
+	if (df < 1)
+		df = 1;
+	return (log(1.0 + (double)ndocs / df));
+}
+
+/* related_ndocs returns how many stories are indexed. */
+static long long
+related_ndocs(struct store *s)
+{
+	sqlite3_stmt	*st;
+	long long	 n = 0;
+
+	if ((st = store_stmt(s, sql_ndocs)) == NULL)
+		return (0);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return (n);
+}
+
+/* related_count adds d to the number of indexed stories. */
+static int
+related_count(struct store *s, int d, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = store_stmt(s, sql_ndocs_add)) == NULL)
+		return (store_error(s, cause, "related"));
+	sqlite3_bind_int(st, 1, d);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return (store_error(s, cause, "related: count"));
+	return (0);
+}
+
+/* related_doc_free releases a loaded story vector. */
+static void
+related_doc_clear(struct rdoc *d)
+{
+	free(d->t);
+	d->t = NULL;
+	d->n = 0;
+}
+
+/*
+ * related_doc_load reads the indexed vector of a story, with its
+ * signature (term ids) in *sig when sig is not NULL.  Returns 0, 1 when the
+ * story is not indexed, -1 on error.
+ */
+static int
+related_doc_load(struct store *s, long long story_id, struct rdoc *d,
+    struct rterm **sig, int *nsig, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	memset(d, 0, sizeof *d);
+	if (sig != NULL) {
+		*sig = NULL;
+		*nsig = 0;
+	}
+	if ((st = store_stmt(s, sql_doc_get)) == NULL)
+		return (store_error(s, cause, "related"));
+	sqlite3_bind_int64(st, 1, story_id);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return (1);
+		return (store_error(s, cause, "related: load"));
+	}
+	d->story_id = story_id;
+	d->feed_id = sqlite3_column_int64(st, 0);
+	d->published = sqlite3_column_int64(st, 1);
+	d->norm = sqlite3_column_double(st, 2);
+	d->state = sqlite3_column_int(st, 5);
+	d->n = related_decode(sqlite3_column_blob(st, 3),
+	    sqlite3_column_bytes(st, 3), &d->t);
+	if (d->n < 0)
+		d->n = 0;
+	if (sig != NULL && sqlite3_column_type(st, 4) == SQLITE_BLOB) {
+		*nsig = related_decode(sqlite3_column_blob(st, 4),
+		    sqlite3_column_bytes(st, 4), sig);
+		if (*nsig < 0)
+			*nsig = 0;
+	}
+	sqlite3_reset(st);
+	return (0);
+}
+
+/* related_step1 runs a prepared statement that returns no rows. */
+static int
+related_step1(struct store *s, sqlite3_stmt *st, char **cause,
+    const char *what)
+{
+	int	 rc;
+
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return (store_error(s, cause, what));
+	return (0);
+}
+
+/* related_postings adds (add = 1) or removes a story's signature rows. */
+static int
+related_postings(struct store *s, long long story_id, long long published,
+    const struct rterm *sig, int n, int add, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 i;
+
+	st = store_stmt(s, add ? sql_post_add : sql_post_del);
+	if (st == NULL)
+		return (store_error(s, cause, "related"));
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, sig[i].id);
+		sqlite3_bind_int64(st, 2, published);
+		sqlite3_bind_int64(st, 3, story_id);
+		if (add)
+			sqlite3_bind_double(st, 4, sig[i].sw);
+		if (related_step1(s, st, cause, "related: postings") == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+/*
+ * related_forget removes a story from the index: document frequencies,
+ * postings and vector.  Its related rows go with the story (foreign keys).
+ */
+static int
+related_forget(struct store *s, long long story_id, char **cause)
+{
+	struct rdoc	 d;
+	struct rterm	*sig;
+	sqlite3_stmt	*st, *st2;
+	int		 i, nsig, rc;
+
+	if ((rc = related_doc_load(s, story_id, &d, &sig, &nsig, cause)) != 0)
+		return (rc == 1 ? 0 : -1);
+	rc = -1;
+	if (related_postings(s, story_id, d.published, sig, nsig, 0,
+	    cause) == -1)
+		goto out;
+	if ((st = store_stmt(s, sql_term_sub)) == NULL ||
+	    (st2 = store_stmt(s, sql_term_drop)) == NULL) {
+		store_error(s, cause, "related");
+		goto out;
+	}
+	for (i = 0; i < d.n; i++) {
+		sqlite3_bind_int64(st, 1, d.t[i].id);
+		sqlite3_bind_int64(st2, 1, d.t[i].id);
+		if (related_step1(s, st, cause, "related: df") == -1 ||
+		    related_step1(s, st2, cause, "related: df") == -1)
+			goto out;
+	}
+	if ((st = store_stmt(s, sql_doc_del)) == NULL) {
+		store_error(s, cause, "related");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, story_id);
+	if (related_step1(s, st, cause, "related: forget") == -1 ||
+	    related_count(s, -1, cause) == -1)
+		goto out;
+	rc = 0;
+out:
+	related_doc_clear(&d);
+	free(sig);
+	return (rc);
+}
+
+/* related_terms_of turns counted words into terms with ids (df counted). */
+static int
+related_terms_of(struct store *s, struct rwords *rw, struct rterm **out,
+    int *nout, char **cause)
+{
+	sqlite3_stmt	*st;
+	struct rterm	*t;
+	size_t		 i;
+	int		 n = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if ((st = store_stmt(s, sql_term_add)) == NULL)
+		return (store_error(s, cause, "related"));
+	t = xcalloc(rw->n + 1, sizeof *t);
+	for (i = 0; i < rw->size; i++) {
+		if (rw->w[i] == NULL)
+			continue;
+		sqlite3_bind_text(st, 1, rw->w[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_reset(st);
+			free(t);
+			return (store_error(s, cause, "related: term"));
+		}
+		t[n].id = sqlite3_column_int64(st, 0);
+		t[n].tf = rw->tf[i];
+		t[n].ttf = rw->ttf[i];
+		n++;
+		sqlite3_reset(st);
+	}
+	qsort(t, n, sizeof *t, related_term_cmp);
+	*out = t;
+	*nout = n;
+	return (0);
+}
+
+/*
+ * related_index tokenizes a story and stores its vector as pending
+ * (replacing an older one, when its head entry changed).
+ */
+static int
+related_index(struct store *s, long long story_id, char **cause)
+{
+	sqlite3_stmt	*st;
+	struct rwords	 rw;
+	struct rterm	*t;
+	unsigned char	*blob;
+	size_t		 len;
+	long long	 feed_id, published;
+	int		 n, rc;
+
+	if (related_forget(s, story_id, cause) == -1)
+		return (-1);
+	if ((st = store_stmt(s, sql_story_text)) == NULL)
+		return (store_error(s, cause, "related"));
+	sqlite3_bind_int64(st, 1, story_id);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return (rc == SQLITE_DONE ? 0 : store_error(s, cause,
+		    "related: story"));
+	}
+	related_words_init(&rw, 4096);
+	related_tokens(&rw, (const char *)sqlite3_column_text(st, 0), 1);
+	related_tokens(&rw, (const char *)sqlite3_column_text(st, 1), 0);
+	feed_id = sqlite3_column_int64(st, 2);
+	published = sqlite3_column_int64(st, 3);
+	sqlite3_reset(st);
+	rc = related_terms_of(s, &rw, &t, &n, cause);
+	related_words_free(&rw);
+	if (rc == -1)
+		return (-1);
+	blob = related_encode(t, n, &len);
+	free(t);
+	if ((st = store_stmt(s, sql_doc_add)) == NULL) {
+		free(blob);
+		return (store_error(s, cause, "related"));
+	}
+	sqlite3_bind_int64(st, 1, story_id);
+	sqlite3_bind_int64(st, 2, feed_id);
+	sqlite3_bind_int64(st, 3, published);
+	sqlite3_bind_blob(st, 4, blob, len, free);
+	if (related_step1(s, st, cause, "related: index") == -1)
+		return (-1);
+	return (related_count(s, 1, cause));
+}
+
+/* related_weigh looks up document frequencies and weighs a story's terms. */
+static int
+related_weigh(struct store *s, struct rdoc *d, long long ndocs,
+    char **cause)
+{
+	sqlite3_stmt	*st;
+	double		 idf, sum = 0;
+	int		 i;
+
+	if ((st = store_stmt(s, sql_term_df)) == NULL)
+		return (store_error(s, cause, "related"));
+	for (i = 0; i < d->n; i++) {
+		sqlite3_bind_int64(st, 1, d->t[i].id);
+		d->t[i].df = 1;
+		if (sqlite3_step(st) == SQLITE_ROW)
+			d->t[i].df = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		idf = related_idf(ndocs, d->t[i].df < 2 ? 2 : d->t[i].df);
+		d->t[i].sw = related_tfw(&d->t[i]) * idf;
+		d->t[i].w = d->t[i].df < 2 ? 0 : d->t[i].sw;
+		sum += d->t[i].sw * d->t[i].sw;
+	}
+	d->norm = sqrt(sum);
+	return (0);
+}
+
+static int
+related_sw_cmp(const void *a, const void *b)
+{
+	const struct rterm	*x = a, *y = b;
+
+	if (x->sw != y->sw)
+		return (x->sw > y->sw ? -1 : 1);
+	return (x->id < y->id ? -1 : x->id > y->id);
+}
+
+static int
+related_w_cmp(const void *a, const void *b)
+{
+	const struct rterm	*x = a, *y = b;
+
+	if (x->w != y->w)
+		return (x->w > y->w ? -1 : 1);
+	return (x->id < y->id ? -1 : x->id > y->id);
+}
+
+/*
+ * related_resign replaces a story's signature (its REL_SIG_TERMS best
+ * terms, weighed at today's frequencies) and norm, when they changed.
+ */
+static int
+related_resign(struct store *s, struct rdoc *d, struct rterm *old,
+    int nold, char **cause)
+{
+	sqlite3_stmt	*st;
+	struct rterm	*sig;
+	unsigned char	*blob;
+	size_t		 len;
+	int		 i, n;
+
+	n = d->n < REL_SIG_TERMS ? d->n : REL_SIG_TERMS;
+	sig = xcalloc(d->n + 1, sizeof *sig);
+	memcpy(sig, d->t, d->n * sizeof *sig);
+	qsort(sig, d->n, sizeof *sig, related_sw_cmp);
+	for (i = 0; i < n; i++)
+		sig[i].sw = d->norm > 0 ? sig[i].sw / d->norm : 0;
+	qsort(sig, n, sizeof *sig, related_term_cmp);
+	if (related_postings(s, d->story_id, d->published, old, nold, 0,
+	    cause) == -1 || related_postings(s, d->story_id, d->published,
+	    sig, n, 1, cause) == -1) {
+		free(sig);
+		return (-1);
+	}
+	blob = related_encode(sig, n, &len);
+	free(sig);
+	if ((st = store_stmt(s, sql_doc_sig)) == NULL) {
+		free(blob);
+		return (store_error(s, cause, "related"));
+	}
+	sqlite3_bind_double(st, 1, d->norm);
+	sqlite3_bind_blob(st, 2, blob, len, free);
+	sqlite3_bind_int64(st, 3, d->story_id);
+	return (related_step1(s, st, cause, "related: signature"));
+}
+
+/* related_acc_get finds or adds the candidate for a story id. */
+static struct rcand *
+related_acc_get(struct racc *a, long long id)
+{
+	struct rcand	*old;
+	size_t		 i, j, oldsize;
+
+	if (a->n * 2 >= a->size) {
+		old = a->c;
+		oldsize = a->size;
+		a->size = oldsize == 0 ? 1024 : oldsize * 2;
+		a->c = xcalloc(a->size, sizeof *a->c);
+		a->n = 0;
+		for (j = 0; j < oldsize; j++) {
+			if (old[j].story_id != 0)
+				*related_acc_get(a, old[j].story_id) = old[j];
+		}
+		free(old);
+	}
+	i = ((uint64_t)id * 0x9e3779b97f4a7c15ULL) >> 20 & (a->size - 1);
+	while (a->c[i].story_id != 0 && a->c[i].story_id != id)
+		i = (i + 1) & (a->size - 1);
+	if (a->c[i].story_id == 0) {
+		a->c[i].story_id = id;
+		a->n++;
+	}
+	return (&a->c[i]);
+}
+
+static int
+related_acc_cmp(const void *a, const void *b)
+{
+	const struct rcand	*x = a, *y = b;
+
+	if (x->acc != y->acc)
+		return (x->acc > y->acc ? -1 : 1);
+	return (x->story_id < y->story_id ? -1 : x->story_id > y->story_id);
+}
+
+static int
+related_score_cmp(const void *a, const void *b)
+{
+	const struct rcand	*x = a, *y = b;
+
+	if (x->score != y->score)
+		return (x->score > y->score ? -1 : 1);
+	return (x->story_id < y->story_id ? -1 : x->story_id > y->story_id);
+}
+
+/*
+ * related_candidates reads the postings of the story's best terms within
+ * the window and returns the REL_CANDIDATES best, by approximate score.
+ */
+static int
+related_candidates(struct store *s, const struct rdoc *d, struct rcand **out,
+    int *nout, char **cause)
+{
+	sqlite3_stmt	*st;
+	struct racc	 a;
+	struct rterm	*q;
+	struct rcand	*c;
+	long long	 id;
+	size_t		 i;
+	int		 k, nq, n = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if ((st = store_stmt(s, sql_post_scan)) == NULL)
+		return (store_error(s, cause, "related"));
+	memset(&a, 0, sizeof a);
+	q = xcalloc(d->n + 1, sizeof *q);
+	memcpy(q, d->t, d->n * sizeof *q);
+	qsort(q, d->n, sizeof *q, related_w_cmp);
+	nq = d->n < REL_QUERY_TERMS ? d->n : REL_QUERY_TERMS;
+	for (k = 0; k < nq && q[k].w > 0; k++) {
+		sqlite3_bind_int64(st, 1, q[k].id);
+		sqlite3_bind_int64(st, 2, d->published - REL_WINDOW);
+		sqlite3_bind_int64(st, 3, d->published + REL_WINDOW);
+		sqlite3_bind_int(st, 4, REL_POSTINGS_MAX);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			id = sqlite3_column_int64(st, 0);
+			if (id == d->story_id)
+				continue;
+			c = related_acc_get(&a, id);
+			c->acc += q[k].w / d->norm *
+			    sqlite3_column_double(st, 1);
+		}
+		sqlite3_reset(st);
+	}
+	free(q);
+	if (a.n > 0) {
+		c = xcalloc(a.n, sizeof *c);
+		for (i = 0; i < a.size; i++) {
+			if (a.c[i].story_id != 0)
+				c[n++] = a.c[i];
+		}
+		qsort(c, n, sizeof *c, related_acc_cmp);
+		*out = c;
+		*nout = n < REL_CANDIDATES ? n : REL_CANDIDATES;
+	}
+	free(a.c);
+	return (0);
+}
+
+/*
+ * related_exact scores a candidate: the cosine of the two vectors at
+ * today's frequencies (those of the story's terms, which are the only
+ * ones that count), the terms in common and whether it is a copy.
+ */
+static int
+related_exact(struct store *s, const struct rdoc *d, struct rcand *c,
+    char **cause)
+{
+	sqlite3_stmt	*st;
+	struct rterm	*t;
+	double		 dot = 0, norm;
+	int		 i = 0, j = 0, n, tshared = 0, tq = 0, tc = 0, rc;
+
+	if ((st = store_stmt(s, sql_cand_get)) == NULL)
+		return (store_error(s, cause, "related"));
+	sqlite3_bind_int64(st, 1, c->story_id);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		c->score = 0;
+		return (rc == SQLITE_DONE ? 0 : store_error(s, cause,
+		    "related: candidate"));
+	}
+	c->feed_id = sqlite3_column_int64(st, 0);
+	norm = sqlite3_column_double(st, 1);
+	n = related_decode(sqlite3_column_blob(st, 2),
+	    sqlite3_column_bytes(st, 2), &t);
+	sqlite3_reset(st);
+	for (; j < n; j++)
+		tc += t[j].ttf > 0;
+	for (; i < d->n; i++)
+		tq += d->t[i].ttf > 0;
+	for (i = 0, j = 0; i < d->n && j < n;) {
+		if (d->t[i].id < t[j].id)
+			i++;
+		else if (d->t[i].id > t[j].id)
+			j++;
+		else {
+			if (d->t[i].w > 0) {
+				dot += d->t[i].w * related_tfw(&t[j]) *
+				    d->t[i].w / related_tfw(&d->t[i]);
+				c->shared++;
+			}
+			tshared += d->t[i].ttf > 0 && t[j].ttf > 0;
+			i++;
+			j++;
+		}
+	}
+	free(t);
+	c->score = norm > 0 && d->norm > 0 ? dot / (d->norm * norm) : 0;
+	if (c->score >= REL_DUP_SCORE || (tshared >= 2 &&
+	    tshared >= REL_DUP_TITLE * (tq + tc - tshared)))
+		c->dup = 1;
+	return (0);
+}
+
+/* related_cap is how many picks one source may have among n. */
+static int
+related_cap(int n)
+{
+	int	 cap = (2 * n + 4) / 5;
+
+	return (cap < 1 ? 1 : cap);
+}
+
+/*
+ * related_pick chooses up to n of the scored candidates (sorted by score)
+ * and returns how many; they are moved to the front of c.
+ */
+static int
+related_pick(struct rcand *c, int nc, int n)
+{
+	struct rcand	 tmp;
+	double		 best = 0;
+	int		 i, j, k = 0, same;
+
+	for (i = 0; i < nc; i++) {
+		if (!c[i].dup && c[i].score > best)
+			best = c[i].score;
+	}
+	for (i = 0; i < nc && k < n; i++) {
+		if (c[i].dup || c[i].shared < REL_MIN_SHARED ||
+		    c[i].score < REL_MIN_SCORE ||
+		    c[i].score < REL_REL_SCORE * best)
+			continue;
+		for (same = 0, j = 0; j < k; j++)
+			same += c[j].feed_id == c[i].feed_id;
+		if (same >= related_cap(n))
+			continue;
+		tmp = c[k];
+		c[k] = c[i];
+		c[i] = tmp;
+		k++;
+	}
+	return (k);
+}
+
+/* related_store replaces the related rows of a story. */
+static int
+related_store(struct store *s, long long story_id, const struct rcand *c,
+    int n, long long now, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 i;
+
+	if ((st = store_stmt(s, sql_rel_del)) == NULL)
+		return (store_error(s, cause, "related"));
+	sqlite3_bind_int64(st, 1, story_id);
+	if (related_step1(s, st, cause, "related: clear") == -1)
+		return (-1);
+	if ((st = store_stmt(s, sql_rel_add)) == NULL)
+		return (store_error(s, cause, "related"));
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, story_id);
+		sqlite3_bind_int64(st, 2, c[i].story_id);
+		sqlite3_bind_double(st, 3, c[i].score);
+		sqlite3_bind_int(st, 4, i + 1);
+		if (related_step1(s, st, cause, "related: store") == -1)
+			return (-1);
+	}
+	if ((st = store_stmt(s, sql_doc_done)) == NULL)
+		return (store_error(s, cause, "related"));
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, story_id);
+	return (related_step1(s, st, cause, "related: done"));
+}
+
+/*
+ * related_spread marks stale the computed lists of the candidates that
+ * this story would now enter (symmetry of the cosine): fewer than n
+ * picks, or a weaker last one.
+ */
+static int
+related_spread(struct store *s, const struct rcand *c, int nc, int n,
+    char **cause)
+{
+	sqlite3_stmt	*st, *up;
+	long long	 count;
+	double		 worst;
+	int		 i;
+
+	if ((st = store_stmt(s, sql_rel_worst)) == NULL ||
+	    (up = store_stmt(s, sql_doc_stale)) == NULL)
+		return (store_error(s, cause, "related"));
+	for (i = 0; i < nc && i < 2 * n; i++) {
+		if (c[i].dup || c[i].shared < REL_MIN_SHARED ||
+		    c[i].score < REL_MIN_SCORE)
+			continue;
+		sqlite3_bind_int64(st, 1, c[i].story_id);
+		count = n;
+		worst = 1;
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			count = sqlite3_column_int64(st, 0);
+			worst = sqlite3_column_double(st, 1);
+		}
+		sqlite3_reset(st);
+		if (count >= n && worst >= c[i].score)
+			continue;
+		sqlite3_bind_int64(up, 1, c[i].story_id);
+		if (related_step1(s, up, cause, "related: stale") == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+/* related_compute computes and stores the list of one indexed story. */
+static int
+related_compute(struct store *s, long long story_id, int nrelated,
+    long long now, char **cause)
+{
+	struct rdoc	 d;
+	struct rterm	*sig;
+	struct rcand	*c = NULL;
+	int		 i, nsig, nc = 0, k = 0, rc;
+
+	if ((rc = related_doc_load(s, story_id, &d, &sig, &nsig, cause)) != 0)
+		return (rc == 1 ? 0 : -1);
+	rc = -1;
+	if (related_weigh(s, &d, related_ndocs(s), cause) == -1 ||
+	    related_resign(s, &d, sig, nsig, cause) == -1)
+		goto out;
+	if (d.norm > 0 && nrelated > 0) {
+		if (related_candidates(s, &d, &c, &nc, cause) == -1)
+			goto out;
+		for (i = 0; i < nc; i++) {
+			if (related_exact(s, &d, &c[i], cause) == -1)
+				goto out;
+		}
+		qsort(c, nc, sizeof *c, related_score_cmp);
+		/*
+		 * NOTE: only a first computation spreads: a stale list that
+		 * spread again could wake the story that woke it, forever.
+		 */
+		if (d.state == REL_PENDING &&
+		    related_spread(s, c, nc, nrelated, cause) == -1)
+			goto out;
+		k = related_pick(c, nc, nrelated);
+	}
+	rc = related_store(s, story_id, c, k, now, cause);
+out:
+	free(c);
+	free(sig);
+	related_doc_clear(&d);
+	return (rc);
+}
+
+/* related_next_id runs a query that yields one id; 0 when none. */
+static long long
+related_next_id(struct store *s, const char *sql)
+{
+	sqlite3_stmt	*st;
+	long long	 id = 0;
+
+	if ((st = store_stmt(s, sql)) == NULL)
+		return (0);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return (id);
+}
+
+/* related_dequeue removes a story from a queue table. */
+static int
+related_dequeue(struct store *s, const char *sql, long long id,
+    char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = store_stmt(s, sql)) == NULL)
+		return (store_error(s, cause, "related"));
+	sqlite3_bind_int64(st, 1, id);
+	return (related_step1(s, st, cause, "related: queue"));
+}
+
+/*
+ * related_work does one step of pending work: forget a deleted story,
+ * index a queued one, or compute a list.  Returns 1 when it did something,
+ * 0 when there is nothing left, -1 on error.
+ */
+static int
+related_work(struct store *s, long long now, int nrelated, int *nindexed,
+    char **cause)
+{
+	long long	 id;
+
+	if ((id = related_next_id(s, sql_gone_next)) != 0) {
+		if (related_forget(s, id, cause) == -1 ||
+		    related_dequeue(s, sql_gone_del, id, cause) == -1)
+			return (-1);
+		return (1);
+	}
+	if (*nindexed < REL_BATCH &&
+	    (id = related_next_id(s, sql_todo_next)) != 0) {
+		(*nindexed)++;
+		if (related_index(s, id, cause) == -1 ||
+		    related_dequeue(s, sql_todo_del, id, cause) == -1)
+			return (-1);
+		return (1);
+	}
+	if ((id = related_next_id(s, sql_doc_next)) != 0) {
+		if (related_compute(s, id, nrelated, now, cause) == -1)
+			return (-1);
+		return (1);
+	}
+	return (0);
+}
+
+/* related_more tells whether work is left for a later call. */
+static int
+related_more(struct store *s)
+{
+	return (related_next_id(s, sql_gone_next) != 0 ||
+	    related_next_id(s, sql_todo_next) != 0 ||
+	    related_next_id(s, sql_doc_next) != 0);
+}
+
+int
+store_related_update(struct store *s, long long now, int nrelated,
+    char **cause)
+{
+	double	 start;
+	int	 rc, nindexed = 0;
+
+	if (store_begin(s, cause) == -1)
+		return (-1);
+	start = related_ms();
+	do {
+		if ((rc = related_work(s, now, nrelated, &nindexed, cause)) ==
+		    -1) {
+			store_rollback(s);
+			return (-1);
+		}
+	} while (rc == 1 && related_ms() - start < REL_BUDGET_MS);
+	rc = related_more(s);
+	if (store_commit(s, cause) == -1)
+		return (-1);
+	return (rc);
+}
+
+int
+store_related_story(struct store *s, long long story_id, long long now,
+    int nrelated, char **cause)
+{
+	static const char sql_queued[] =
+	    "SELECT 1 FROM related_todo WHERE story_id = ?";
+	sqlite3_stmt	*st;
+	int		 queued;
+
+	if (store_begin(s, cause) == -1)
+		return (-1);
+	if ((st = store_stmt(s, sql_queued)) == NULL) {
+		store_rollback(s);
+		return (store_error(s, cause, "related"));
+	}
+	sqlite3_bind_int64(st, 1, story_id);
+	queued = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (queued && (related_index(s, story_id, cause) == -1 ||
+	    related_dequeue(s, sql_todo_del, story_id, cause) == -1)) {
+		store_rollback(s);
+		return (-1);
+	}
+	if (related_compute(s, story_id, nrelated, now, cause) == -1) {
+		store_rollback(s);
+		return (-1);
+	}
+	return (store_commit(s, cause));
+}
+
+long long
+store_related_find(struct store *s, const char *key)
+{
+	static const char sql_by_id[] =
+	    "SELECT story_id FROM entries WHERE id = ?";
+	static const char sql_by_key[] =
+	    "SELECT story_id FROM entries WHERE canonical_url = ?1 "
+	    "UNION ALL SELECT story_id FROM entries WHERE link = ?1 OR "
+	    "guid = ?1 LIMIT 1";
+	static const char sql_story[] =
+	    "SELECT id FROM story WHERE id = ?";
+	const char	*sql = sql_by_key, *p;
+	sqlite3_stmt	*st;
+	long long	 id = -1;
+	char		*end;
+
+	p = key;
+	if (strncmp(key, "urn:syndic:story:", 17) == 0) {
+		sql = sql_story;
+		p = key + 17;
+	} else if (key[strspn(key, "0123456789")] == '\0')
+		sql = sql_by_id;
+	if ((st = store_stmt(s, sql)) == NULL)
+		return (-1);
+	if (sql == sql_by_key)
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	else {
+		id = strtoll(p, &end, 10);
+		if (*p == '\0' || *end != '\0') {
+			sqlite3_reset(st);
+			return (-1);
+		}
+		sqlite3_bind_int64(st, 1, id);
+		id = -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return (id);
+}
+
+/* related_refs reads the stored list of a story into an item. */
+static int
+related_refs(struct store *s, struct item *it, int n, char **cause)
+{
+	static const char sql[] =
+	    "SELECT e.link, e.title, f.title, r.score FROM related r "
+	    "JOIN story s ON s.id = r.related_story_id "
+	    "JOIN entries e ON e.id = s.entry_id "
+	    "JOIN feeds f ON f.id = e.feed_id "
+	    "WHERE r.story_id = ? ORDER BY r.rank LIMIT ?";
+	sqlite3_stmt		*st;
+	struct related_ref	*r;
+
+	if ((st = store_stmt(s, sql)) == NULL)
+		return (store_error(s, cause, "related"));
+	sqlite3_bind_int64(st, 1, it->story_id);
+	sqlite3_bind_int(st, 2, n);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		it->related = xreallocarray(it->related, it->nrelated + 1,
+		    sizeof *it->related);
+		r = &it->related[it->nrelated++];
+		r->url = store_text(st, 0);
+		r->title = store_text(st, 1);
+		r->source = store_text(st, 2);
+		r->score = sqlite3_column_double(st, 3);
+	}
+	sqlite3_reset(st);
+	return (0);
+}
+
+struct item *
+store_related_item(struct store *s, long long story_id, int nrelated,
+    char **cause)
+{
+	static const char sql[] =
+	    "SELECT e.title, e.link, e.published, f.title, "
+	    "coalesce(f.site_url, f.url), f.url, e.link, s.sort_time "
+	    "FROM story s JOIN entries e ON e.id = s.entry_id "
+	    "JOIN feeds f ON f.id = e.feed_id WHERE s.id = ?";
+	sqlite3_stmt	*st;
+	struct item	*it;
+	int		 rc;
+
+	if ((st = store_stmt(s, sql)) == NULL) {
+		store_error(s, cause, "related");
+		return (NULL);
+	}
+	sqlite3_bind_int64(st, 1, story_id);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			store_error(s, cause, "related");
+		else if (cause != NULL)
+			*cause = xstrdup("no such story");
+		return (NULL);
+	}
+	it = xcalloc(1, sizeof *it);
+	it->story_id = story_id;
+	xasprintf(&it->id, "urn:syndic:story:%lld", story_id);
+	it->title = store_text(st, 0);
+	it->link = store_text(st, 1);
+	it->published = store_int64(st, 2);
+	it->source.title = store_text(st, 3);
+	it->source.url = store_text(st, 4);
+	it->source.feed_url = store_text(st, 5);
+	it->source.entry_url = store_text(st, 6);
+	it->updated = store_int64(st, 7);
+	sqlite3_reset(st);
+	if (related_refs(s, it, nrelated, cause) == -1) {
+		item_clear(it);
+		free(it);
+		return (NULL);
+	}
+	return (it);
+}

@@ -1,0 +1,611 @@
+/*
+ * check_related.c: tests of storage/related.c on small hand-made corpora:
+ * the right neighbours, no duplicate of the story, the per-source cap, the
+ * score threshold, lists that improve as stories arrive, stories that go.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <sqlite3.h>
+
+#include "storage.h"
+#include "store_priv.h"
+#include "xmalloc.h"
+
+#define NOW	1700000000LL
+
+/*
+ * The hand-made corpus: short news items on four subjects, written the way
+ * wire stories are (a title, two or three sentences), sharing the ordinary
+ * words of news across subjects.  corpus_story[t][i] is story i of topic t;
+ * topic 3 has seven stories (for the per-source cap).
+ */
+#define NTOPICS		4
+#define MAXPER		7
+
+struct story {
+	const char	*title;
+	const char	*text;
+};
+
+static const struct story corpus_story[NTOPICS][MAXPER] = {
+	{
+		{ "United beat Arsenal in league thriller",
+		  "Manchester United beat Arsenal 3-2 at Old Trafford on Sunday "
+		  "as the striker scored twice in the second half. The manager "
+		  "said the win kept the club in the title race, while the "
+		  "Arsenal keeper was criticised for the late goal." },
+		{ "Arsenal manager defends keeper after defeat",
+		  "The Arsenal manager defended his goalkeeper after the 3-2 "
+		  "league defeat at Old Trafford. He said the referee missed a "
+		  "foul before United's winning goal and that the squad would "
+		  "recover before the cup tie next week." },
+		{ "Striker signs new contract with United",
+		  "Manchester United's leading striker has signed a new "
+		  "five-year contract, the club announced. The forward, who has "
+		  "scored 18 league goals this season, said he wanted to win "
+		  "the title at Old Trafford." },
+		{ "Chelsea close gap in title race",
+		  "Chelsea moved within two points of the league leaders after "
+		  "a 2-0 win at Stamford Bridge. Their midfielder scored a "
+		  "penalty and the manager said the title race with United and "
+		  "Arsenal would go to the final weekend." },
+		{ "Referee chief backs video replays in league",
+		  "The head of the referees' body said video replays should be "
+		  "used in league matches after disputed goals at Old Trafford "
+		  "and Stamford Bridge. Managers of several clubs have asked "
+		  "for help for referees on penalty decisions." },
+		{ NULL, NULL }, { NULL, NULL }
+	},
+	{
+		{ "Prime minister calls May election",
+		  "The prime minister has called a general election for 5 May, "
+		  "starting a four-week campaign. Labour will fight on its "
+		  "record on the economy and public services, while the "
+		  "Conservatives promise tax cuts and fewer immigrants." },
+		{ "Tories launch election manifesto",
+		  "The Conservatives launched their election manifesto, "
+		  "promising lower taxes, more police and tighter immigration "
+		  "controls. The Tory leader told voters the campaign was a "
+		  "choice between his party and five more years of Labour." },
+		{ "Polls show Labour lead narrowing",
+		  "Labour's lead over the Conservatives has narrowed to three "
+		  "points, according to a poll of voters published on Sunday. "
+		  "The Liberal Democrats gained in marginal seats as the "
+		  "election campaign entered its final fortnight." },
+		{ "Liberal Democrats target student voters",
+		  "The Liberal Democrats pledged to scrap university tuition "
+		  "fees as they courted student voters in marginal seats. "
+		  "Their leader said Labour and the Tories had ignored young "
+		  "people during the election campaign." },
+		{ "Turnout fears as postal votes rise",
+		  "Electoral officials warned of low turnout on polling day "
+		  "despite a rise in postal votes. Labour and Conservative "
+		  "candidates in marginal seats said voters had grown tired of "
+		  "the long election campaign." },
+		{ NULL, NULL }, { NULL, NULL }
+	},
+	{
+		{ "Nokia unveils camera phone",
+		  "Nokia has unveiled a mobile phone with a five-megapixel "
+		  "camera and a larger colour screen. The handset, which plays "
+		  "music and video, will go on sale in Europe next month, the "
+		  "Finnish firm said." },
+		{ "Mobile phone sales hit record",
+		  "Sales of mobile phones reached a record 180 million handsets "
+		  "in the last quarter, led by camera phones and models with "
+		  "colour screens. Nokia kept its lead over Motorola and "
+		  "Samsung, analysts said." },
+		{ "Motorola slim handset boosts profits",
+		  "Motorola's profits rose sharply on strong demand for its "
+		  "slim Razr handset. The firm said the mobile phone, with its "
+		  "camera and thin metal case, had sold more than ten million "
+		  "units worldwide." },
+		{ "Phone batteries to last a week",
+		  "Researchers say new fuel cells could let mobile phone "
+		  "batteries last a week between charges. Handset makers "
+		  "including Nokia and Samsung are testing the cells, which "
+		  "would power screens, cameras and music players." },
+		{ "Music downloads to mobiles take off",
+		  "Downloads of music to mobile phones are growing fast as "
+		  "handsets gain bigger memories and better screens. Operators "
+		  "said users of camera phones and music phones spent more "
+		  "on data services than on calls." },
+		{ NULL, NULL }, { NULL, NULL }
+	},
+	{
+		{ "Bank of England holds interest rates",
+		  "The Bank of England held interest rates at 4.75% for a "
+		  "sixth month. Its monetary policy committee said inflation "
+		  "remained close to target, although economists expect a "
+		  "rise if house prices keep climbing." },
+		{ "Inflation rises above target",
+		  "Consumer price inflation rose to 2.3% in March, above the "
+		  "Bank of England's target, driven by fuel prices. Economists "
+		  "said the figures made an interest rate rise more likely "
+		  "at the next meeting of the committee." },
+		{ "Mortgage lending slows as rates bite",
+		  "Mortgage lending fell for a third month as higher interest "
+		  "rates cooled the housing market. Lenders said house prices "
+		  "were flat and that the Bank of England's rate rises had "
+		  "cut demand from buyers." },
+		{ "Economists split on rate rise",
+		  "Economists are divided over whether the Bank of England "
+		  "will raise interest rates in May. Some point to rising "
+		  "inflation and wage growth, others to a slowing housing "
+		  "market and weak retail sales." },
+		{ "Sterling falls after rate decision",
+		  "The pound fell against the dollar after the Bank of England "
+		  "left interest rates unchanged. Traders had expected the "
+		  "committee to signal a rise to curb inflation, economists "
+		  "said." },
+		{ "House prices cool as borrowing costs climb",
+		  "House prices rose by just 0.1% last month, the smallest "
+		  "increase in two years, as higher interest rates put off "
+		  "buyers. The figures will reassure the Bank of England that "
+		  "its rate rises are curbing the housing market." },
+		{ "Bank governor warns on consumer debt",
+		  "The governor of the Bank of England warned that record "
+		  "consumer debt left households exposed to higher interest "
+		  "rates. He said the bank would set rates to keep inflation "
+		  "at its target of 2%." }
+	},
+};
+
+static char	 db_path[64];
+
+static const char *
+tmp_db(void)
+{
+	char	 p[80];
+
+	snprintf(db_path, sizeof db_path, "/tmp/syndic-related-%d.db",
+	    (int)getpid());
+	unlink(db_path);
+	snprintf(p, sizeof p, "%s-wal", db_path);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", db_path);
+	unlink(p);
+	return (db_path);
+}
+
+static struct store *
+open_new(void)
+{
+	struct store	*s;
+	char		*cause = NULL;
+
+	s = store_open(tmp_db(), &cause);
+	ck_assert_msg(s != NULL, "store_open: %s", cause);
+	return (s);
+}
+
+static void
+close_rm(struct store *s)
+{
+	store_close(s);
+	tmp_db();
+}
+
+/* story_html gives the text of a corpus story as HTML (caller frees). */
+static char *
+story_html(const struct story *st)
+{
+	size_t	 len = strlen(st->text) + 8;
+	char	*html = xmalloc(len);
+
+	snprintf(html, len, "<p>%s</p>", st->text);
+	return (html);
+}
+
+/* add_entry appends an entry to a document. */
+static void
+add_entry(struct doc *d, const char *link, char *title, char *html,
+    long long published)
+{
+	struct entry	*e;
+
+	d->entries = xreallocarray(d->entries, d->nentries + 1,
+	    sizeof *d->entries);
+	e = &d->entries[d->nentries++];
+	memset(e, 0, sizeof *e);
+	e->id = xstrdup(link);
+	e->link = xstrdup(link);
+	e->canonical_url = xstrdup(link);
+	e->title = title;
+	e->summary = html;
+	e->sanitized = 1;
+	e->published = published;
+	e->updated = TIME_UNKNOWN;
+}
+
+/* feed_id subscribes to (or finds) the feed of a source number. */
+static long long
+feed_id(struct store *s, int source)
+{
+	char		 url[64], *cause = NULL;
+	long long	 id;
+
+	snprintf(url, sizeof url, "http://source%d.test/feed", source);
+	ck_assert_msg(store_feed_upsert(s, url, NULL, NULL, FEED_ORIGIN_CLI,
+	    &id, &cause) == 0, "%s", cause);
+	return (id);
+}
+
+/* ingest stores a document for a source and runs the related work. */
+static void
+ingest(struct store *s, int source, struct doc *d, int nrelated)
+{
+	char	*cause = NULL;
+	int	 rc, calls = 0;
+
+	d->title = xstrdup("Source");
+	ck_assert_msg(store_ingest(s, feed_id(s, source), d, NOW, NULL,
+	    &cause) == 0, "%s", cause);
+	doc_free(d);
+	while ((rc = store_related_update(s, NOW, nrelated, &cause)) == 1)
+		ck_assert_int_lt(++calls, 1000);
+	ck_assert_msg(rc == 0, "%s", cause);
+}
+
+/*
+ * corpus stores the first per stories of the first ntopics topics, dealt
+ * over 3 sources, links "http://t/TOPIC/I".
+ */
+static void
+corpus(struct store *s, int ntopics, int per, int nrelated)
+{
+	struct doc	*d[3];
+	char		 link[64];
+	int		 t, i;
+
+	for (i = 0; i < 3; i++)
+		d[i] = doc_new();
+	for (t = 0; t < ntopics; t++) {
+		for (i = 0; i < per && corpus_story[t][i].title != NULL; i++) {
+			snprintf(link, sizeof link, "http://t/%d/%d", t, i);
+			add_entry(d[(t + i) % 3], link,
+			    xstrdup(corpus_story[t][i].title),
+			    story_html(&corpus_story[t][i]),
+			    NOW - 3600 * (t * per + i));
+		}
+	}
+	for (i = 0; i < 3; i++)
+		ingest(s, i, d[i], nrelated);
+}
+
+/* topic_of reads the topic of a story from its link. */
+static int
+topic_of(const char *link)
+{
+	ck_assert_ptr_nonnull(link);
+	ck_assert_int_eq(strncmp(link, "http://t/", 9), 0);
+	return (atoi(link + 9));
+}
+
+/* related_of returns the item of the story of a link. */
+static struct item *
+related_of(struct store *s, const char *link, int n)
+{
+	struct item	*it;
+	long long	 id;
+	char		*cause = NULL;
+
+	id = store_related_find(s, link);
+	ck_assert_msg(id > 0, "no story for %s", link);
+	it = store_related_item(s, id, n, &cause);
+	ck_assert_msg(it != NULL, "%s", cause);
+	return (it);
+}
+
+static void
+item_free(struct item *it)
+{
+	item_clear(it);
+	free(it);
+}
+
+static long long
+sql_int(struct store *s, const char *sql)
+{
+	sqlite3_stmt	*st;
+	long long	 v = -1;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (v);
+}
+
+START_TEST(test_neighbours)
+{
+	struct store	*s;
+	struct item	*it;
+	char		 link[64];
+	int		 t, i, j;
+
+	s = open_new();
+	corpus(s, 4, 5, 5);
+	for (t = 0; t < 4; t++) {
+		for (i = 0; i < 5; i++) {
+			snprintf(link, sizeof link, "http://t/%d/%d", t, i);
+			it = related_of(s, link, 5);
+			ck_assert_msg(it->nrelated >= 2, "%s: %d related",
+			    link, it->nrelated);
+			for (j = 0; j < it->nrelated; j++) {
+				ck_assert_msg(topic_of(it->related[j].url) ==
+				    t, "%s lists %s (%.3f)", link,
+				    it->related[j].url, it->related[j].score);
+				ck_assert_str_ne(it->related[j].url, link);
+				ck_assert(it->related[j].score > 0);
+				ck_assert(j == 0 || it->related[j].score <=
+				    it->related[j - 1].score);
+				ck_assert_ptr_nonnull(it->related[j].title);
+				ck_assert_ptr_nonnull(it->related[j].source);
+			}
+			item_free(it);
+		}
+	}
+	/* The view for people says the same. */
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_links"),
+	    sql_int(s, "SELECT count(*) FROM related"));
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_links "
+	    "WHERE related_source IS NULL OR related_title IS NULL"), 0);
+	close_rm(s);
+}
+END_TEST
+
+START_TEST(test_no_duplicates)
+{
+	struct store	*s;
+	struct doc	*d;
+	struct item	*it;
+	char		*html, *p;
+	int		 j;
+
+	s = open_new();
+	corpus(s, 4, 5, 5);
+	/*
+	 * A copy of 0/0 at another address, from another source, with
+	 * another title and a word changed: whether or not the store folds
+	 * it, it must never be recommended with 0/0, nor 0/0 with it.
+	 */
+	html = story_html(&corpus_story[0][0]);
+	if ((p = strstr(html, "Sunday")) != NULL)
+		memcpy(p, "Monday", 6);
+	ck_assert_ptr_null(strstr(html, "Sunday"));
+	d = doc_new();
+	add_entry(d, "http://copy/0", xstrdup("United edge Arsenal"), html,
+	    NOW - 60);
+	ingest(s, 2, d, 5);
+	it = related_of(s, "http://t/0/0", 5);
+	ck_assert_int_ge(it->nrelated, 1);
+	for (j = 0; j < it->nrelated; j++)
+		ck_assert_str_ne(it->related[j].url, "http://copy/0");
+	item_free(it);
+	it = related_of(s, "http://copy/0", 5);
+	for (j = 0; j < it->nrelated; j++) {
+		ck_assert_str_ne(it->related[j].url, "http://t/0/0");
+		ck_assert_str_ne(it->related[j].url, "http://copy/0");
+	}
+	item_free(it);
+	/* No story lists itself, or a story that shares one of its links. */
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related "
+	    "WHERE story_id = related_story_id"), 0);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related r JOIN "
+	    "entries a ON a.story_id = r.story_id JOIN entries b ON "
+	    "b.story_id = r.related_story_id WHERE a.link = b.link"), 0);
+	close_rm(s);
+}
+END_TEST
+
+START_TEST(test_source_cap)
+{
+	struct store	*s;
+	struct doc	*d[2];
+	struct item	*it;
+	char		 link[64];
+	int		 i, j, n0;
+
+	s = open_new();
+	corpus(s, 3, 5, 5);
+	/* The seven stories of topic 3: six from source 0, one from 1. */
+	d[0] = doc_new();
+	d[1] = doc_new();
+	for (i = 0; i < 7; i++) {
+		snprintf(link, sizeof link, "http://t/3/%d", i);
+		add_entry(d[i == 6], link, xstrdup(corpus_story[3][i].title),
+		    story_html(&corpus_story[3][i]), NOW - 600 * i);
+	}
+	ingest(s, 0, d[0], 5);
+	ingest(s, 1, d[1], 5);
+	for (i = 0; i < 6; i++) {
+		snprintf(link, sizeof link, "http://t/3/%d", i);
+		it = related_of(s, link, 5);
+		for (n0 = 0, j = 0; j < it->nrelated; j++) {
+			ck_assert_int_eq(topic_of(it->related[j].url), 3);
+			n0 += strcmp(it->related[j].url, "http://t/3/6") != 0;
+		}
+		/* Five per story: at most two from one source. */
+		ck_assert_int_le(n0, 2);
+		ck_assert_int_ge(n0, 1);
+		item_free(it);
+	}
+	/* The one from source 1 may list two of source 0, no more. */
+	it = related_of(s, "http://t/3/6", 5);
+	ck_assert_int_eq(it->nrelated, 2);
+	item_free(it);
+	close_rm(s);
+}
+END_TEST
+
+START_TEST(test_threshold)
+{
+	struct store	*s;
+	struct doc	*d;
+	struct item	*it;
+
+	s = open_new();
+	corpus(s, 4, 5, 5);
+	d = doc_new();
+	/* Nothing in common with any topic: no recommendation. */
+	add_entry(d, "http://odd/1", xstrdup("Gardeners plant tulips early"),
+	    xstrdup("<p>Gardeners are planting tulip bulbs early this autumn "
+	    "after a mild summer. Experts advise watering the soil, mulching "
+	    "the beds and waiting for spring blossoms.</p>"), NOW - 30);
+	/* A few ordinary words in common only: still nothing. */
+	add_entry(d, "http://odd/2", xstrdup("Tulip festival draws crowds"),
+	    xstrdup("<p>The tulip festival drew record crowds on Sunday, "
+	    "organisers said. Growers showed new varieties and the "
+	    "gardens stayed open until the final weekend of the month.</p>"),
+	    NOW - 20);
+	ingest(s, 1, d, 5);
+	it = related_of(s, "http://odd/1", 5);
+	ck_assert_int_eq(it->nrelated, 0);
+	item_free(it);
+	it = related_of(s, "http://odd/2", 5);
+	ck_assert_msg(it->nrelated == 0 || strncmp(it->related[0].url,
+	    "http://odd/", 11) == 0, "odd/2 lists %s", it->nrelated ?
+	    it->related[0].url : "");
+	ck_assert_int_le(it->nrelated, 1);
+	item_free(it);
+	close_rm(s);
+}
+END_TEST
+
+START_TEST(test_refresh)
+{
+	struct store	*s;
+	struct doc	*d;
+	struct item	*it;
+	char		 link[64];
+	int		 i;
+
+	s = open_new();
+	corpus(s, 3, 5, 5);
+	/* A lone story of topic 3: nothing like it yet. */
+	d = doc_new();
+	add_entry(d, "http://t/3/0", xstrdup(corpus_story[3][0].title),
+	    story_html(&corpus_story[3][0]), NOW - 7200);
+	ingest(s, 0, d, 5);
+	it = related_of(s, "http://t/3/0", 5);
+	ck_assert_int_eq(it->nrelated, 0);
+	item_free(it);
+	/* Three more arrive later from other sources: the list fills. */
+	for (i = 1; i <= 3; i++) {
+		d = doc_new();
+		snprintf(link, sizeof link, "http://t/3/%d", i);
+		add_entry(d, link, xstrdup(corpus_story[3][i].title),
+		    story_html(&corpus_story[3][i]), NOW - 100 * i);
+		ingest(s, i % 3, d, 5);
+	}
+	it = related_of(s, "http://t/3/0", 5);
+	ck_assert_int_ge(it->nrelated, 2);
+	for (i = 0; i < it->nrelated; i++)
+		ck_assert_int_eq(topic_of(it->related[i].url), 3);
+	item_free(it);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_doc WHERE "
+	    "state <> 0"), 0);
+	close_rm(s);
+}
+END_TEST
+
+START_TEST(test_forget)
+{
+	struct store	*s;
+	char		*cause = NULL;
+	long long	 df;
+
+	s = open_new();
+	corpus(s, 2, 4, 5);
+	df = sql_int(s, "SELECT df FROM related_term WHERE term = 'arsenal'");
+	ck_assert_int_eq(df, 3);
+	ck_assert_int_eq(sql_int(s, "SELECT ndocs FROM related_stat"), 8);
+	/* Source 0 goes with its stories: their rows and counts follow. */
+	ck_assert_msg(store_feed_remove(s, "http://source0.test/feed",
+	    &cause) == 0, "%s", cause);
+	while (store_related_update(s, NOW, 5, &cause) == 1)
+		;
+	ck_assert_int_eq(sql_int(s, "SELECT ndocs FROM related_stat"),
+	    sql_int(s, "SELECT count(*) FROM story"));
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_doc"),
+	    sql_int(s, "SELECT count(*) FROM story"));
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related WHERE "
+	    "related_story_id NOT IN (SELECT id FROM story)"), 0);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_posting "
+	    "WHERE story_id NOT IN (SELECT id FROM story)"), 0);
+	ck_assert_int_le(sql_int(s, "SELECT coalesce(max(df), 0) FROM "
+	    "related_term"), sql_int(s, "SELECT count(*) FROM story"));
+	ck_assert_int_lt(sql_int(s, "SELECT df FROM related_term WHERE "
+	    "term = 'arsenal'"), df);
+	close_rm(s);
+}
+END_TEST
+
+START_TEST(test_find)
+{
+	struct store	*s;
+	struct item	*it;
+	char		 key[64], *cause = NULL;
+	long long	 id, eid;
+
+	s = open_new();
+	corpus(s, 2, 3, 5);
+	id = store_related_find(s, "http://t/1/2");
+	ck_assert_int_gt(id, 0);
+	eid = sql_int(s, "SELECT id FROM entries WHERE link = 'http://t/1/2'");
+	snprintf(key, sizeof key, "%lld", eid);
+	ck_assert_int_eq(store_related_find(s, key), id);
+	snprintf(key, sizeof key, "urn:syndic:story:%lld", id);
+	ck_assert_int_eq(store_related_find(s, key), id);
+	ck_assert_int_eq(store_related_find(s, "http://nowhere/"), -1);
+	ck_assert_int_eq(store_related_find(s, "999999"), -1);
+	it = store_related_item(s, id, 5, &cause);
+	ck_assert_ptr_nonnull(it);
+	ck_assert_str_eq(it->link, "http://t/1/2");
+	ck_assert_ptr_nonnull(it->source.feed_url);
+	item_free(it);
+	ck_assert_ptr_null(store_related_item(s, 999999, 5, &cause));
+	ck_assert_ptr_nonnull(cause);
+	free(cause);
+	close_rm(s);
+}
+END_TEST
+
+static Suite *
+related_suite(void)
+{
+	Suite	*su;
+	TCase	*tc;
+
+	su = suite_create("related");
+	tc = tcase_create("core");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_neighbours);
+	tcase_add_test(tc, test_no_duplicates);
+	tcase_add_test(tc, test_source_cap);
+	tcase_add_test(tc, test_threshold);
+	tcase_add_test(tc, test_refresh);
+	tcase_add_test(tc, test_forget);
+	tcase_add_test(tc, test_find);
+	suite_add_tcase(su, tc);
+	return (su);
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(related_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? 0 : 1);
+}
