@@ -36,7 +36,7 @@ static const struct cmd_entry cmd_table[] = {
 	    "stdout", 1 },
 	{ "related", cmd_related, "related [--json] ENTRY-ID|URL\n"
 	    "                            show the recommendations for one "
-	    "entry", 0 },
+	    "entry", 1 },
 	{ "check", cmd_check, "check                     validate the "
 	    "configuration and the store", 1 },
 	{ "parse", cmd_parse, "parse [--base URL] FILE|- parse one feed "

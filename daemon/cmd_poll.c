@@ -87,6 +87,24 @@ poll_summary(struct fetch *f, struct sched *s, double wall)
 	    "%.1f MB received\n", fetch, parse, store, fm->bytes / 1e6);
 }
 
+/* poll_related brings the related stories up to date before exit. */
+static void
+poll_related(struct store *st, struct config *c)
+{
+	char	*cause = NULL;
+	int	 rc;
+
+	if (c->related <= 0)
+		return;
+	while ((rc = store_related_update(st, time(NULL), c->related,
+	    &cause)) == 1)
+		;
+	if (rc == -1) {
+		fprintf(stderr, "syndic: poll: related: %s\n", cause);
+		free(cause);
+	}
+}
+
 /* poll_rows picks the feeds to poll: named, all, or the due ones. */
 static int
 poll_rows(struct store *st, int all, int argc, char **argv,
@@ -168,6 +186,7 @@ cmd_poll(struct globals *g, int argc, char **argv)
 	if (sched_queue(p.sched, rows, n) > 0)
 		event_base_dispatch(p.base);
 	free(rows);
+	poll_related(st, c);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	poll_summary(f, p.sched, (t1.tv_sec - t0.tv_sec) +
 	    (t1.tv_nsec - t0.tv_nsec) / 1e9);

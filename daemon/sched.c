@@ -107,10 +107,13 @@ struct sched {
 	long long		 counted_at;
 	void			(*hook)(void *);
 	void			*hook_arg;
+
+	struct event		*related;	/* related-stories work */
 };
 
 static void	sched_pump(struct sched *);
 static void	sched_arm(struct sched *);
+static void	sched_related(struct sched *, long long);
 
 /* smap_hash is FNV-1a over a string. */
 static size_t
@@ -600,8 +603,47 @@ sched_store(struct sched *s, struct sfeed *f, struct fetch_record *rec,
 		s->m.ingested++;
 		s->m.entries_added += st.added;
 		s->m.entries_updated += st.updated;
+		if (st.added > 0 || st.updated > 0)
+			sched_related(s, 0);
 	}
 	s->m.store_ms += sched_now_ms() - t0;
+}
+
+/*
+ * sched_related_cb does a bounded share of the related-stories work (see
+ * store_related_update) and comes back soon while some is left, so the
+ * loop serves requests and fetches in between.
+ */
+static void
+sched_related_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sched	*s = arg;
+	char		*cause = NULL;
+	int		 rc;
+
+	if (s->stopped || s->conf->related <= 0)
+		return;
+	rc = store_related_update(s->store, time(NULL), s->conf->related,
+	    &cause);
+	if (rc == -1) {
+		log_warnx("related: %s", cause);
+		free(cause);
+		sched_related(s, 5000);
+	} else if (rc == 1)
+		sched_related(s, 10);
+}
+
+/* sched_related arms the related-stories work in ms milliseconds. */
+static void
+sched_related(struct sched *s, long long ms)
+{
+	struct timeval	 tv;
+
+	if (evtimer_pending(s->related, NULL))
+		return;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(s->related, &tv);
 }
 
 /* sched_handle turns a finished fetch into a stored update. */
@@ -913,6 +955,7 @@ sched_new(struct event_base *base, struct config *conf, struct store *st,
 	TAILQ_INIT(&s->ready);
 	s->wake = evtimer_new(base, sched_wake_cb, s);
 	s->pump = evtimer_new(base, sched_pump_cb, s);
+	s->related = evtimer_new(base, sched_related_cb, s);
 	sched_conf_map(s);
 	srandom((unsigned int)time(NULL) ^ (unsigned int)(uintptr_t)s);
 	return (s);
@@ -939,6 +982,7 @@ sched_start(struct sched *s)
 	s->version = store_version(s->store);
 	sched_tick(s);
 	sched_arm(s);
+	sched_related(s, 0);	/* what an earlier run left */
 }
 
 void
@@ -947,6 +991,7 @@ sched_stop(struct sched *s)
 	s->stopped = 1;
 	evtimer_del(s->wake);
 	evtimer_del(s->pump);
+	evtimer_del(s->related);
 	fetch_cancel_all(s->fetch);
 }
 
@@ -993,6 +1038,7 @@ sched_free(struct sched *s)
 	smap_clear(&s->conf_feeds, NULL);
 	event_free(s->wake);
 	event_free(s->pump);
+	event_free(s->related);
 	free(s);
 }
 

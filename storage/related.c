@@ -785,7 +785,8 @@ related_resign(struct store *s, struct rdoc *d, struct rterm *old,
 
 	n = d->n < REL_SIG_TERMS ? d->n : REL_SIG_TERMS;
 	sig = xcalloc(d->n + 1, sizeof *sig);
-	memcpy(sig, d->t, d->n * sizeof *sig);
+	if (d->n > 0)
+		memcpy(sig, d->t, d->n * sizeof *sig);
 	qsort(sig, d->n, sizeof *sig, related_sw_cmp);
 	for (i = 0; i < n; i++)
 		sig[i].sw = d->norm > 0 ? sig[i].sw / d->norm : 0;
@@ -879,7 +880,8 @@ related_candidates(struct store *s, const struct rdoc *d, struct rcand **out,
 		return (store_error(s, cause, "related"));
 	memset(&a, 0, sizeof a);
 	q = xcalloc(d->n + 1, sizeof *q);
-	memcpy(q, d->t, d->n * sizeof *q);
+	if (d->n > 0)
+		memcpy(q, d->t, d->n * sizeof *q);
 	qsort(q, d->n, sizeof *q, related_w_cmp);
 	nq = d->n < REL_QUERY_TERMS ? d->n : REL_QUERY_TERMS;
 	for (k = 0; k < nq && q[k].w > 0; k++) {
@@ -1100,7 +1102,8 @@ related_compute(struct store *s, long long story_id, int nrelated,
 			if (related_exact(s, &d, &c[i], cause) == -1)
 				goto out;
 		}
-		qsort(c, nc, sizeof *c, related_score_cmp);
+		if (nc > 0)
+			qsort(c, nc, sizeof *c, related_score_cmp);
 		/*
 		 * NOTE: only a first computation spreads: a stale list that
 		 * spread again could wake the story that woke it, forever.

@@ -11,6 +11,7 @@
 #include <check.h>
 #include <sqlite3.h>
 
+#include "harness.h"
 #include "storage.h"
 #include "store_priv.h"
 #include "xmalloc.h"
@@ -577,6 +578,123 @@ START_TEST(test_find)
 }
 END_TEST
 
+START_TEST(test_migration)
+{
+	struct store	*s;
+	sqlite3		*db;
+	char		*cause = NULL;
+
+	/* A store of version 2 with two stories: version 3 indexes them. */
+	ck_assert_int_eq(sqlite3_open(tmp_db(), &db), SQLITE_OK);
+	ck_assert_int_eq(schema_migrate(db, 2, &cause), 0);
+	ck_assert_int_eq(sqlite3_exec(db,
+	    "INSERT INTO feeds (id, url, title) VALUES (1, 'http://o/f', 'O');"
+	    "INSERT INTO entries (id, feed_id, guid, link, title, text, "
+	    "content_hash, first_seen, last_seen, story_id) VALUES "
+	    "(1, 1, 'g1', 'http://o/1', 'Bank holds interest rates', "
+	    "'The bank held interest rates as inflation eased', 1, 1000, "
+	    "1000, 1), (2, 1, 'g2', 'http://o/2', 'Interest rates on hold', "
+	    "'Economists expect the bank to hold interest rates', 2, 2000, "
+	    "2000, 2);"
+	    "INSERT INTO story (id, entry_id, first_seen, sort_time) VALUES "
+	    "(1, 1, 1000, 1000), (2, 2, 2000, 2000);", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	s = store_open(db_path, &cause);
+	ck_assert_msg(s != NULL, "%s", cause);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_todo"), 2);
+	while (store_related_update(s, NOW, 5, &cause) == 1)
+		;
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_todo"), 0);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_doc WHERE "
+	    "state = 0"), 2);
+	ck_assert_int_eq(sql_int(s, "SELECT df FROM related_term WHERE "
+	    "term = 'interest'"), 2);
+	close_rm(s);
+}
+END_TEST
+
+/* write_feed writes topics 0 and 1 dealt over two RSS files of dir. */
+static void
+write_feeds(const char *dir, char *conf, size_t len)
+{
+	FILE	*fp[2];
+	char	 path[512];
+	int	 t, i, f;
+
+	snprintf(conf, len, "%s/syndic.conf", dir);
+	fp[0] = fopen(conf, "w");
+	ck_assert_ptr_nonnull(fp[0]);
+	fprintf(fp[0], "[syndic]\ndatabase = %s/s.db\n[output]\nrelated = "
+	    "3\n", dir);
+	for (f = 0; f < 2; f++)
+		fprintf(fp[0], "[feed \"file://%s/f%d.xml\"]\n", dir, f);
+	fclose(fp[0]);
+	for (f = 0; f < 2; f++) {
+		snprintf(path, sizeof path, "%s/f%d.xml", dir, f);
+		fp[f] = fopen(path, "w");
+		ck_assert_ptr_nonnull(fp[f]);
+		fprintf(fp[f], "<?xml version=\"1.0\"?><rss version=\"2.0\">"
+		    "<channel><title>Source %d</title><link>http://s%d/</link>"
+		    "<description>d</description>", f, f);
+	}
+	for (t = 0; t < 2; t++) {
+		for (i = 0; i < 5; i++) {
+			f = (t + i) % 2;
+			fprintf(fp[f], "<item><title>%s</title><link>"
+			    "http://t/%d/%d</link><pubDate>Mon, 13 Nov 2023 "
+			    "1%d:00:00 +0000</pubDate><description>%s"
+			    "</description></item>", corpus_story[t][i].title,
+			    t, i, i, corpus_story[t][i].text);
+		}
+	}
+	for (f = 0; f < 2; f++) {
+		fprintf(fp[f], "</channel></rss>\n");
+		fclose(fp[f]);
+	}
+}
+
+START_TEST(test_cli)
+{
+	char	*dir, conf[512], *out = NULL, *err = NULL;
+	char	*poll[] = { (char *)h_syndic(), "-c", conf, "poll", "--all",
+		    NULL };
+	char	*rel[] = { (char *)h_syndic(), "-c", conf, "related",
+		    "http://t/1/2", NULL };
+	char	*json[] = { (char *)h_syndic(), "-c", conf, "related",
+		    "--json", "http://t/1/2", NULL };
+	char	*none[] = { (char *)h_syndic(), "-c", conf, "related",
+		    "http://nowhere/", NULL };
+
+	dir = h_tmpdir();
+	write_feeds(dir, conf, sizeof conf);
+	/* The real pipeline: poll computes the lists before it exits. */
+	ck_assert_int_eq(h_run(poll, NULL, &out, &err), 0);
+	free(out);
+	free(err);
+	ck_assert_int_eq(h_run(rel, NULL, &out, &err), 0);
+	ck_assert_msg(strstr(out, "Liberal Democrats target") != NULL, "%s",
+	    out);
+	ck_assert_ptr_nonnull(strstr(out, "You might also like"));
+	ck_assert_ptr_nonnull(strstr(out, "http://t/1/"));
+	ck_assert_ptr_null(strstr(out, "http://t/0/"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(h_run(json, NULL, &out, &err), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"related\": ["));
+	ck_assert_ptr_nonnull(strstr(out, "\"score\": 0."));
+	ck_assert_ptr_nonnull(strstr(out, "\"source\": \"Source "));
+	free(out);
+	free(err);
+	ck_assert_int_ne(h_run(none, NULL, &out, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err, "no such entry"));
+	free(out);
+	free(err);
+	h_cleanup(dir);
+	free(dir);
+}
+END_TEST
+
 static Suite *
 related_suite(void)
 {
@@ -593,6 +711,8 @@ related_suite(void)
 	tcase_add_test(tc, test_refresh);
 	tcase_add_test(tc, test_forget);
 	tcase_add_test(tc, test_find);
+	tcase_add_test(tc, test_migration);
+	tcase_add_test(tc, test_cli);
 	suite_add_tcase(su, tc);
 	return (su);
 }
