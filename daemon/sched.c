@@ -897,7 +897,8 @@ sched_retention(struct sched *s)
 	    s->conf->items, now, &cause) == -1) {
 		log_warnx("store: retention: %s", cause);
 		free(cause);
-	}
+	} else
+		sched_related(s, 0);	/* forget the purged stories */
 }
 
 /*
