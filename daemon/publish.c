@@ -39,10 +39,19 @@
 #define PUBLISH_WATCH	2	/* seconds between store checks (WebSub) */
 #define PUBLISH_TAG_MAX	64	/* bytes of a tag name */
 #define PUBLISH_CURSOR_MAX 128	/* bytes of a paging cursor */
-#define PUBLISH_PINGS	8	/* hub pings in flight at most */
+#define PUBLISH_PINGS	32	/* hub pings in flight at most */
+#define PUBLISH_TAG_PINGS 8	/* tags whose feeds the hub hears about */
+#define PUBLISH_TOPICS	(3 * (1 + PUBLISH_TAG_PINGS))
 #define PUBLISH_RECHECK_MS 100	/* store version asked at most this often */
 #define PUBLISH_BACKOFF_MAX 600	/* seconds between retries to a dead hub */
 #define PUBLISH_SENDFILE (32 * 1024)	/* bodies this big go by sendfile(2) */
+
+/* A feed the hub hears about, and the ETag it last heard of. */
+struct publish_topic {
+	int			 format;
+	char			*tag;
+	char			*etag;
+};
 
 /* One cached document and the request it answers. */
 struct publish_slot {
@@ -71,8 +80,9 @@ struct publish {
 	CURL			*pings[PUBLISH_PINGS];
 	long long		 watched;	/* store version last checked */
 	long long		 backoff;	/* seconds, after a failed ping */
+	int			 reloads;	/* configuration of the topics */
 	long long		 retry_at;	/* no ping before (epoch) */
-	char			*etags[3];	/* last pinged, per format */
+	struct publish_topic	 topics[PUBLISH_TOPICS];	/* pinged */
 };
 
 static const struct {
@@ -201,19 +211,22 @@ publish_check_args(const char *tag, const char *cursor, char **cause)
 
 	if (tag != NULL) {
 		if (*tag == '\0' || strlen(tag) > PUBLISH_TAG_MAX) {
-			xasprintf(cause, "bad tag");
+			if (cause != NULL)
+				xasprintf(cause, "bad tag");
 			return (-1);
 		}
 		for (p = (const unsigned char *)tag; *p != '\0'; p++) {
 			if (*p < 0x20 || *p == 0x7f || *p == '/') {
-				xasprintf(cause, "bad tag");
+				if (cause != NULL)
+					xasprintf(cause, "bad tag");
 				return (-1);
 			}
 		}
 	}
 	if (cursor != NULL && (*cursor == '\0' ||
 	    strlen(cursor) > PUBLISH_CURSOR_MAX)) {
-		xasprintf(cause, "bad cursor");
+		if (cause != NULL)
+			xasprintf(cause, "bad cursor");
 		return (-1);
 	}
 	return (0);
@@ -534,9 +547,9 @@ publish_pump_cb(evutil_socket_t fd, short events, void *arg)
 		if (m->data.result != CURLE_OK || code < 200 || code > 299) {
 			/* Ping everything again later, backing off. */
 			p->stats.ping_failures++;
-			for (i = 0; i < 3; i++) {
-				free(p->etags[i]);
-				p->etags[i] = NULL;
+			for (i = 0; i < PUBLISH_TOPICS; i++) {
+				free(p->topics[i].etag);
+				p->topics[i].etag = NULL;
 			}
 			p->backoff = p->backoff == 0 ? PUBLISH_WATCH * 2 :
 			    p->backoff * 2;
@@ -596,40 +609,93 @@ publish_ping(struct publish *p, const char *hub, const char *topic)
 	evtimer_add(p->pump, &tv);
 }
 
-/* publish_watch_cb re-renders the first pages when the store changed. */
+/* publish_topic_check pings the hub when a feed's bytes changed. */
+static void
+publish_topic_check(struct publish *p, struct publish_topic *t)
+{
+	struct config		*conf = p->daemon->conf;
+	struct publish_doc	*d;
+	char			*cause = NULL, *topic;
+
+	if ((d = publish_get(p, t->format, t->tag, NULL, &cause)) == NULL) {
+		log_warnx("websub: %s", cause);
+		free(cause);
+		return;
+	}
+	if (t->etag == NULL || strcmp(t->etag, d->etag) != 0) {
+		free(t->etag);
+		t->etag = xstrdup(d->etag);
+		topic = publish_url(conf, t->format, t->tag,
+		    publish_formats[t->format].ext, NULL);
+		publish_ping(p, conf->hub, topic);
+		free(topic);
+	}
+	publish_doc_unref(d);
+}
+
+/*
+ * publish_topics sets the feeds the hub hears about: the merged feeds and
+ * those of the first tags of the configuration.
+ */
+static void
+publish_topics(struct publish *p)
+{
+	struct config	*conf = p->daemon->conf;
+	struct publish_topic *t;
+	const char	*tag;
+	int		 i, j, k, n = 1;
+	const char	*tags[1 + PUBLISH_TAG_PINGS] = { NULL };
+
+	for (i = 0; i < conf->nfeeds; i++) {
+		for (j = 0; j < conf->feeds[i].ntags; j++) {
+			tag = conf->feeds[i].tags[j];
+			for (k = 1; k < n && strcmp(tags[k], tag) != 0; k++)
+				;
+			if (k == n && n < 1 + PUBLISH_TAG_PINGS &&
+			    publish_check_args(tag, NULL, NULL) == 0)
+				tags[n++] = tag;
+		}
+	}
+	for (i = 0; i < PUBLISH_TOPICS; i++) {
+		t = &p->topics[i];
+		k = i / 3;
+		if (k < n && t->etag != NULL && t->format == i % 3 &&
+		    publish_eq(t->tag, tags[k]))
+			continue;
+		free(t->tag);
+		free(t->etag);
+		t->tag = k < n ? xstrdup0(tags[k]) : NULL;
+		t->etag = NULL;
+		t->format = k < n ? i % 3 : -1;
+	}
+}
+
+/* publish_watch_cb pings the hub for the feeds that changed. */
 static void
 publish_watch_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct publish		*p = arg;
-	struct config		*conf = p->daemon->conf;
 	struct timeval		 tv = { PUBLISH_WATCH, 0 };
-	struct publish_doc	*d;
 	long long		 version;
-	char			*cause = NULL, *topic;
-	int			 f;
+	int			 i, stale = 0;
 
 	version = publish_version(p);
-	if (conf->hub != NULL && (version != p->watched ||
-	    p->etags[0] == NULL) && (long long)time(NULL) >= p->retry_at) {
+	if (p->daemon->conf->hub == NULL ||
+	    (long long)time(NULL) < p->retry_at) {
+		evtimer_add(p->watch, &tv);
+		return;
+	}
+	if (p->reloads != p->daemon->reloads || p->topics[0].etag == NULL) {
+		p->reloads = p->daemon->reloads;
+		publish_topics(p);
+	}
+	for (i = 0; i < PUBLISH_TOPICS; i++)
+		stale |= p->topics[i].format != -1 && p->topics[i].etag == NULL;
+	if (version != p->watched || stale) {
 		p->watched = version;
-		for (f = PUBLISH_ATOM; f <= PUBLISH_JSON; f++) {
-			if ((d = publish_get(p, f, NULL, NULL, &cause)) ==
-			    NULL) {
-				log_warnx("websub: %s", cause);
-				free(cause);
-				cause = NULL;
-				continue;
-			}
-			if (p->etags[f] == NULL ||
-			    strcmp(p->etags[f], d->etag) != 0) {
-				free(p->etags[f]);
-				p->etags[f] = xstrdup(d->etag);
-				topic = publish_url(conf, f, NULL,
-				    publish_formats[f].ext, NULL);
-				publish_ping(p, conf->hub, topic);
-				free(topic);
-			}
-			publish_doc_unref(d);
+		for (i = 0; i < PUBLISH_TOPICS; i++) {
+			if (p->topics[i].format != -1)
+				publish_topic_check(p, &p->topics[i]);
 		}
 	}
 	evtimer_add(p->watch, &tv);
@@ -714,8 +780,10 @@ publish_free(struct publish *p)
 		return;
 	for (i = 0; i < PUBLISH_SLOTS; i++)
 		publish_slot_clear(&p->slots[i]);
-	for (i = 0; i < 3; i++)
-		free(p->etags[i]);
+	for (i = 0; i < PUBLISH_TOPICS; i++) {
+		free(p->topics[i].tag);
+		free(p->topics[i].etag);
+	}
 	if (p->multi != NULL) {
 		for (i = 0; i < PUBLISH_PINGS; i++) {
 			if (p->pings[i] != NULL)

@@ -207,7 +207,9 @@ setup(void)
 	xasprintf(&text, "[syndic]\ndatabase = %s\nlisten = 127.0.0.1:%d\n"
 	    "max_connections = 300\nrequest_timeout = 2s\n"
 	    "[output]\ntitle = Test river\nlink = http://127.0.0.1:%d/\n"
-	    "items = 2\nhub = http://127.0.0.1:%d/\n", db, port, port, hport);
+	    "items = 2\nhub = http://127.0.0.1:%d/\n"
+	    "[feed \"http://a.example/feed\"]\ntitle = Alpha News\n"
+	    "tags = news\n", db, port, port, hport);
 	h_write(conf, text);
 	free(text);
 	argv[0] = (char *)h_syndic();
@@ -270,10 +272,10 @@ START_TEST(test_websub)
 {
 	struct store	*s;
 	char		*p, *cause = NULL;
-	int		 i, atom = 0;
+	int		 i, atom = 0, tag = 0;
 
-	/* At start, the hub hears of the three feeds. */
-	for (i = 0; i < 3; i++) {
+	/* At start, the hub hears of the three feeds and the tag's three. */
+	for (i = 0; i < 6; i++) {
 		p = hub_wait(5000);
 		ck_assert_msg(p != NULL, "no ping %d", i);
 		ck_assert_ptr_nonnull(strstr(p, "POST / HTTP/1.1"));
@@ -281,9 +283,12 @@ START_TEST(test_websub)
 		if (strstr(p, "hub.url=http%3A%2F%2F127.0.0.1%3A") != NULL &&
 		    strstr(p, "%2Ffeed.atom") != NULL)
 			atom = 1;
+		if (strstr(p, "%2Ftags%2Fnews.json") != NULL)
+			tag = 1;
 		free(p);
 	}
 	ck_assert_int_eq(atom, 1);
+	ck_assert_int_eq(tag, 1);
 	/* Nothing changed: no ping. */
 	ck_assert_ptr_null(hub_wait(2500));
 	/* Another process adds a story: pinged again. */
