@@ -7,7 +7,7 @@
  * update, time advancing over the run, retention pruning once a simulated
  * day; then times the views a person queries and the merged output.
  *
- * usage: store_driver [-n ENTRIES] [-f FEEDS] [-b PER-DOC] [-o DB]
+ * usage: store_driver [-a] [-n ENTRIES] [-f FEEDS] [-b PER-DOC] [-o DB]
  * Prints "key value" lines.
  */
 #include <sys/stat.h>
@@ -207,20 +207,37 @@ view_time(struct store *s, const char *sql, long long *rows)
 	return ((now_s() - t) * 1000);
 }
 
+/* The queries of syndic-store(5); TODAY is the start of the last day. */
 static const char *views[] = {
 	"SELECT * FROM recent_entries LIMIT 50",
-	"SELECT feed, title, link FROM recent_entries WHERE first_seen >= "
-	    "(SELECT max(first_seen) FROM entries) - 86400",
-	"SELECT feed, count(*) FROM recent_entries WHERE first_seen >= "
-	    "(SELECT max(first_seen) FROM entries) - 86400 GROUP BY feed",
+	"SELECT seen, feed, title, link FROM recent_entries WHERE "
+	    "first_seen >= TODAY",
+	"SELECT feed, count(*) FROM recent_entries WHERE first_seen >= TODAY "
+	    "GROUP BY feed ORDER BY 2 DESC",
 	"SELECT * FROM stories LIMIT 50",
-	"SELECT * FROM stories WHERE sources > 1 LIMIT 50",
+	"SELECT id, title, sources FROM stories WHERE sources > 1 LIMIT 20",
 	"SELECT count(*) FROM stories WHERE sources > 1",
 	"SELECT * FROM feed_status",
-	"SELECT * FROM story_sources WHERE story_id = (SELECT max(id) FROM "
-	    "story)",
+	"SELECT id, url, failures, error FROM feed_status WHERE failures > 0",
+	"SELECT source, title, link FROM story_sources WHERE story_id = "
+	    "(SELECT max(id) FROM story WHERE nsources > 1)",
+	"SELECT s.id, s.title FROM story_fts f JOIN stories s ON s.id = "
+	    "f.rowid WHERE story_fts MATCH 'ka OR lo' ORDER BY rank LIMIT 10",
 	"SELECT count(*) FROM entries",
 };
+
+/* view_sql replaces TODAY in a query with a time. */
+static char *
+view_sql(const char *q, long long today)
+{
+	const char	*p;
+	char		*out;
+
+	if ((p = strstr(q, "TODAY")) == NULL)
+		return (xstrdup(q));
+	xasprintf(&out, "%.*s%lld%s", (int)(p - q), q, today, p + 5);
+	return (out);
+}
 
 int
 main(int argc, char **argv)
@@ -231,15 +248,19 @@ main(int argc, char **argv)
 	struct store_counts	 c;
 	struct channel		*ch;
 	const char		*db = "/tmp/syndic-bench.db";
-	char			 url[128], path[256], *cause = NULL, *cur;
+	char			 url[128], path[256], *cause = NULL, *cur, *sql;
 	long long		 n = 100000, done = 0, serial = 0, t, *ids;
 	long long		 added = 0, folded = 0, rows, lastday = 0;
 	double			 t_ingest = 0, t_ret = 0, t0, ms, c0, c_ingest = 0;
 	int			 nfeeds = 1000, per = 25, ch_, f, i, page;
+	int			 append = 0;
 	size_t			 k;
 
-	while ((ch_ = getopt(argc, argv, "n:f:b:o:")) != -1) {
+	while ((ch_ = getopt(argc, argv, "an:f:b:o:")) != -1) {
 		switch (ch_) {
+		case 'a':
+			append = 1;	/* add to an existing store */
+			break;
 		case 'n':
 			n = atoll(optarg);
 			break;
@@ -253,14 +274,16 @@ main(int argc, char **argv)
 			db = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: store_driver [-n ENTRIES] "
+			fprintf(stderr, "usage: store_driver [-a] [-n ENTRIES] "
 			    "[-f FEEDS] [-b PER-DOC] [-o DB]\n");
 			return (64);
 		}
 	}
-	unlink(db);
-	snprintf(path, sizeof path, "%s-wal", db);
-	unlink(path);
+	if (!append) {
+		unlink(db);
+		snprintf(path, sizeof path, "%s-wal", db);
+		unlink(path);
+	}
 	if ((s = store_open(db, &cause)) == NULL) {
 		fprintf(stderr, "%s\n", cause);
 		return (1);
@@ -318,8 +341,10 @@ main(int argc, char **argv)
 	/* Views on a fresh connection, as a person in the shell would. */
 	s = store_open(db, NULL);
 	for (k = 0; k < sizeof views / sizeof views[0]; k++) {
-		ms = view_time(s, views[k], &rows);
-		printf("view_ms %.2f rows %lld: %s\n", ms, rows, views[k]);
+		sql = view_sql(views[k], lastday - lastday % 86400);
+		ms = view_time(s, sql, &rows);
+		printf("view_ms %.2f rows %lld: %s\n", ms, rows, sql);
+		free(sql);
 	}
 	t0 = now_s();
 	ch = store_channel(s, NULL, NULL, 50, 5, NULL);

@@ -432,7 +432,11 @@ store_update(struct store *s, long long feed_id, const struct fetch_record *rec,
 	}
 	if (rec != NULL && feeds_db_record(s, feed_id, rec, cause) == -1)
 		goto fail;
-	return (store_commit(s, cause));
+	if (store_commit(s, cause) == -1)
+		return (-1);
+	/* Housekeeping in its own transaction: a failure here is harmless. */
+	(void)stories_merge(s, 0, NULL);
+	return (0);
 fail:
 	store_rollback(s);
 	memset(stats, 0, sizeof *stats);

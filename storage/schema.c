@@ -220,8 +220,21 @@ static const char schema_v3[] =
 "    LEFT JOIN related_doc d ON d.story_id = r.story_id"
 "  ORDER BY r.story_id DESC, r.rank;";
 
+/*
+ * Version 4: new near-duplicate keys go to a small table first and move to
+ * dedup_keys in bulk: inserting hash keys one feed update at a time into
+ * one big index dirtied a page per key.
+ */
+static const char schema_v4[] =
+"CREATE TABLE dedup_recent ("
+"  key INTEGER NOT NULL,"
+"  entry_id INTEGER NOT NULL,"
+"  seen INTEGER NOT NULL,"
+"  PRIMARY KEY (key, entry_id)"
+") WITHOUT ROWID;";
+
 static const char *schema_steps[SCHEMA_VERSION] = { schema_v1, schema_v2,
-    schema_v3 };
+    schema_v3, schema_v4 };
 
 /* schema_version reads PRAGMA user_version. */
 static int

@@ -20,6 +20,8 @@
 #include "store_priv.h"
 #include "xmalloc.h"
 
+static long long	store_count(struct store *, const char *);
+
 /* store_pragmas sets the connection's settings. */
 static int
 store_pragmas(struct store *s, char **cause)
@@ -35,7 +37,8 @@ store_pragmas(struct store *s, char **cause)
 	return (store_exec(s, "PRAGMA synchronous=NORMAL;"
 	    "PRAGMA foreign_keys=ON;"
 	    "PRAGMA temp_store=MEMORY;"
-	    "PRAGMA cache_size=-16000;"
+	    "PRAGMA cache_size=-32000;"
+	    "PRAGMA mmap_size=268435456;"
 	    "PRAGMA wal_autocheckpoint=4000", cause));
 }
 
@@ -68,6 +71,7 @@ store_open(const char *path, char **cause)
 		store_close(s);
 		return (NULL);
 	}
+	s->recent_keys = store_count(s, "SELECT count(*) FROM dedup_recent");
 	store_version(s);
 	return (s);
 }

@@ -32,6 +32,7 @@ struct store {
 	long long		 commits;	/* own commits */
 	long long		 changes;	/* total_changes at begin */
 	int			 fts_pending;	/* rows in temp.fts_pending */
+	long long		 recent_keys;	/* about, in dedup_recent */
 };
 
 /* store.c */
@@ -62,7 +63,7 @@ int		 feeds_db_record(struct store *, long long feed_id,
 		    const struct fetch_record *, char **cause);
 
 /* schema.c */
-#define SCHEMA_VERSION	3
+#define SCHEMA_VERSION	4
 /* schema_migrate brings db from its user_version up to target. */
 int		 schema_migrate(sqlite3 *, int target, char **cause);
 
@@ -96,6 +97,8 @@ int		 stories_reindex(struct store *, long long story_id,
 int		 stories_purge(struct store *, char **cause);
 /* stories_fts_flush indexes the stories added in this transaction. */
 int		 stories_fts_flush(struct store *, char **cause);
+/* stories_merge moves the recent dedup keys to the big table, now and then. */
+int		 stories_merge(struct store *, int force, char **cause);
 /* stories_prune drops dedup keys older than the near-duplicate window. */
 int		 stories_prune(struct store *, long long now, char **cause);
 

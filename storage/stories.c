@@ -14,8 +14,10 @@
  * share some key with probability 1 - (1 - J^ROWS)^BANDS).  Two more kinds
  * of keys catch copies that are much shorter than the original (a summary
  * of a full article): "lead" keys, the first few 5-word shingles of the
- * body, and a key for the whole title.  Keys live in dedup_keys for the
- * window only.  A key only proposes a candidate; the candidate's text is
+ * body, and a key for the whole title.  Keys live for the window only,
+ * first in dedup_recent, then (DEDUP_MERGE_ROWS at a time, in key order)
+ * in dedup_keys: one big index written a few keys per feed update would
+ * dirty, and write to the WAL, a page per key.  A key only proposes a candidate; the candidate's text is
  * then compared exactly (Jaccard, or containment of the shorter text in the
  * longer), so a hash collision never folds two different articles.
  */
@@ -37,6 +39,7 @@
 #define DEDUP_MIN_SHINGLES	8	/* shorter texts fold by URL only */
 #define DEDUP_MAX_CANDIDATES	32
 #define DEDUP_MAX_WORDS		20000	/* of one text */
+#define DEDUP_MERGE_ROWS	10000	/* recent keys moved at once */
 
 /* Thresholds of the exact comparison (see tests/eval_dedup.c). */
 #define DEDUP_JACCARD		0.45
@@ -344,8 +347,10 @@ stories_candidates(struct store *s, const struct dedup_text *d,
 	if (d->nkeys == 0)
 		return (0);
 	st = store_stmt(s, "SELECT k.entry_id, e.story_id, k.key = ?23 "
-	    "FROM dedup_keys k JOIN entries e ON e.id = k.entry_id "
-	    "WHERE k.key IN (" DEDUP_KEY_LIST ") AND k.seen >= ?22 "
+	    "FROM (SELECT key, entry_id, seen FROM dedup_keys WHERE key IN ("
+	    DEDUP_KEY_LIST ") UNION ALL SELECT key, entry_id, seen FROM "
+	    "dedup_recent WHERE key IN (" DEDUP_KEY_LIST ")) k "
+	    "JOIN entries e ON e.id = k.entry_id WHERE k.seen >= ?22 "
 	    "AND e.story_id IS NOT NULL LIMIT 64");
 	if (st == NULL)
 		return (0);
@@ -405,8 +410,8 @@ stories_keep_keys(struct store *s, const struct dedup_text *d,
 	if (d->nkeys == 0)
 		return (0);
 	/* One statement for every key; repeated keys are ignored. */
-	st = store_stmt(s, "INSERT OR IGNORE INTO dedup_keys (key, entry_id, "
-	    "seen) SELECT value, ?22, ?23 FROM (SELECT ?1 AS value UNION "
+	st = store_stmt(s, "INSERT OR IGNORE INTO dedup_recent (key, "
+	    "entry_id, seen) SELECT value, ?22, ?23 FROM (SELECT ?1 AS value UNION "
 	    "SELECT ?2 UNION SELECT ?3 UNION SELECT ?4 UNION SELECT ?5 UNION "
 	    "SELECT ?6 UNION SELECT ?7 UNION SELECT ?8 UNION SELECT ?9 UNION "
 	    "SELECT ?10 UNION SELECT ?11 UNION SELECT ?12 UNION SELECT ?13 "
@@ -421,6 +426,26 @@ stories_keep_keys(struct store *s, const struct dedup_text *d,
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return (store_error(s, cause, "dedup keys"));
 	sqlite3_reset(st);
+	s->recent_keys += d->nkeys;
+	return (0);
+}
+
+int
+stories_merge(struct store *s, int force, char **cause)
+{
+	if (!force && s->recent_keys < DEDUP_MERGE_ROWS)
+		return (0);
+	if (store_begin(s, cause) == -1)
+		return (-1);
+	if (store_exec(s, "INSERT OR IGNORE INTO dedup_keys SELECT key, "
+	    "entry_id, seen FROM dedup_recent ORDER BY key, entry_id; "
+	    "DELETE FROM dedup_recent", cause) == -1) {
+		store_rollback(s);
+		return (-1);
+	}
+	if (store_commit(s, cause) == -1)
+		return (-1);
+	s->recent_keys = 0;
 	return (0);
 }
 
@@ -718,6 +743,12 @@ stories_prune(struct store *s, long long now, char **cause)
 	sqlite3_stmt	*st;
 
 	st = store_stmt(s, "DELETE FROM dedup_keys WHERE seen < ?");
+	if (st == NULL)
+		return (store_error(s, cause, "prune keys"));
+	sqlite3_bind_int64(st, 1, now - STORE_DEDUP_WINDOW);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return (store_error(s, cause, "prune keys"));
+	st = store_stmt(s, "DELETE FROM dedup_recent WHERE seen < ?");
 	if (st == NULL)
 		return (store_error(s, cause, "prune keys"));
 	sqlite3_bind_int64(st, 1, now - STORE_DEDUP_WINDOW);

@@ -615,6 +615,7 @@ START_TEST(test_retention_age_tombstones)
 	    NULL), 0);
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM tombstones"), 0);
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM dedup_keys"), 0);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM dedup_recent"), 0);
 	ck_assert(fts_ok(s));
 	d->nentries = 30;
 	doc_free(d);
@@ -700,11 +701,13 @@ START_TEST(test_migrations)
 		ck_assert_int_eq(schema_migrate(db, from, &cause), 0);
 		if (from >= 1)
 			v1_fill(db);
-		/* From version 2 on, the full-text index holds them too. */
+		/* Version 2 kept the index, tombstones and related stories. */
 		if (from >= 2)
-			ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO story_fts "
-			    "(rowid, title, text) SELECT s.id, e.title, e.text "
-			    "FROM story s JOIN entries e ON e.id = s.entry_id",
+			ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO "
+			    "story_fts (rowid, title, text) VALUES (1, 'Kept "
+			    "across versions', 'body words here'), (2, 'Second',"
+			    " 'more'); INSERT INTO tombstones VALUES (1, 'g0', 5,"
+			    " 5); INSERT INTO related VALUES (2, 1, 0.5, 1);",
 			    NULL, NULL, NULL), SQLITE_OK);
 		sqlite3_close(db);
 		s = store_open(db_path, &cause);
@@ -720,6 +723,11 @@ START_TEST(test_migrations)
 			ck_assert_int_eq(ch->nitems, 2);
 			ck_assert_str_eq(ch->items[1].title,
 			    "Kept across versions");
+			if (from >= 2) {
+				ck_assert_int_eq(ch->items[0].nrelated, 1);
+				ck_assert_int_eq(sql_int(s, "SELECT count(*) "
+				    "FROM tombstones"), 1);
+			}
 			channel_free(ch);
 		}
 		ck_assert_int_eq(store_check(s, NULL), 0);
@@ -801,7 +809,7 @@ START_TEST(test_full_page_limit)
 	/* Nothing half-written. */
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entries"), 5);
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story"), 5);
-	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM dedup_keys WHERE "
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM dedup_recent WHERE "
 	    "entry_id > 5"), 0);
 	ck_assert_int_eq(store_check(s, NULL), 0);
 	ck_assert(fts_ok(s));
