@@ -263,8 +263,15 @@ char		*sanitize_html(const char *html, size_t len,
  * boundary.  Never NULL (caller frees).
  */
 char		*text_from_html(const char *html, size_t len, size_t max);
+/* text_append_html is text_from_html appending to b (max: bytes added). */
+void		 text_append_html(struct buf *b, const char *html, size_t len,
+		    size_t max);
 /* text_utf8_clean copies s, replacing bad UTF-8, dropping controls. */
 char		*text_utf8_clean(const char *s, size_t len);
+/* text_word_quiet tells whether 8 bytes are ASCII without & or <. */
+int		 text_word_quiet(const unsigned char *p);
+/* text_utf8_valid tells whether s is valid UTF-8 without controls. */
+int		 text_utf8_valid(const char *s, size_t len);
 /* text_utf8_len gives the length of the UTF-8 sequence at s, -1 if bad. */
 int		 text_utf8_len(const unsigned char *s, size_t len);
 /* text_entity gives the code point of an HTML entity name, or -1. */

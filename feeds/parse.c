@@ -300,22 +300,80 @@ trimmed(const char *s, size_t len)
 		n--;
 	if (n == 0)
 		return (NULL);
+	if (text_utf8_valid(s, n))
+		return (xstrndup(s, n));
 	return (text_utf8_clean(s, n));
+}
+
+/* buf_trimmed is trimmed() of a buffer, reusing its memory; resets b. */
+static char *
+buf_trimmed(struct buf *b)
+{
+	char	*s = b->data;
+	size_t	 n = b->len, lead = 0;
+
+	while (lead < n && isspace((unsigned char)s[lead]))
+		lead++;
+	while (n > lead && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (n == lead || !text_utf8_valid(s + lead, n - lead)) {
+		s = n == lead ? NULL : text_utf8_clean(s + lead, n - lead);
+		buf_free(b);
+		return (s);
+	}
+	memmove(s, s + lead, n - lead);
+	s[n - lead] = '\0';
+	buf_init(b);
+	return (s);
 }
 
 /* node_string gives the trimmed text of n, at most max bytes, or NULL. */
 static char *
 node_string(const xmlNode *n, size_t max)
 {
+	const xmlNode	*k;
 	struct buf	 b;
-	char		*s;
 
+	k = n->children;
+	if (k != NULL && k->next == NULL && (k->type == XML_TEXT_NODE ||
+	    k->type == XML_CDATA_SECTION_NODE) && strlen((const char *)
+	    k->content) <= max)
+		return (trimmed((const char *)k->content,
+		    strlen((const char *)k->content)));
 	buf_init(&b);
 	text_collect(&b, n, max);
 	cut(&b, max);
-	s = trimmed(b.data, b.len);
-	buf_free(&b);
-	return (s);
+	return (buf_trimmed(&b));
+}
+
+/* esc_puts appends s, escaping what markup needs (and '"' when attr). */
+static void
+esc_puts(struct buf *b, const char *s, int attr)
+{
+	size_t	 n;
+
+	for (;;) {
+		n = strcspn(s, attr ? "<>&\"" : "<>&");
+		buf_add(b, s, n);
+		s += n;
+		switch (*s) {
+		case '\0':
+			return;
+		case '<':
+			buf_puts(b, "&lt;");
+			break;
+		case '>':
+			buf_puts(b, "&gt;");
+			break;
+		case '&':
+			buf_puts(b, "&amp;");
+			break;
+		default:
+			buf_puts(b, "&quot;");
+			break;
+		}
+		s++;
+	}
 }
 
 /* xml_serialize writes the children of n as HTML markup. */
@@ -323,54 +381,38 @@ static void
 xml_serialize(struct buf *b, const xmlNode *n, int escape, int depth)
 {
 	const xmlAttr	*a;
-	const char	*s;
 
 	for (n = n->children; n != NULL && b->len < PARSE_MAX_FIELD;
 	    n = n->next) {
 		switch (n->type) {
 		case XML_TEXT_NODE:
 		case XML_CDATA_SECTION_NODE:
-			s = (const char *)n->content;
-			if (!escape) {
-				buf_puts(b, s);
-				break;
-			}
-			for (; *s != '\0'; s++) {
-				if (*s == '<')
-					buf_puts(b, "&lt;");
-				else if (*s == '>')
-					buf_puts(b, "&gt;");
-				else if (*s == '&')
-					buf_puts(b, "&amp;");
-				else
-					buf_putc(b, *s);
-			}
+			if (escape)
+				esc_puts(b, (const char *)n->content, 0);
+			else
+				buf_puts(b, (const char *)n->content);
 			break;
 		case XML_ELEMENT_NODE:
 			if (depth > 64)
 				break;
-			buf_printf(b, "<%s", n->name);
+			buf_putc(b, '<');
+			buf_puts(b, (const char *)n->name);
 			for (a = n->properties; a != NULL; a = a->next) {
 				if (a->children == NULL ||
 				    a->children->type != XML_TEXT_NODE)
 					continue;
-				buf_printf(b, " %s=\"", a->name);
-				for (s = (const char *)a->children->content;
-				    *s != '\0'; s++) {
-					if (*s == '"')
-						buf_puts(b, "&quot;");
-					else if (*s == '&')
-						buf_puts(b, "&amp;");
-					else if (*s == '<')
-						buf_puts(b, "&lt;");
-					else
-						buf_putc(b, *s);
-				}
+				buf_putc(b, ' ');
+				buf_puts(b, (const char *)a->name);
+				buf_puts(b, "=\"");
+				esc_puts(b, (const char *)a->children->content,
+				    1);
 				buf_putc(b, '"');
 			}
 			buf_putc(b, '>');
 			xml_serialize(b, n, escape, depth + 1);
-			buf_printf(b, "</%s>", n->name);
+			buf_puts(b, "</");
+			buf_puts(b, (const char *)n->name);
+			buf_putc(b, '>');
 			break;
 		default:
 			break;
@@ -447,7 +489,6 @@ construct(const xmlNode *n, int atom)
 	const char	*type = attr(n, "type"), *mode = attr(n, "mode");
 	const xmlNode	*k, *div = NULL;
 	struct buf	 b;
-	char		*s;
 	int		 elems = 0;
 
 	buf_init(&b);
@@ -472,9 +513,7 @@ construct(const xmlNode *n, int atom)
 	    strcasecmp(mode, "base64") == 0) || binary_type(type)))
 		unbase64(&b);
 	cut(&b, PARSE_MAX_FIELD);
-	s = trimmed(b.data, b.len);
-	buf_free(&b);
-	return (s);
+	return (buf_trimmed(&b));
 }
 
 /* construct_text reads a text construct as plain text. */
@@ -1329,7 +1368,15 @@ parse_repair(struct pctx *c, const char *data, size_t len, int utf8,
 	for (i = 0; i < len; i += n) {
 		b = data[i];
 		if (b != '&' && b != '<' && b < 0x80) {
-			n = 1;
+			/* The common case: run through plain ASCII. */
+			for (n = 1; i + n + 8 <= len && text_word_quiet(
+			    (const unsigned char *)data + i + n); n += 8)
+				;
+			for (; i + n < len; n++) {
+				b = data[i + n];
+				if (b == '&' || b == '<' || b >= 0x80)
+					break;
+			}
 			continue;
 		}
 		if (b == '&')
@@ -1345,6 +1392,10 @@ parse_repair(struct pctx *c, const char *data, size_t len, int utf8,
 			if (utf8 && n > 1) {
 				/* Check the bytes of what we skipped. */
 				for (j = i; j < i + n; j += u) {
+					if ((unsigned char)data[j] < 0x80) {
+						u = 1;
+						continue;
+					}
 					u = text_utf8_len((const unsigned
 					    char *)data + j, len - j);
 					if (u == -1) {
@@ -1896,20 +1947,24 @@ parse_entry_text(const struct entry *e, size_t max)
 {
 	struct buf	 b;
 	const char	*html;
-	char		*t;
+	size_t		 before;
 
 	buf_init(&b);
 	if (e->title != NULL)
 		buf_puts(&b, e->title);
 	html = e->content != NULL ? e->content : e->summary;
-	if (html != NULL) {
-		t = text_from_html(html, strlen(html), max);
-		if (b.len > 0 && *t != '\0')
+	if (html != NULL && (max == 0 || b.len < max)) {
+		if (b.len > 0)
 			buf_putc(&b, '\n');
-		buf_puts(&b, t);
-		free(t);
+		before = b.len;
+		text_append_html(&b, html, strlen(html), max == 0 ? 0 :
+		    max > b.len ? max - b.len : 1);
+		if (b.len == before && before > 0)
+			b.data[--b.len] = '\0';	/* no text after all */
 	}
 	cut(&b, max > 0 ? max : b.len);
+	if (b.data == NULL)
+		return (xstrdup(""));
 	return (buf_steal(&b));
 }
 

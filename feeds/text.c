@@ -7,6 +7,7 @@
  * that keep everything we output valid.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -98,27 +99,87 @@ text_utf8_len(const unsigned char *s, size_t len)
 	return (n);
 }
 
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+#define HASZERO(v)	(((v) - ONES) & ~(v) & HIGHS)
+
+/* text_word_plain tells whether 8 bytes are all in 0x20-0x7e. */
+static int
+text_word_plain(const unsigned char *p)
+{
+	uint64_t	 w;
+
+	memcpy(&w, p, 8);
+	return ((w & HIGHS) == 0 && (((w - 0x2020202020202020ULL) & ~w &
+	    HIGHS) == 0) && HASZERO(w ^ 0x7f7f7f7f7f7f7f7fULL) == 0);
+}
+
+int
+text_word_quiet(const unsigned char *p)
+{
+	uint64_t	 w;
+
+	memcpy(&w, p, 8);
+	return ((w & HIGHS) == 0 && HASZERO(w ^ 0x2626262626262626ULL) == 0 &&
+	    HASZERO(w ^ 0x3c3c3c3c3c3c3c3cULL) == 0);
+}
+
+int
+text_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0;
+	int			 n;
+
+	while (i < len) {
+		/* Eight bytes at a time while they are printable ASCII. */
+		while (i + 8 <= len && text_word_plain(p + i))
+			i += 8;
+		if (i == len)
+			break;
+		if (p[i] >= ' ' && p[i] < 0x7f) {
+			i++;
+			continue;
+		}
+		if (p[i] == '\t' || p[i] == '\n' || p[i] == '\r') {
+			i++;
+			continue;
+		}
+		if (p[i] < 0x80 || (n = text_utf8_len(p + i, len - i)) == -1)
+			return (0);
+		i += n;
+	}
+	return (1);
+}
+
 char *
 text_utf8_clean(const char *s, size_t len)
 {
 	struct buf	 b;
-	size_t		 i;
+	size_t		 i = 0, start = 0;
+	unsigned char	 c;
 	int		 n;
 
 	buf_init(&b);
-	for (i = 0; i < len; i += n) {
-		n = text_utf8_len((const unsigned char *)s + i, len - i);
-		if (n == -1) {
+	/* Copy runs of good bytes at once: most text needs no change. */
+	while (i < len) {
+		c = s[i];
+		if ((c >= ' ' && c != 0x7f && c < 0x80) || c == '\t' ||
+		    c == '\n' || c == '\r') {
+			i++;
+			continue;
+		}
+		if (c >= 0x80 && (n = text_utf8_len((const unsigned char *)s +
+		    i, len - i)) != -1) {
+			i += n;
+			continue;
+		}
+		buf_add(&b, s + start, i - start);
+		if (c >= 0x80)
 			text_put_utf8(&b, 0xfffd);
-			n = 1;
-		} else if (n == 1 && ((unsigned char)s[i] < ' ' &&
-		    s[i] != '\t' && s[i] != '\n' && s[i] != '\r'))
-			continue;
-		else if (n == 1 && s[i] == 0x7f)
-			continue;
-		else
-			buf_add(&b, s + i, n);
+		start = ++i;
 	}
+	buf_add(&b, s + start, i - start);
 	return (buf_steal(&b));
 }
 
@@ -197,10 +258,19 @@ text_is_block(const char *name, size_t n)
 	    "th", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "blockquote",
 	    "pre", "dt", "dd", "ul", "ol", "table", "figure", "figcaption",
 	    "section", "article", "header", "footer", "img" };
+	char	 low[12];
 	size_t	 i;
 
+	if (n == 0 || n >= sizeof low)
+		return (0);
+	for (i = 0; i < n; i++)
+		low[i] = name[i] | 0x20;
+	low[n] = '\0';
+	/* Inline elements are the common case: a, b, i, em, span, strong. */
+	if (low[0] == 'a' && n == 1)
+		return (0);
 	for (i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
-		if (strlen(blocks[i]) == n && strncasecmp(name, blocks[i], n) == 0)
+		if (blocks[i][0] == low[0] && strcmp(blocks[i], low) == 0)
 			return (1);
 	}
 	return (0);
@@ -220,70 +290,124 @@ text_raw_end(const char *s, size_t len, const char *name, size_t n)
 	return (len);
 }
 
+/* text_plain[c] is set for bytes copied as they are (not space, <, &). */
+static unsigned char	 text_plain[256];
+
+static void
+text_plain_init(void)
+{
+	int	 c;
+
+	for (c = 0x21; c < 0x7f; c++)
+		text_plain[c] = c != '<' && c != '&';
+}
+
+/* text_run measures the run at s that needs no work: words, single spaces. */
+static size_t
+text_run(const char *html, size_t i, size_t len)
+{
+	const unsigned char	*s = (const unsigned char *)html;
+	size_t			 n = i;
+	int			 u;
+
+	while (n < len) {
+		if (text_plain[s[n]]) {
+			n++;
+		} else if (s[n] == ' ' && n > i && n + 1 < len &&
+		    text_plain[s[n + 1]]) {
+			n += 2;
+		} else if (s[n] >= 0x80 && !(s[n] == 0xc2 && n + 1 < len &&
+		    s[n + 1] == 0xa0) && (u = text_utf8_len(s + n, len - n)) > 0) {
+			n += u;
+		} else
+			break;
+	}
+	return (n - i);
+}
+
+/* text_markup passes a tag, comment or raw-text element at i. */
+static size_t
+text_markup(const char *html, size_t i, size_t len, int *space)
+{
+	const char	*name;
+	size_t		 nlen, start = i;
+	int		 closing;
+
+	if (len - i >= 4 && strncmp(html + i, "<!--", 4) == 0) {
+		name = memmem(html + i + 4, len - i - 4, "-->", 3);
+		return (name == NULL ? len - i : (size_t)(name - html) + 3 - i);
+	}
+	i += text_tag(html + i, len - i, &name, &nlen, &closing);
+	if (!closing && ((nlen == 6 && strncasecmp(name, "script", 6) == 0) ||
+	    (nlen == 5 && strncasecmp(name, "style", 5) == 0)))
+		i += text_raw_end(html + i, len - i, name, nlen);
+	if (text_is_block(name, nlen))
+		*space = 1;
+	return (i - start);
+}
+
+void
+text_append_html(struct buf *b, const char *html, size_t len, size_t max)
+{
+	size_t		 i, n, start = b->len;
+	unsigned int	 code;
+	int		 space = 0, u;
+
+	if (!text_plain['a'])
+		text_plain_init();
+	for (i = 0; i < len && (max == 0 || b->len - start < max);) {
+		if ((n = text_run(html, i, len)) > 0) {
+			if (space && b->len > start)
+				buf_putc(b, ' ');
+			space = 0;
+			buf_add(b, html + i, n);
+			i += n;
+			continue;
+		}
+		if (html[i] == '<' && i + 1 < len &&
+		    (isalpha((unsigned char)html[i + 1]) || html[i + 1] == '/' ||
+		    html[i + 1] == '!' || html[i + 1] == '?')) {
+			i += text_markup(html, i, len, &space);
+			continue;
+		}
+		if (html[i] == '&' && (n = text_ref(html + i, len - i,
+		    &code)) > 0)
+			i += n;
+		else if ((u = text_utf8_len((const unsigned char *)html + i,
+		    len - i)) == -1) {
+			code = 0xfffd;
+			i++;
+		} else if (u == 2) {
+			code = 0xa0;	/* the only one text_run leaves */
+			i += 2;
+		} else
+			code = (unsigned char)html[i++];
+		if (code == 0xa0 || code <= ' ' || code == 0x7f) {
+			space = 1;
+			continue;
+		}
+		if (space && b->len > start)
+			buf_putc(b, ' ');
+		space = 0;
+		text_put_utf8(b, code);
+	}
+	if (max > 0 && b->len - start > max) {
+		n = start + max;
+		while (n > start && ((unsigned char)b->data[n] & 0xc0) == 0x80)
+			n--;
+		b->data[n] = '\0';
+		b->len = n;
+	}
+}
+
 char *
 text_from_html(const char *html, size_t len, size_t max)
 {
 	struct buf	 b;
-	const char	*name;
-	size_t		 i, n, nlen;
-	unsigned int	 code;
-	int		 space = 0, closing, u;
 
 	buf_init(&b);
-	for (i = 0; i < len && (max == 0 || b.len < max);) {
-		if (html[i] == '<' && i + 1 < len &&
-		    (isalpha((unsigned char)html[i + 1]) || html[i + 1] == '/' ||
-		    html[i + 1] == '!' || html[i + 1] == '?')) {
-			if (strncmp(html + i, "<!--", 4) == 0) {
-				name = memmem(html + i + 4, len - i - 4, "-->", 3);
-				i = name == NULL ? len : (size_t)(name - html) + 3;
-				continue;
-			}
-			i += text_tag(html + i, len - i, &name, &nlen, &closing);
-			if (!closing && ((nlen == 6 &&
-			    strncasecmp(name, "script", 6) == 0) ||
-			    (nlen == 5 && strncasecmp(name, "style", 5) == 0)))
-				i += text_raw_end(html + i, len - i, name, nlen);
-			if (text_is_block(name, nlen))
-				space = 1;
-			continue;
-		}
-		if (html[i] == '&' && (n = text_ref(html + i, len - i,
-		    &code)) > 0) {
-			i += n;
-		} else if ((u = text_utf8_len((const unsigned char *)html + i,
-		    len - i)) == -1) {
-			code = 0xfffd;
-			i++;
-		} else if (u == 2 && (unsigned char)html[i] == 0xc2 &&
-		    (unsigned char)html[i + 1] == 0xa0) {
-			space = 1;	/* no-break space */
-			i += 2;
-			continue;
-		} else if (u > 1) {
-			if (space && b.len > 0)
-				buf_putc(&b, ' ');
-			space = 0;
-			buf_add(&b, html + i, u);
-			i += u;
-			continue;
-		} else
-			code = (unsigned char)html[i++];
-		if (code == 0xa0 || code == ' ' || code < ' ' || code == 0x7f) {
-			space = 1;
-			continue;
-		}
-		if (space && b.len > 0)
-			buf_putc(&b, ' ');
-		space = 0;
-		text_put_utf8(&b, code);
-	}
-	if (max > 0 && b.len > max) {
-		n = max;
-		while (n > 0 && ((unsigned char)b.data[n] & 0xc0) == 0x80)
-			n--;
-		b.data[n] = '\0';
-		b.len = n;
-	}
+	text_append_html(&b, html, len, max);
+	if (b.data == NULL)
+		return (xstrdup(""));
 	return (buf_steal(&b));
 }
