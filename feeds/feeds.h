@@ -189,7 +189,7 @@ const struct fetch_metrics *fetch_get_metrics(struct fetch *);
 #define PARSE_MAX_LIST		256	/* links, categories, enclosures */
 #define PARSE_MAX_ERRORS	32	/* errors kept per document */
 #define PARSE_MAX_ATTRS		256	/* attributes of one XML element */
-#define PARSE_MAX_NODES		50000	/* XML elements and attributes */
+#define PARSE_MAX_NODES		200000	/* XML elements, 3 per attribute */
 #define PARSE_MAX_DOC		(64 * 1024 * 1024)	/* bytes of a document */
 
 /*

@@ -17,6 +17,8 @@
  * the result does not depend on element order.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -93,6 +95,9 @@ struct pctx {
 	const char	*top;		/* base URL outside any xml:base */
 	char		*eof_tag;	/* innermost element left open at EOF */
 	int		 mismatch;	/* an end tag did not match */
+	int		 refused;	/* hostile: not parsed at all */
+	int		 stopped;	/* the parser was stopped at a cap */
+	long		 nitems;	/* items and entries seen by the parser */
 	int		 entity_decl;	/* entity declarations were seen */
 	int		 dropped;	/* entries beyond PARSE_MAX_ENTRIES */
 	long		 nodes;		/* elements and attributes so far */
@@ -149,7 +154,8 @@ parse_xml_error(void *arg, xmlErrorPtr e)
 	char		 msg[256];
 	size_t		 n;
 
-	if (e == NULL || e->level < XML_ERR_ERROR)
+	if (e == NULL || e->level < XML_ERR_ERROR ||
+	    e->code == XML_ERR_USER_STOP)
 		return;
 	snprintf(msg, sizeof msg, "%s", e->message != NULL ? e->message :
 	    "XML error");
@@ -204,6 +210,12 @@ el_is(const xmlNode *n, const struct pctx *c, enum ns ns, const char *name)
 	if (n->type != XML_ELEMENT_NODE)
 		return (0);
 	nsuri = n->ns != NULL ? (const char *)n->ns->href : NULL;
+	if (nsuri != NULL || ns == NS_CORE) {
+		/* Most calls are misses: reject on the first letter. */
+		if (lname[0] != name[0])
+			return (0);
+	} else if (lname[0] != ns_table[ns].prefix[0])
+		return (0);
 	if (ns == NS_CORE) {
 		if (strcmp(lname, name) != 0)
 			return (0);
@@ -1349,6 +1361,49 @@ repair_skip(struct repair *r, size_t i, const char *end, size_t skip)
 }
 
 /*
+ * tag_attrs counts the attributes of the start tag at s.  libxml2 2.9
+ * checks attributes for duplicates in quadratic time, so a tag with tens
+ * of thousands of them costs minutes: we count before it sees them.
+ */
+static int
+tag_attrs(const char *s, size_t len)
+{
+	const char	*q;
+	size_t		 i = 1;
+	int		 n = 0;
+
+	if (len < 2 || (!isalpha((unsigned char)s[1]) && s[1] != '_'))
+		return (0);
+	while (i < len && !isspace((unsigned char)s[i]) && s[i] != '>' &&
+	    s[i] != '/' && s[i] != '<')
+		i++;
+	while (n <= PARSE_MAX_ATTRS) {
+		while (i < len && isspace((unsigned char)s[i]))
+			i++;
+		if (i >= len || s[i] == '>' || s[i] == '/' || s[i] == '<')
+			break;
+		while (i < len && s[i] != '=' && !isspace((unsigned char)s[i]) &&
+		    s[i] != '>' && s[i] != '<' && s[i] != '/')
+			i++;
+		while (i < len && isspace((unsigned char)s[i]))
+			i++;
+		if (i < len && s[i] == '=') {
+			i++;
+			while (i < len && isspace((unsigned char)s[i]))
+				i++;
+			if (i < len && (s[i] == '"' || s[i] == '\'')) {
+				if ((q = memchr(s + i + 1, s[i], len - i - 1)) ==
+				    NULL)
+					break;
+				i = q - s + 1;
+			}
+		}
+		n++;
+	}
+	return (n);
+}
+
+/*
  * parse_repair fixes HTML entities, stray ampersands and (when utf8)
  * bytes that are not UTF-8.  Returns NULL when the document needs none.
  */
@@ -1387,7 +1442,15 @@ parse_repair(struct pctx *c, const char *data, size_t len, int utf8,
 				n = repair_skip(&r, i, "]]>", 9);
 			else if (skip > 4 && memcmp(data + i, "<!--", 4) == 0)
 				n = repair_skip(&r, i, "-->", 4);
-			else
+			else if (tag_attrs(data + i, skip) > PARSE_MAX_ATTRS) {
+				parse_error(c->d, "line %d: element with more "
+				    "than %d attributes: document refused",
+				    repair_line(data, i), PARSE_MAX_ATTRS);
+				c->refused = 1;
+				if (r.copying)
+					buf_free(&r.out);
+				return (NULL);
+			} else
 				n = 1;
 			if (utf8 && n > 1) {
 				/* Check the bytes of what we skipped. */
@@ -1627,6 +1690,37 @@ parse_encoding(struct pctx *c, const char *data, size_t len,
 	return (enc);
 }
 
+/* utf16_to_utf8 converts a UTF-16 document (with its BOM) to UTF-8. */
+static char *
+utf16_to_utf8(const char *data, size_t len, size_t *outlen)
+{
+	iconv_t		 cd;
+	char		*out, *in = (char *)(uintptr_t)data, *o;
+	size_t		 inleft = len, outleft, cap;
+
+	cap = len * 2 + 4;
+	out = xmalloc(cap);
+	if ((cd = iconv_open("UTF-8", "UTF-16")) == (iconv_t)-1)
+		fatal("iconv_open");
+	o = out;
+	outleft = cap - 1;
+	while (inleft > 1 && iconv(cd, &in, &inleft, &o, &outleft) ==
+	    (size_t)-1) {
+		if (errno != EILSEQ && errno != EINVAL)
+			break;
+		/* A lone surrogate or a cut pair: U+FFFD, and on. */
+		memcpy(o, "\xef\xbf\xbd", 3);
+		o += 3;
+		outleft -= 3;
+		in += 2;
+		inleft -= 2;
+	}
+	iconv_close(cd);
+	*o = '\0';
+	*outlen = o - out;
+	return (out);
+}
+
 /* parse_start skips a UTF-8 BOM and what comes before the first tag. */
 static size_t
 parse_start(struct pctx *c, const char *data, size_t len)
@@ -1648,50 +1742,11 @@ parse_start(struct pctx *c, const char *data, size_t len)
 }
 
 /*
- * parse_attr_flood tells whether a tag of the document carries more than
- * PARSE_MAX_ATTRS attributes.  NOTE: libxml2 looks for duplicate attribute
- * names pairwise, so one tag with 30,000 attributes holds the loop for
- * seconds; no feed needs more than a handful.  NUL bytes are skipped so
- * that UTF-16 and UTF-32 documents are counted as well; comments are not
- * tags.
- */
-static int
-parse_attr_flood(const char *data, size_t len)
-{
-	size_t	 i;
-	int	 intag = 0, n = 0;
-	char	 q = 0;
-
-	for (i = 0; i < len; i++) {
-		if (data[i] == '\0')
-			continue;
-		if (q != 0) {
-			if (data[i] == q)
-				q = 0;
-		} else if (!intag) {
-			if (data[i] != '<')
-				continue;
-			if (len - i > 4 && memcmp(data + i, "<!--", 4) == 0)
-				q = '>';	/* near enough: skip to a '>' */
-			else
-				intag = 1;
-			n = 0;
-		} else if (data[i] == '"' || data[i] == '\'')
-			q = data[i];
-		else if (data[i] == '=' && ++n > PARSE_MAX_ATTRS)
-			return (1);
-		else if (data[i] == '>')
-			intag = 0;
-	}
-	return (0);
-}
-
-/*
- * parse_start_element counts the nodes of the tree being built and stops
- * the parser past PARSE_MAX_NODES (what was read so far is kept).  NOTE: a
- * libxml2 tree costs 100 to 250 bytes per element or attribute: a 9 MB
- * document of bare attributes built 260 MB, and libxml2 2.9 crashes when an
- * allocation fails in the middle.
+ * parse_start_element counts the nodes of the tree as libxml2 builds it
+ * and stops the parser past the caps (what was read so far is kept).
+ * NOTE: a libxml2 tree costs 100 to 250 bytes per element or attribute,
+ * so PARSE_MAX_NODES bounds the tree near 40 MB; libxml2 2.9 crashes when
+ * an allocation fails in the middle, so it must never get that far.
  */
 static void
 parse_start_element(void *ctx, const xmlChar *localname,
@@ -1700,13 +1755,21 @@ parse_start_element(void *ctx, const xmlChar *localname,
 {
 	xmlParserCtxtPtr ctxt = ctx;
 	struct pctx	*c = ctxt->_private;
+	int		 item;
 
-	c->nodes += 1 + nattrs + nns;
-	if (c->nodes > PARSE_MAX_NODES) {
-		parse_error(c->d, "line %d: more than %d elements and "
-		    "attributes: the rest is ignored", xmlSAX2GetLineNumber(ctx),
-		    PARSE_MAX_NODES);
-		c->d->bozo = 1;
+	item = strcmp((const char *)localname, "item") == 0 ||
+	    strcmp((const char *)localname, "entry") == 0;
+	c->nodes += 1 + 3 * (nattrs + nns);	/* an attribute costs more */
+	if (c->nodes > PARSE_MAX_NODES || (item &&
+	    ++c->nitems > PARSE_MAX_ENTRIES)) {
+		if (c->stopped++ == 0 && item && c->nodes <= PARSE_MAX_NODES)
+			parse_error(c->d, "line %d: more than %d entries: the "
+			    "rest ignored", xmlSAX2GetLineNumber(ctx),
+			    PARSE_MAX_ENTRIES);
+		else if (c->stopped == 1)
+			parse_error(c->d, "line %d: more than %d elements and "
+			    "attributes: the rest is ignored",
+			    xmlSAX2GetLineNumber(ctx), PARSE_MAX_NODES);
 		xmlStopParser(ctxt);
 		return;
 	}
@@ -1722,19 +1785,14 @@ parse_read(struct pctx *c, const char *data, size_t len, const char *url,
 	xmlParserCtxtPtr ctxt;
 	xmlDocPtr	 x;
 
-	c->nodes = 0;
-	if (parse_attr_flood(data, len)) {
-		parse_error(c->d, "an element has more than %d attributes",
-		    PARSE_MAX_ATTRS);
-		c->d->bozo = 1;
-		return (NULL);
-	}
 	if ((ctxt = xmlNewParserCtxt()) == NULL)
 		fatalx("xmlNewParserCtxt");
 	ctxt->_private = c;
 	ctxt->sax->entityDecl = parse_entity_decl;
 	ctxt->sax->externalSubset = NULL;
 	ctxt->sax->startElementNs = parse_start_element;
+	c->nodes = c->nitems = 0;
+	c->stopped = 0;
 	xmlSetStructuredErrorFunc(c, parse_xml_error);
 	x = xmlCtxtReadMemory(ctxt, data, (int)len, url, enc,
 	    XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOCDATA |
@@ -1752,20 +1810,31 @@ parse_tree(struct pctx *c, const char *data, size_t len, const char *url,
     const char *charset)
 {
 	xmlDocPtr	 x;
-	char		*fixed = NULL, *enc = NULL, *bal;
+	char		*fixed = NULL, *enc = NULL, *bal, *u8 = NULL;
 	size_t		 flen;
 	int		 utf8, nerrors;
 
 	if (len >= 2 && ((data[0] == '\xfe' && data[1] == '\xff') ||
-	    (data[0] == '\xff' && data[1] == '\xfe')))
-		return (parse_read(c, data, len, url, NULL));	/* UTF-16 */
+	    (data[0] == '\xff' && data[1] == '\xfe'))) {
+		/* UTF-16: made UTF-8 first, so every check below applies. */
+		u8 = utf16_to_utf8(data, len, &len);
+		data = u8;
+		enc = xstrdup("UTF-8");
+		utf8 = 1;
+	}
 	flen = parse_start(c, data, len);
 	data += flen;
 	len -= flen;
-	enc = parse_encoding(c, data, len, charset, &utf8);
+	if (enc == NULL)
+		enc = parse_encoding(c, data, len, charset, &utf8);
 	if ((fixed = parse_repair(c, data, len, utf8, &flen)) != NULL) {
 		data = fixed;
 		len = flen;
+	}
+	if (c->refused) {
+		free(enc);
+		free(u8);
+		return (NULL);
 	}
 	nerrors = c->d->nerrors;
 	x = parse_read(c, data, len, url, enc);
@@ -1782,6 +1851,7 @@ parse_tree(struct pctx *c, const char *data, size_t len, const char *url,
 	}
 	free(fixed);
 	free(enc);
+	free(u8);
 	return (x);
 }
 
@@ -1831,6 +1901,8 @@ parse_xml(struct doc *d, const char *data, size_t len, const char *url,
 	c.top = url;
 	parse_init();
 	x = parse_tree(&c, data, len, url, charset);
+	if (c.refused)
+		return;
 	if (x == NULL || (root = xmlDocGetRootElement(x)) == NULL) {
 		parse_error(d, "not a feed: no XML document");
 		xmlFreeDoc(x);

@@ -27,6 +27,8 @@
 
 #define FIXTURES	SRCDIR "/tests/fixtures/feeds/"
 
+static double	 now(void);
+
 /* slurp reads a fixture (caller frees). */
 static char *
 slurp(const char *name, size_t *len)
@@ -456,6 +458,12 @@ START_TEST(test_encodings)
 	const char	 u16[] = "\xff\xfe<\0r\0s\0s\0>\0<\0c\0h\0a\0n\0n\0e\0l"
 	    "\0>\0<\0t\0i\0t\0l\0e\0>\0\xe9\0<\0/\0t\0i\0t\0l\0e\0>\0<\0/\0c\0h"
 	    "\0a\0n\0n\0e\0l\0>\0<\0/\0r\0s\0s\0>\0";
+	const char	 u16decl[] = "\xfe\xff\0<\0?\0x\0m\0l\0 \0v\0e\0r\0s"
+	    "\0i\0o\0n\0=\0\"\0\x31\0.\0\x30\0\"\0 \0e\0n\0c\0o\0d\0i\0n\0g"
+	    "\0=\0\"\0U\0T\0F\0-\0\x31\0\x36\0\"\0?\0>\0<\0r\0s\0s\0>"
+	    "\0<\0c\0h\0a\0n\0n\0e\0l\0>\0<\0t\0i\0t\0l\0e\0>\0\xe9"
+	    "\0<\0/\0t\0i\0t\0l\0e\0>\0<\0/\0c\0h\0a\0n\0n\0e\0l\0>\0<"
+	    "\0/\0r\0s\0s\0>";
 
 	/* The declaration. */
 	d = parse_str(latin, NULL);
@@ -482,6 +490,11 @@ START_TEST(test_encodings)
 	doc_free(d);
 	d = parse_document(u16, sizeof u16 - 1, NULL, NULL, 0);
 	ck_assert_str_eq(d->title, "\xc3\xa9");
+	ck_assert_int_eq(d->bozo, 0);
+	doc_free(d);
+	d = parse_document(u16decl, sizeof u16decl - 1, NULL, NULL, 0);
+	ck_assert_str_eq(d->title, "\xc3\xa9");
+	ck_assert_int_eq(d->bozo, 0);
 	doc_free(d);
 }
 END_TEST
@@ -510,6 +523,7 @@ START_TEST(test_caps)
 {
 	struct doc	*d;
 	struct buf	 b;
+	double		 t0;
 	int		 i;
 
 	buf_init(&b);
@@ -534,6 +548,31 @@ START_TEST(test_caps)
 	d = parse_str(b.data, NULL);
 	ck_assert_int_le(strlen(d->entries[0].title), PARSE_MAX_SHORT);
 	ck_assert_int_le(d->entries[0].ncategories, PARSE_MAX_LIST);
+	doc_free(d);
+	buf_free(&b);
+
+	/* libxml2 checks attributes in quadratic time: refused before. */
+	buf_init(&b);
+	buf_puts(&b, "<rss><channel><item");
+	for (i = 0; i < 60000; i++)
+		buf_printf(&b, " a%d=\"x\"", i);
+	buf_puts(&b, "><title>t</title></item></channel></rss>");
+	t0 = now();
+	d = parse_str(b.data, NULL);
+	ck_assert(now() - t0 < 1.0);
+	ck_assert_int_eq(d->format, FORMAT_UNKNOWN);
+	ck_assert(has_error(d, "attributes"));
+	doc_free(d);
+	buf_free(&b);
+
+	/* Elements are counted as they are parsed: the tree stays small. */
+	buf_init(&b);
+	buf_puts(&b, "<rss><channel><item><guid>g</guid>");
+	for (i = 0; i < PARSE_MAX_NODES + 10; i++)
+		buf_puts(&b, "<x/>");
+	buf_puts(&b, "</item></channel></rss>");
+	d = parse_str(b.data, NULL);
+	ck_assert(has_error(d, "elements"));
 	doc_free(d);
 	buf_free(&b);
 
