@@ -305,7 +305,11 @@ date_number(const char **sp, struct date_parts *p, int sign)
 	*sp = end;
 	if (sign != 0 && (p->hour >= 0 || p->have_zone)) {
 		/* +0100, -05:00, +5 */
+		if (n > 4)
+			return (-1);	/* and no overflow below (fuzz_date) */
 		if (*end == ':' && isdigit((unsigned char)end[1])) {
+			if (n > 2 || strspn(end + 1, "0123456789") > 2)
+				return (-1);
 			v = v * 100 + strtol(end + 1, &end, 10);
 			*sp = end;
 			n = 4;

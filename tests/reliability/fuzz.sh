@@ -59,6 +59,8 @@ for bin in "$FB"/tests/fuzz/fuzz_*; do
 	extra=""
 	[ -d "$SRCDIR/tests/fuzz/regress/$name" ] &&
 	    extra="$SRCDIR/tests/fuzz/regress/$name"
+	[ "$name" = parse ] &&
+	    extra="$extra $SRCDIR/tests/fixtures/feeds $SRCDIR/examples/feeds"
 	if [ "$name" = parse ] && [ -d "$SRCDIR/../shared/corpus/feeds" ]; then
 		# Read only, as an extra seed folder: new inputs go to $corpus.
 		mkdir -p "$FB/shared-feeds"
