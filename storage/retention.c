@@ -86,6 +86,45 @@ retention_protect(struct store *s, int keep, char **cause)
 	return (rc);
 }
 
+/* retention_over dooms the entries beyond the newest max per feed. */
+static int
+retention_over(struct store *s, int max, char **cause)
+{
+	sqlite3_stmt	*st;
+	long long	*feeds = NULL;
+	int		 i, n = 0, rc = 0;
+
+	/* Counting on the (feed_id, guid) index reads no entry. */
+	st = store_stmt(s, "SELECT feed_id FROM entries GROUP BY feed_id "
+	    "HAVING count(*) > ?");
+	if (st == NULL)
+		return (store_error(s, cause, "retention"));
+	sqlite3_bind_int(st, 1, max);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		feeds = xreallocarray(feeds, n + 1, sizeof *feeds);
+		feeds[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	for (i = 0; i < n && rc == 0; i++) {
+		st = store_stmt(s, "INSERT OR IGNORE INTO temp.doomed "
+		    "SELECT id FROM (SELECT id, story_id FROM entries WHERE "
+		    "feed_id = ?1 ORDER BY first_seen DESC, id DESC "
+		    "LIMIT -1 OFFSET ?2) WHERE story_id IS NULL OR story_id "
+		    "NOT IN (SELECT id FROM temp.kept)");
+		if (st == NULL)
+			rc = store_error(s, cause, "retention");
+		else {
+			sqlite3_bind_int64(st, 1, feeds[i]);
+			sqlite3_bind_int(st, 2, max);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = store_error(s, cause, "retention");
+			sqlite3_reset(st);
+		}
+	}
+	free(feeds);
+	return (rc);
+}
+
 /* retention_purge does the work of store_retention in a transaction. */
 static int
 retention_purge(struct store *s, long long max_age, int max_entries,
@@ -98,12 +137,7 @@ retention_purge(struct store *s, long long max_age, int max_entries,
 	    "(story_id IS NULL OR story_id NOT IN (SELECT id FROM temp.kept))",
 	    now - max_age, 0, 0, cause) == -1)
 		return (-1);
-	if (max_entries > 0 && retention_run(s, "INSERT OR IGNORE INTO "
-	    "temp.doomed SELECT id FROM (SELECT id, story_id, row_number() "
-	    "OVER (PARTITION BY feed_id ORDER BY first_seen DESC, id DESC) "
-	    "AS n FROM entries) WHERE n > ? AND (story_id IS NULL OR story_id "
-	    "NOT IN (SELECT id FROM temp.kept))", max_entries, 0, 0,
-	    cause) == -1)
+	if (max_entries > 0 && retention_over(s, max_entries, cause) == -1)
 		return (-1);
 	if (retention_run(s, "INSERT OR REPLACE INTO tombstones (feed_id, "
 	    "guid, purged, last_seen) SELECT feed_id, guid, ?1, ?1 FROM "

@@ -231,7 +231,8 @@ static const char schema_v4[] =
 "  entry_id INTEGER NOT NULL,"
 "  seen INTEGER NOT NULL,"
 "  PRIMARY KEY (key, entry_id)"
-") WITHOUT ROWID;";
+") WITHOUT ROWID;"
+"CREATE INDEX dedup_keys_seen ON dedup_keys(seen);";
 
 static const char *schema_steps[SCHEMA_VERSION] = { schema_v1, schema_v2,
     schema_v3, schema_v4 };
