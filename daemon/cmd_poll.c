@@ -67,9 +67,13 @@ poll_named(struct store *st, int argc, char **argv, struct feed_row **rows,
 	return (0);
 }
 
-/* poll_summary prints what the poll did and where its time went. */
+/*
+ * poll_summary prints what the poll did and where its time went: wall
+ * time, and CPU time (what the loop thread itself spent) split between
+ * fetching (the loop, curl, the scheduler), parsing and storing.
+ */
 static void
-poll_summary(struct fetch *f, struct sched *s, double wall)
+poll_summary(struct fetch *f, struct sched *s, double wall, double cpu)
 {
 	const struct sched_metrics	*m = sched_get_metrics(s);
 	const struct fetch_metrics	*fm = fetch_get_metrics(f);
@@ -85,6 +89,11 @@ poll_summary(struct fetch *f, struct sched *s, double wall)
 	    m->entries_updated);
 	printf("time: fetch %.2f s, parse %.2f s, store %.2f s; "
 	    "%.1f MB received\n", fetch, parse, store, fm->bytes / 1e6);
+	parse = m->parse_cpu_us / 1e6;
+	store = m->store_cpu_us / 1e6;
+	fetch = cpu - parse - store;
+	printf("cpu: %.2f s: fetch %.2f s, parse %.2f s, store %.2f s\n", cpu,
+	    fetch < 0 ? 0 : fetch, parse, store);
 }
 
 /* poll_related brings the related stories up to date before exit. */
@@ -138,7 +147,7 @@ cmd_poll(struct globals *g, int argc, char **argv)
 	struct event		*sigint, *sigterm;
 	char			*cause = NULL;
 	int			 i, n = 0, all = 0, rc = 0;
-	struct timespec		 t0, t1;
+	struct timespec		 t0, t1, c0, c1;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--all") == 0)
@@ -174,6 +183,7 @@ cmd_poll(struct globals *g, int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 	if ((p.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	sched_fetch_opts(c, &o);
@@ -188,8 +198,10 @@ cmd_poll(struct globals *g, int argc, char **argv)
 	free(rows);
 	poll_related(st, c);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
 	poll_summary(f, p.sched, (t1.tv_sec - t0.tv_sec) +
-	    (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	    (t1.tv_nsec - t0.tv_nsec) / 1e9, (c1.tv_sec - c0.tv_sec) +
+	    (c1.tv_nsec - c0.tv_nsec) / 1e9);
 
 	sched_free(p.sched);
 	fetch_free(f);

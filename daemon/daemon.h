@@ -171,6 +171,8 @@ struct sched_metrics {
 	unsigned long long	 store_errors;
 	long long		 parse_ms;	/* time spent parsing */
 	long long		 store_ms;	/* time spent storing */
+	long long		 parse_cpu_us;	/* CPU time of the same */
+	long long		 store_cpu_us;
 };
 
 #define SCHED_ONCE	0x1	/* leave the loop when all queued is done */

@@ -214,6 +214,16 @@ smap_clear(struct smap *m, void (*fn)(void *))
 	memset(m, 0, sizeof *m);
 }
 
+/* sched_cpu_us is the CPU time of the calling thread in microseconds. */
+static long long
+sched_cpu_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ((long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
 /* sched_now_ms is a monotonic clock in milliseconds. */
 static long long
 sched_now_ms(void)
@@ -547,13 +557,14 @@ sched_parse(struct sched *s, const struct fetch_result *r, char **error)
 {
 	struct doc	*d;
 	char		*charset;
-	long long	 t0 = sched_now_ms();
+	long long	 t0 = sched_now_ms(), c0 = sched_cpu_us();
 
 	charset = sched_charset(r->content_type);
 	d = parse_document(r->body, r->len, r->final_url, charset,
 	    PARSE_SANITIZE);
 	free(charset);
 	s->m.parse_ms += sched_now_ms() - t0;
+	s->m.parse_cpu_us += sched_cpu_us() - c0;
 	if (d->format != FORMAT_UNKNOWN)
 		return (d);
 	if (discover_is_html(r->content_type, r->body, r->len))
@@ -587,7 +598,7 @@ sched_store(struct sched *s, struct sfeed *f, struct fetch_record *rec,
 {
 	struct ingest_stats	 st;
 	char			*cause = NULL, u[256], e[256];
-	long long		 t0 = sched_now_ms();
+	long long		 t0 = sched_now_ms(), c0 = sched_cpu_us();
 
 	memset(&st, 0, sizeof st);
 	if (store_update(s->store, f->row.id, rec, d, rec->when, &st,
@@ -607,6 +618,7 @@ sched_store(struct sched *s, struct sfeed *f, struct fetch_record *rec,
 			sched_related(s, 0);
 	}
 	s->m.store_ms += sched_now_ms() - t0;
+	s->m.store_cpu_us += sched_cpu_us() - c0;
 }
 
 /*
@@ -1061,40 +1073,44 @@ sched_tags(const struct feed_conf *fc)
 	return (out);
 }
 
+/* sched_same says whether a stored feed already is as configured. */
+static int
+sched_same(const struct feed_row *row, const struct feed_conf *fc,
+    const char *tags)
+{
+	return (row->origin == FEED_ORIGIN_CONFIG &&
+	    strcmp(row->tags, tags) == 0 && (fc->title == NULL ||
+	    (row->title != NULL && strcmp(row->title, fc->title) == 0)));
+}
+
 int
 sched_subscribe(struct store *st, const struct config *conf, char **cause)
 {
-	struct feed_row	 row;
+	struct smap	 known;
+	struct feed_row	*rows, *row;
 	char		*tags;
-	long long	 id;
-	int		 i, rc, retired, same;
+	int		 i, n, rc = 0;
 
-	for (i = 0; i < conf->nfeeds; i++) {
-		/* A feed that is gone (410) stays retired until removed. */
+	/* One read of every feed, so that a start with 10,000 is quick. */
+	if (store_feed_list(st, &rows, &n, cause) == -1)
+		return (-1);
+	memset(&known, 0, sizeof known);
+	for (i = 0; i < n; i++)
+		smap_put(&known, rows[i].url, &rows[i]);
+	for (i = 0; i < conf->nfeeds && rc == 0; i++) {
 		tags = sched_tags(&conf->feeds[i]);
-		if ((id = store_feed_find(st, conf->feeds[i].url)) != -1 &&
-		    store_feed_get(st, id, &row, NULL) == 0) {
-			/* Skip the write when nothing changed (fast start). */
-			same = row.origin == FEED_ORIGIN_CONFIG &&
-			    strcmp(row.tags, tags) == 0 &&
-			    (conf->feeds[i].title == NULL || (row.title !=
-			    NULL && strcmp(row.title, conf->feeds[i].title) ==
-			    0));
-			retired = row.retired;
-			feed_row_clear(&row);
-			if (retired || same) {
-				free(tags);
-				continue;
-			}
-		}
-		rc = store_feed_upsert(st, conf->feeds[i].url,
-		    conf->feeds[i].title, tags, FEED_ORIGIN_CONFIG, NULL,
-		    cause);
+		row = smap_get(&known, conf->feeds[i].url);
+		/* A feed that is gone (410) stays retired until removed. */
+		if (row == NULL || (!row->retired &&
+		    !sched_same(row, &conf->feeds[i], tags)))
+			rc = store_feed_upsert(st, conf->feeds[i].url,
+			    conf->feeds[i].title, tags, FEED_ORIGIN_CONFIG,
+			    NULL, cause);
 		free(tags);
-		if (rc == -1)
-			return (-1);
 	}
-	return (0);
+	smap_clear(&known, NULL);
+	feed_rows_free(rows, n);
+	return (rc);
 }
 
 void
