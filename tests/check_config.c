@@ -114,6 +114,30 @@ START_TEST(test_bad_duration)
 }
 END_TEST
 
+START_TEST(test_site_delay)
+{
+	struct config	*c;
+	char		*e;
+
+	c = load("", &e);
+	ck_assert_int_eq(c->site_delay_ms, 250);
+	unload(c, e);
+	c = load("[fetch]\nsite_delay = 40ms\n", &e);
+	ck_assert_int_eq(c->site_delay_ms, 40);
+	unload(c, e);
+	c = load("[fetch]\nsite_delay = 2s\n", &e);
+	ck_assert_int_eq(c->site_delay_ms, 2000);
+	unload(c, e);
+	c = load("[fetch]\nsite_delay = 0\n", &e);
+	ck_assert_int_eq(c->site_delay_ms, 0);
+	unload(c, e);
+	c = load("[fetch]\nsite_delay = soon\n", &e);
+	ck_assert_ptr_null(c);
+	ck_assert_ptr_nonnull(strstr(e, ":2: site_delay"));
+	unload(c, e);
+}
+END_TEST
+
 START_TEST(test_bad_size)
 {
 	expect_error("[fetch]\nmax_body = 10Q\n", "2: max_body: bad size");
@@ -255,6 +279,7 @@ main(void)
 	tcase_add_test(tc, test_all_errors);
 	tcase_add_test(tc, test_unreadable);
 	tcase_add_test(tc, test_parsers);
+	tcase_add_test(tc, test_site_delay);
 	tcase_add_test(tc, test_path);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
