@@ -420,33 +420,72 @@ origin_gzip(const void *data, size_t len, size_t *outlen)
 	return (out);
 }
 
-/* origin_bomb builds (once) 64 MiB of spaces, gzipped. */
+/*
+ * origin_bomb builds (once) 64 MiB of spaces, gzipped, cheaply: a raw
+ * deflate of one 1 MiB chunk after a full flush is the same bytes for every
+ * chunk, so two chunks are compressed and the second is repeated; the
+ * trailer's CRC is combined arithmetically.
+ */
 static void
 origin_bomb(struct origin *o)
 {
+	static const unsigned char hdr[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0,
+	    0, 3 };
 	z_stream	 z;
-	unsigned char	*in;
-	size_t		 cap = 1024 * 1024, chunk = 1024 * 1024;
-	long long	 left = ORIGIN_BOMB;
+	unsigned char	*in, *a, *b, *d;
+	size_t		 chunk = 1024 * 1024, cap = 64 * 1024, alen, blen, dlen;
+	size_t		 off, nchunks = ORIGIN_BOMB / (1024 * 1024), i;
+	uLong		 crc, c1;
 
 	if (o->bomb != NULL)
 		return;
 	in = ocalloc(1, chunk);
 	memset(in, ' ', chunk);
-	o->bomb = ocalloc(1, cap);
+	a = ocalloc(1, cap);
+	b = ocalloc(1, cap);
+	d = ocalloc(1, 64);
 	memset(&z, 0, sizeof z);
-	deflateInit2(&z, 1, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY);
-	z.next_out = o->bomb;
+	deflateInit2(&z, 9, Z_DEFLATED, -MAX_WBITS, 9, Z_DEFAULT_STRATEGY);
+	z.next_in = in;
+	z.avail_in = chunk;
+	z.next_out = a;
 	z.avail_out = cap;
-	while (left > 0) {
-		z.next_in = in;
-		z.avail_in = chunk;
-		left -= chunk;
-		deflate(&z, left > 0 ? Z_NO_FLUSH : Z_FINISH);
-	}
-	o->bomblen = z.total_out;
+	deflate(&z, Z_FULL_FLUSH);
+	alen = cap - z.avail_out;
+	z.next_in = in;
+	z.avail_in = chunk;
+	z.next_out = b;
+	z.avail_out = cap;
+	deflate(&z, Z_FULL_FLUSH);
+	blen = cap - z.avail_out;
+	z.next_out = d;
+	z.avail_out = 64;
+	deflate(&z, Z_FINISH);
+	dlen = 64 - z.avail_out;
 	deflateEnd(&z);
+	c1 = crc32(0, in, chunk);
+	crc = c1;
+	for (i = 1; i < nchunks; i++)
+		crc = crc32_combine(crc, c1, chunk);
+	o->bomblen = sizeof hdr + alen + (nchunks - 1) * blen + dlen + 8;
+	o->bomb = ocalloc(1, o->bomblen);
+	memcpy(o->bomb, hdr, sizeof hdr);
+	off = sizeof hdr;
+	memcpy(o->bomb + off, a, alen);
+	off += alen;
+	for (i = 1; i < nchunks; i++, off += blen)
+		memcpy(o->bomb + off, b, blen);
+	memcpy(o->bomb + off, d, dlen);
+	off += dlen;
+	for (i = 0; i < 4; i++)
+		o->bomb[off + i] = (crc >> (8 * i)) & 0xff;
+	for (i = 0; i < 4; i++)
+		o->bomb[off + 4 + i] = ((uint32_t)ORIGIN_BOMB >> (8 * i)) &
+		    0xff;
 	free(in);
+	free(a);
+	free(b);
+	free(d);
 }
 
 /* origin_fresh says whether the client's validators match. */

@@ -32,7 +32,7 @@
  *   /drip                 headers, then one byte every 100 ms, forever
  *   /hang                 reads the request, never answers
  *   /truncgzip            a gzip body cut in the middle (length correct)
- *   /bomb                 gzip of 64 MiB of spaces (under 300 KiB on the wire)
+ *   /bomb                 gzip of 64 MiB of spaces (65 KiB on the wire)
  *   /big                  a 100 MB body (Content-Length)
  *   /bigchunked           a 100 MB body, chunked
  *   /badutf8              RSS with invalid UTF-8 in titles and text
