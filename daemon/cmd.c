@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "log.h"
+#include "storage.h"
 
 struct cmd_entry {
 	const char	*name;
@@ -91,10 +93,43 @@ cmd_main(struct globals *g, int argc, char **argv)
 	return (EX_USAGE);
 }
 
+/*
+ * cmd_check_store checks the configured store when it exists: it opens
+ * (bringing the schema up to date) and passes PRAGMA integrity_check.
+ */
+static int
+cmd_check_store(struct config *c)
+{
+	struct store		*s;
+	struct store_counts	 n;
+	char			*cause = NULL;
+	int			 rc = 0;
+
+	if (access(c->database, F_OK) == -1) {
+		printf("%s: no store yet\n", c->database);
+		return (0);
+	}
+	if ((s = store_open(c->database, &cause)) == NULL) {
+		fprintf(stderr, "%s: %s\n", c->database, cause);
+		free(cause);
+		return (1);
+	}
+	if (store_check(s, &cause) == -1 || store_counts(s, &n, &cause) == -1) {
+		fprintf(stderr, "%s: %s\n", c->database, cause);
+		free(cause);
+		rc = 1;
+	} else
+		printf("%s: ok (%lld feeds, %lld entries, %lld stories)\n",
+		    c->database, n.feeds, n.entries, n.stories);
+	store_close(s);
+	return (rc);
+}
+
 int
 cmd_check(struct globals *g, int argc, char **argv)
 {
 	struct config	*c;
+	int		 rc;
 
 	if (argc != 1) {
 		fprintf(stderr, "usage: syndic check\n");
@@ -103,6 +138,7 @@ cmd_check(struct globals *g, int argc, char **argv)
 	if ((c = cmd_load_config(g)) == NULL)
 		return (1);
 	printf("%s: ok (%d feeds)\n", c->path, c->nfeeds);
+	rc = cmd_check_store(c);
 	config_free(c);
-	return (0);
+	return (rc);
 }

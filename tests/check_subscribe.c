@@ -181,6 +181,41 @@ START_TEST(test_while_running)
 }
 END_TEST
 
+START_TEST(test_check_store)
+{
+	char	*out, *err, *db;
+	FILE	*fp;
+	int	 i;
+
+	ck_assert_int_eq(syn(&out, &err, "check", NULL, NULL, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "no store yet"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(syn(&out, &err, "add", "https://a.example/feed.xml",
+	    NULL, NULL), 0);
+	free(out);
+	free(err);
+	ck_assert_int_eq(syn(&out, &err, "check", NULL, NULL, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "syndic.db: ok (2 feeds, 0 entries"));
+	free(out);
+	free(err);
+	/* A damaged file is reported, not trusted. */
+	if (asprintf(&db, "%s/syndic.db", dir) == -1)
+		abort();
+	fp = fopen(db, "r+");
+	ck_assert_ptr_nonnull(fp);
+	fseek(fp, 4096 + 100, SEEK_SET);
+	for (i = 0; i < 8000; i++)
+		fputc(i * 7, fp);
+	fclose(fp);
+	ck_assert_int_ne(syn(&out, &err, "check", NULL, NULL, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(err, "syndic.db: "));
+	free(out);
+	free(err);
+	free(db);
+}
+END_TEST
+
 START_TEST(test_opml_roundtrip)
 {
 	struct opml_feed	 f[2], *v;
@@ -224,6 +259,7 @@ subscribe_suite(void)
 	tcase_add_test(tc, test_add_list_remove);
 	tcase_add_test(tc, test_import_export);
 	tcase_add_test(tc, test_while_running);
+	tcase_add_test(tc, test_check_store);
 	tcase_add_test(tc, test_opml_roundtrip);
 	suite_add_tcase(s, tc);
 	return (s);
