@@ -1,0 +1,173 @@
+#!/usr/bin/python3
+"""soak.py: `syndic run` for SOAK_SECONDS (600) over SOAK_FEEDS (1,000)
+feeds of the loopback origin that change every 20 s, 5% of them faulty
+(errors, hangs, resets, bombs, truncation, slowness).  Resident memory and
+open descriptors are sampled every 5 s and must stay flat after the first
+quarter (no upward trend beyond 8 MiB or 16 descriptors); /healthz must
+answer throughout; at the end every healthy feed is ok and every failing
+feed is one of the faulty ones (no error unaccounted for).  Then a shorter
+run (SOAK_ASAN_SECONDS, 120) of the ASan build, when one stands beside
+this build, must end without an ASan or LSan report."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lib  # noqa: E402
+from daemon import Daemon, write_conf  # noqa: E402
+from durability import Origin  # noqa: E402
+from faults import parse_list  # noqa: E402
+
+SECONDS = float(os.environ.get("SOAK_SECONDS", "600"))
+ASAN_SECONDS = float(os.environ.get("SOAK_ASAN_SECONDS", "120"))
+NFEEDS = int(os.environ.get("SOAK_FEEDS", "1000"))
+FAULTY = ["/status/500", "/hang", "/empty", "/bomb", "/reset", "/truncgzip",
+          "/status/404", "/drip", "/slow/8000/feed/slow", "/loop"]
+
+failures = []
+
+
+def fail(msg):
+    print("FAIL " + msg)
+    failures.append(msg)
+
+
+def feeds(base, n):
+    """(urls, set of faulty urls): every 20th feed is faulty."""
+    urls, bad = [], set()
+    for i in range(n):
+        if i % 20 == 7:
+            u = base + FAULTY[(i // 20) % len(FAULTY)] + "?f=%d" % i
+            bad.add(u)
+        else:
+            u = base + "/feed/s%04d?items=15" % i
+        urls.append(u)
+    return urls, bad
+
+
+def soak(binary, secs, tag):
+    """One soak run; returns its figures."""
+    o = Origin()
+    samples = []
+    misses = [0]
+    with tempfile.TemporaryDirectory(prefix="syndic-soak.") as tmp:
+        base = "http://127.0.0.1:%d" % o.port
+        urls, bad = feeds(base, NFEEDS)
+        port = lib.free_port()
+        conf = write_conf(tmp, port, urls,
+                          "interval = 60s\nmin_interval = 30s\n"
+                          "timeout = 5s\nmax_body = 1M\nper_site = 100\n"
+                          "concurrency = 64\n")
+        log = os.path.join(tmp, "syndic.log")
+        d = Daemon(conf, port, log, binary=binary)
+        stop = threading.Event()
+
+        def changer():
+            while not stop.wait(20):
+                o.next_generation()
+
+        def sampler():
+            while not stop.is_set():
+                try:
+                    st, _, t = d.get("/healthz", timeout=10)
+                    if st != 200:
+                        misses[0] += 1
+                    samples.append((time.monotonic(), d.rss_kib(), d.fds(),
+                                    t))
+                except OSError:
+                    misses[0] += 1
+                stop.wait(5)
+        ths = [threading.Thread(target=changer),
+               threading.Thread(target=sampler)]
+        for t in ths:
+            t.start()
+        try:
+            time.sleep(secs)
+        finally:
+            stop.set()
+            for t in ths:
+                t.join()
+        alive = d.alive()
+        r = subprocess.run([lib.SYNDIC, "-c", conf, "list"],
+                           capture_output=True, text=True, timeout=120)
+        rc = d.stop(60)
+        o.stop()
+        with open(log, "rb") as f:
+            logtext = f.read().decode("utf-8", "replace")
+    states = parse_list(r.stdout)
+    # "new": not fetched yet (the scheduler spreads first polls out).
+    unaccounted = [u for u, (st, _) in states.items()
+                   if st not in ("ok", "new") and u not in bad]
+    unpolled = [u for u, (st, _) in states.items() if st == "new"]
+    if secs >= 300 and unpolled:
+        fail("%s: %d feeds never polled in %.0f s" % (tag, len(unpolled),
+                                                        secs))
+    never = [u for u in urls if u not in bad and u not in states]
+    if unaccounted:
+        fail("%s: %d healthy feeds not ok, e.g. %s %s" % (
+            tag, len(unaccounted), unaccounted[0],
+            states[unaccounted[0]]))
+    notok = [u for u in bad if states.get(u, ("?",))[0] == "ok"]
+    if notok:
+        fail("%s: faulty feeds reported ok: %s" % (tag, notok[:3]))
+    if never:
+        fail("%s: %d feeds missing from syndic list" % (tag, len(never)))
+    if not alive or rc != 0:
+        fail("%s: alive %s, exit after SIGTERM %s" % (tag, alive, rc))
+    if misses[0]:
+        fail("%s: %d /healthz probes failed" % (tag, misses[0]))
+    san = lib.sanitizer_errors(logtext.encode())
+    if san:
+        fail("%s: sanitizer reports: %s" % (tag, san[:3]))
+    # Flat after warm-up: compare the second and the last quarter.
+    n = len(samples)
+    fig = "%s %.0f s: %d samples" % (tag, secs, n)
+    if n >= 8:
+        q = n // 4
+        a, b = samples[q:2 * q], samples[3 * q:]
+        rss_a = sum(s[1] for s in a) / len(a)
+        rss_b = sum(s[1] for s in b) / len(b)
+        fd_a = sum(s[2] for s in a) / len(a)
+        fd_b = sum(s[2] for s in b) / len(b)
+        if rss_b - rss_a > 8 * 1024 and tag == "plain":
+            fail("%s: RSS grew %.1f -> %.1f MiB" % (tag, rss_a / 1024,
+                                                    rss_b / 1024))
+        if fd_b - fd_a > 16:
+            fail("%s: descriptors grew %.0f -> %.0f" % (tag, fd_a, fd_b))
+        worst = max(s[3] for s in samples)
+        fig += (", RSS %.1f->%.1f MiB (max %.1f), fds %.0f->%.0f (max %d),"
+                " /healthz max %.0f ms" % (
+                    rss_a / 1024, rss_b / 1024,
+                    max(s[1] for s in samples) / 1024, fd_a, fd_b,
+                    max(s[2] for s in samples), worst * 1000))
+    ok = sum(1 for u, (st, _) in states.items() if st == "ok")
+    fig += (", %d feeds ok, %d failing (all faulty), %d not polled yet, "
+            "%d unaccounted" % (ok, len(states) - ok - len(unpolled),
+                                len(unpolled), len(unaccounted)))
+    m = [ln for ln in logtext.splitlines() if "fatal" in ln.lower()]
+    if m:
+        fail("%s: fatal in the log: %s" % (tag, m[:2]))
+    print(fig)
+    return fig
+
+
+def main():
+    if not os.path.exists(lib.SYNDIC):
+        lib.skip("no syndic binary")
+    figs = [soak(lib.SYNDIC, SECONDS, "asan" if lib.is_asan(lib.SYNDIC)
+                 else "plain")]
+    sib = lib.asan_sibling()
+    if sib and ASAN_SECONDS > 0:
+        figs.append(soak(sib, ASAN_SECONDS, "asan"))
+    else:
+        figs.append("no ASan build beside this one: ASan soak not run")
+    lib.result(len(figs), len(failures), "; ".join(figs))
+
+
+if __name__ == "__main__":
+    main()
