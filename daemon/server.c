@@ -49,7 +49,8 @@
 #define SERVER_URI_MAX		4096	/* bytes of a request target */
 #define SERVER_HEADERS_MAX	16384	/* bytes of request line + headers */
 #define SERVER_BACKLOG		4096	/* pending connects (kernel caps it) */
-#define SERVER_FD_RESERVE	128	/* descriptors kept for the rest */
+#define SERVER_FD_RESERVE	320	/* descriptors kept for the rest: store,
+					   memory files of the cache, fetches */
 #define SERVER_SWEEP_MS		250	/* how often deadlines are checked */
 #define SERVER_WRITE_MAX	(4 * 1024 * 1024)	/* bytes per write(2) */
 

@@ -296,7 +296,7 @@ START_TEST(test_websub)
 	ck_assert_ptr_nonnull(s);
 	fill(s, 1);
 	store_close(s);
-	p = hub_wait(6000);
+	p = hub_wait(10000);
 	ck_assert_msg(p != NULL, "no ping after the store changed");
 	ck_assert_ptr_nonnull(strstr(p, "hub.mode=publish"));
 	free(p);
@@ -738,7 +738,7 @@ START_TEST(test_limits)
 	sin.sin_port = htons(port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	for (i = 0; i < 12 && !closed(fd); i++) {
+	for (i = 0; i < 40 && !closed(fd); i++) {
 		if (write(fd, "X", 1) < 0)
 			break;
 		usleep(250000);
