@@ -85,11 +85,13 @@ store_close(struct store *s)
 		return;
 	for (i = 0; i < s->nstmts; i++)
 		sqlite3_finalize(s->stmts[i].stmt);
-	if (s->db != NULL) {
-		/* Leave a small WAL behind; failure here is harmless. */
-		sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
+	/*
+	 * NOTE: no PRAGMA optimize: an ANALYZE of a big store at the close of
+	 * `syndic add` would take seconds, and the statements here are
+	 * written for the plans they get without statistics.
+	 */
+	if (s->db != NULL)
 		sqlite3_close(s->db);
-	}
 	free(s->path);
 	free(s);
 }
