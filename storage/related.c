@@ -30,9 +30,12 @@
  *   rather than weak ones), or when its source already has its share.
  *
  * Work is incremental and bounded: triggers queue new, re-headed and
- * deleted stories; store_related_update indexes the queue, then computes
- * the stories whose list is missing or stale, newest first, for at most
- * REL_BUDGET_MS.  A new story that would rank in an older story's list
+ * deleted stories; store_related_update indexes the queue (each story is
+ * signed at once, so it is a candidate for others), then computes the
+ * lists that are missing or stale, newest first, for at most REL_BUDGET_MS.
+ * Only stories within REL_WINDOW of the newest one get a list computed
+ * (the output shows the newest); older ones keep theirs, or get one on
+ * demand (store_related_story).  A new story that would rank in an older story's list
  * marks that list stale, so lists improve as better matches arrive.
  * Computing a story also refreshes its norm and signature from the current
  * document frequencies, so early stories (indexed when statistics were
@@ -54,8 +57,8 @@
 #define REL_QUERY_TERMS		30	/* terms of a story that are looked up */
 #define REL_SIG_TERMS		40	/* terms of a story that are indexed */
 #define REL_CANDIDATES		64	/* candidates scored exactly */
-#define REL_POSTINGS_MAX	4000	/* rows read per term, newest first */
-#define REL_MIN_SCORE		0.08	/* cosine under which nothing is shown */
+#define REL_POSTINGS_MAX	1500	/* rows read per term, newest first */
+#define REL_MIN_SCORE		0.10	/* cosine under which nothing is shown */
 #define REL_REL_SCORE		0.3	/* ... or under this share of the best */
 #define REL_MIN_SHARED		3	/* distinct terms in common, at least */
 #define REL_DUP_SCORE		0.70	/* cosine from which it is a copy */
@@ -66,6 +69,7 @@
 #define REL_MAX_WORD		40	/* longer tokens are not words */
 #define REL_BUDGET_MS		50	/* work per store_related_update call */
 #define REL_BATCH		500	/* stories indexed per call, at most */
+#define REL_REFRESH		5000	/* lists redone when the store doubles */
 
 /* States of related_doc.state. */
 #define REL_DONE		0
@@ -167,7 +171,8 @@ static const char sql_doc_done[] =
 static const char sql_doc_stale[] =
     "UPDATE related_doc SET state = 2 WHERE story_id = ? AND state = 0";
 static const char sql_doc_next[] =
-    "SELECT story_id FROM related_doc WHERE state > 0 "
+    "SELECT story_id FROM related_doc WHERE state > 0 AND published >= "
+    "(SELECT max(published) FROM related_doc) - ? "
     "ORDER BY state, published DESC LIMIT 1";
 static const char sql_ndocs[] =
     "SELECT ndocs FROM related_stat";
@@ -191,6 +196,11 @@ static const char sql_rel_add[] =
     "VALUES (?, ?, ?, ?)";
 static const char sql_rel_worst[] =
     "SELECT count(*), min(score) FROM related WHERE story_id = ?";
+
+static int	related_weigh(struct store *, struct rdoc *, long long,
+		    char **);
+static int	related_resign(struct store *, struct rdoc *, double,
+		    struct rterm *, int, char **);
 
 /* related_ms returns a monotonic time in milliseconds. */
 static double
@@ -674,19 +684,19 @@ related_terms_of(struct store *s, struct rwords *rw, struct rterm **out,
 }
 
 /*
- * related_index tokenizes a story and stores its vector as pending
- * (replacing an older one, when its head entry changed).
+ * related_index tokenizes a story and stores its vector, signed (so that
+ * it is a candidate at once) and pending, replacing an older one when its
+ * head entry changed.
  */
 static int
 related_index(struct store *s, long long story_id, char **cause)
 {
 	sqlite3_stmt	*st;
 	struct rwords	 rw;
-	struct rterm	*t;
+	struct rdoc	 d;
 	unsigned char	*blob;
 	size_t		 len;
-	long long	 feed_id, published;
-	int		 n, rc;
+	int		 rc;
 
 	if (related_forget(s, story_id, cause) == -1)
 		return (-1);
@@ -698,29 +708,36 @@ related_index(struct store *s, long long story_id, char **cause)
 		return (rc == SQLITE_DONE ? 0 : store_error(s, cause,
 		    "related: story"));
 	}
+	memset(&d, 0, sizeof d);
+	d.story_id = story_id;
 	related_words_init(&rw, 4096);
 	related_tokens(&rw, (const char *)sqlite3_column_text(st, 0), 1);
 	related_tokens(&rw, (const char *)sqlite3_column_text(st, 1), 0);
-	feed_id = sqlite3_column_int64(st, 2);
-	published = sqlite3_column_int64(st, 3);
+	d.feed_id = sqlite3_column_int64(st, 2);
+	d.published = sqlite3_column_int64(st, 3);
 	sqlite3_reset(st);
-	rc = related_terms_of(s, &rw, &t, &n, cause);
+	rc = related_terms_of(s, &rw, &d.t, &d.n, cause);
 	related_words_free(&rw);
 	if (rc == -1)
 		return (-1);
-	blob = related_encode(t, n, &len);
-	free(t);
+	blob = related_encode(d.t, d.n, &len);
 	if ((st = store_stmt(s, sql_doc_add)) == NULL) {
 		free(blob);
+		related_doc_clear(&d);
 		return (store_error(s, cause, "related"));
 	}
 	sqlite3_bind_int64(st, 1, story_id);
-	sqlite3_bind_int64(st, 2, feed_id);
-	sqlite3_bind_int64(st, 3, published);
+	sqlite3_bind_int64(st, 2, d.feed_id);
+	sqlite3_bind_int64(st, 3, d.published);
 	sqlite3_bind_blob(st, 4, blob, len, free);
-	if (related_step1(s, st, cause, "related: index") == -1)
-		return (-1);
-	return (related_count(s, 1, cause));
+	rc = -1;
+	if (related_step1(s, st, cause, "related: index") == 0 &&
+	    related_count(s, 1, cause) == 0 &&
+	    related_weigh(s, &d, related_ndocs(s), cause) == 0 &&
+	    related_resign(s, &d, 0, NULL, 0, cause) == 0)
+		rc = 0;
+	related_doc_clear(&d);
+	return (rc);
 }
 
 /* related_weigh looks up document frequencies and weighs a story's terms. */
@@ -771,17 +788,19 @@ related_w_cmp(const void *a, const void *b)
 
 /*
  * related_resign replaces a story's signature (its REL_SIG_TERMS best
- * terms, weighed at today's frequencies) and norm, when they changed.
+ * terms, weighed at today's frequencies) and norm, unless both are as
+ * stored (the same terms, a norm within 2%): rewriting the postings is
+ * most of the cost.
  */
 static int
-related_resign(struct store *s, struct rdoc *d, struct rterm *old,
-    int nold, char **cause)
+related_resign(struct store *s, struct rdoc *d, double oldnorm,
+    struct rterm *old, int nold, char **cause)
 {
 	sqlite3_stmt	*st;
 	struct rterm	*sig;
 	unsigned char	*blob;
 	size_t		 len;
-	int		 i, n;
+	int		 i, n, same;
 
 	n = d->n < REL_SIG_TERMS ? d->n : REL_SIG_TERMS;
 	sig = xcalloc(d->n + 1, sizeof *sig);
@@ -791,6 +810,14 @@ related_resign(struct store *s, struct rdoc *d, struct rterm *old,
 	for (i = 0; i < n; i++)
 		sig[i].sw = d->norm > 0 ? sig[i].sw / d->norm : 0;
 	qsort(sig, n, sizeof *sig, related_term_cmp);
+	same = n == nold && oldnorm > 0 &&
+	    fabs(d->norm - oldnorm) <= 0.02 * oldnorm;
+	for (i = 0; same && i < n; i++)
+		same = sig[i].id == old[i].id;
+	if (same) {
+		free(sig);
+		return (0);
+	}
 	if (related_postings(s, d->story_id, d->published, old, nold, 0,
 	    cause) == -1 || related_postings(s, d->story_id, d->published,
 	    sig, n, 1, cause) == -1) {
@@ -1087,13 +1114,15 @@ related_compute(struct store *s, long long story_id, int nrelated,
 	struct rdoc	 d;
 	struct rterm	*sig;
 	struct rcand	*c = NULL;
+	double		 oldnorm;
 	int		 i, nsig, nc = 0, k = 0, rc;
 
 	if ((rc = related_doc_load(s, story_id, &d, &sig, &nsig, cause)) != 0)
 		return (rc == 1 ? 0 : -1);
 	rc = -1;
+	oldnorm = d.norm;
 	if (related_weigh(s, &d, related_ndocs(s), cause) == -1 ||
-	    related_resign(s, &d, sig, nsig, cause) == -1)
+	    related_resign(s, &d, oldnorm, sig, nsig, cause) == -1)
 		goto out;
 	if (d.norm > 0 && nrelated > 0) {
 		if (related_candidates(s, &d, &c, &nc, cause) == -1)
@@ -1130,6 +1159,8 @@ related_next_id(struct store *s, const char *sql)
 
 	if ((st = store_stmt(s, sql)) == NULL)
 		return (0);
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_int64(st, 1, REL_WINDOW);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
@@ -1182,6 +1213,43 @@ related_work(struct store *s, long long now, int nrelated, int *nindexed,
 	return (0);
 }
 
+/*
+ * related_refresh marks stale the lists of the newest REL_REFRESH stories
+ * when the store has doubled since they were last refreshed: they were
+ * computed with thinner statistics (at first, from a handful of stories).
+ */
+static int
+related_refresh(struct store *s, char **cause)
+{
+	static const char sql_get[] =
+	    "SELECT ndocs, refreshed FROM related_stat";
+	static const char sql_mark[] =
+	    "UPDATE related_doc SET state = 2 WHERE story_id IN (SELECT "
+	    "story_id FROM related_doc WHERE state = 0 ORDER BY published "
+	    "DESC LIMIT ?)";
+	static const char sql_set[] =
+	    "UPDATE related_stat SET refreshed = ndocs";
+	sqlite3_stmt	*st;
+	long long	 ndocs = 0, refreshed = 0;
+
+	if ((st = store_stmt(s, sql_get)) == NULL)
+		return (store_error(s, cause, "related"));
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		ndocs = sqlite3_column_int64(st, 0);
+		refreshed = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (ndocs < 2 * refreshed || ndocs < 16)
+		return (0);
+	if ((st = store_stmt(s, sql_mark)) == NULL)
+		return (store_error(s, cause, "related"));
+	sqlite3_bind_int(st, 1, REL_REFRESH);
+	if (related_step1(s, st, cause, "related: refresh") == -1 ||
+	    (st = store_stmt(s, sql_set)) == NULL)
+		return (-1);
+	return (related_step1(s, st, cause, "related: refresh"));
+}
+
 /* related_more tells whether work is left for a later call. */
 static int
 related_more(struct store *s)
@@ -1200,6 +1268,10 @@ store_related_update(struct store *s, long long now, int nrelated,
 
 	if (store_begin(s, cause) == -1)
 		return (-1);
+	if (related_refresh(s, cause) == -1) {
+		store_rollback(s);
+		return (-1);
+	}
 	start = related_ms();
 	do {
 		if ((rc = related_work(s, now, nrelated, &nindexed, cause)) ==

@@ -234,8 +234,16 @@ static const char schema_v4[] =
 ") WITHOUT ROWID;"
 "CREATE INDEX dedup_keys_seen ON dedup_keys(seen);";
 
+/*
+ * Version 5 (related.c): the time of the newest story, found at once, and
+ * the number of stories when the lists were last refreshed.
+ */
+static const char schema_v5[] =
+"CREATE INDEX related_doc_time ON related_doc(published);"
+"ALTER TABLE related_stat ADD COLUMN refreshed INTEGER NOT NULL DEFAULT 0;";
+
 static const char *schema_steps[SCHEMA_VERSION] = { schema_v1, schema_v2,
-    schema_v3, schema_v4 };
+    schema_v3, schema_v4, schema_v5 };
 
 /* schema_version reads PRAGMA user_version. */
 static int

@@ -201,8 +201,8 @@ int	 store_retention(struct store *, long long max_age, int max_entries,
  * store_related_update does a bounded share (some tens of milliseconds) of
  * the related-stories work, in one transaction: it indexes the stories
  * that arrived or changed, forgets those that went, and computes (newest
- * first) the lists that are missing or that a newer story may improve, up
- * to nrelated stories each.  Returns 1 when work is left for another call,
+ * first, for the stories of the last 30 days) the lists that are missing
+ * or that a newer story may improve, up to nrelated stories each.  Returns 1 when work is left for another call,
  * 0 when all is done, -1 on error.
  */
 int	 store_related_update(struct store *, long long now, int nrelated,

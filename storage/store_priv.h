@@ -63,7 +63,7 @@ int		 feeds_db_record(struct store *, long long feed_id,
 		    const struct fetch_record *, char **cause);
 
 /* schema.c */
-#define SCHEMA_VERSION	4
+#define SCHEMA_VERSION	5
 /* schema_migrate brings db from its user_version up to target. */
 int		 schema_migrate(sqlite3 *, int target, char **cause);
 
