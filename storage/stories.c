@@ -37,6 +37,7 @@
 #define DEDUP_MAX_KEYS		(DEDUP_BANDS + DEDUP_LEAD + 1)
 #define DEDUP_SQL_KEYS		21	/* ?1..?21 in the key statements */
 #define DEDUP_MIN_SHINGLES	8	/* shorter texts fold by URL only */
+#define DEDUP_BAND_SHINGLES	60	/* shorter texts get no band keys */
 #define DEDUP_MAX_CANDIDATES	32
 #define DEDUP_MAX_WORDS		20000	/* of one text */
 #define DEDUP_MERGE_ROWS	10000	/* recent keys moved at once */
@@ -225,7 +226,13 @@ dedup_make(struct dedup_text *d, const char *title, const char *text)
 	shingles_from(&d->sh, all, nt + nb);
 	free(all);
 	d->title_words = nt;
-	if (d->sh.n >= DEDUP_MIN_SHINGLES) {
+	/*
+	 * A short text (a summary) is found by its lead and title keys, and
+	 * a long copy of it could not share a band anyway (its Jaccard
+	 * similarity is small): bands only for long texts, which saves
+	 * their random index writes.
+	 */
+	if (d->sh.n >= DEDUP_BAND_SHINGLES) {
 		for (j = 0; j < DEDUP_HASHES; j++)
 			mins[j] = ~0ULL;
 		for (i = 0; i < d->sh.n; i++) {
