@@ -435,6 +435,54 @@ server_query_after(struct evhttp_request *req)
 	return (after);
 }
 
+/* server_doc_headers sets the headers of a document's response. */
+static void
+server_doc_headers(struct evhttp_request *req, const struct publish_doc *d,
+    int gz, int paged)
+{
+	server_header(req, "Content-Type", d->type);
+	server_header(req, "ETag", gz ? d->etag_gz : d->etag);
+	server_header(req, "Last-Modified", d->modified_text);
+	/* An older page changes only when its stories do. */
+	server_header(req, "Cache-Control", paged ? "public, max-age=3600" :
+	    "public, max-age=60");
+	server_header(req, "Vary", "Accept-Encoding");
+	server_header(req, "X-Content-Type-Options", "nosniff");
+	if (d->format == PUBLISH_HTML)
+		server_header(req, "Content-Security-Policy", "default-src "
+		    "'none'; style-src 'unsafe-inline'; img-src http: https: "
+		    "data:; frame-ancestors 'none'");
+}
+
+/* server_doc_body sends a document's bytes (taking the reference). */
+static void
+server_doc_body(struct server *s, struct evhttp_request *req,
+    struct publish_doc *d, int gz)
+{
+	struct evbuffer_file_segment *seg = gz ? d->seg_gz : d->seg;
+	size_t		 len = gz ? d->gzlen : d->len;
+	char		 n[32];
+
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		snprintf(n, sizeof n, "%zu", len);
+		server_header(req, "Content-Length", n);
+		evhttp_send_reply(req, 200, "OK", NULL);
+		publish_doc_unref(d);
+		return;
+	}
+	if (seg != NULL) {
+		/* A sendfile(2) chain, holding its own reference. */
+		evbuffer_add_file_segment(s->body, seg, 0, (ev_off_t)len);
+		publish_doc_unref(d);
+	} else {
+		/* The reference passes to the buffer; released once sent. */
+		evbuffer_add_reference(s->body, gz ? d->gz : d->body, len,
+		    server_unref_cb, d);
+	}
+	s->stats.bytes += len;
+	evhttp_send_reply(req, 200, "OK", s->body);
+}
+
 /* server_doc answers with a document of the publish cache. */
 static void
 server_doc(struct server *s, struct evhttp_request *req, int ep, int format,
@@ -442,10 +490,7 @@ server_doc(struct server *s, struct evhttp_request *req, int ep, int format,
 {
 	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
 	struct publish_doc	*d;
-	struct evbuffer_file_segment *seg;
-	const char		*data;
-	char			*after, *cause = NULL, n[32];
-	size_t			 len;
+	char			*after, *cause = NULL;
 	int			 gz;
 
 	after = server_query_after(req);
@@ -463,17 +508,7 @@ server_doc(struct server *s, struct evhttp_request *req, int ep, int format,
 	}
 	gz = d->gz != NULL &&
 	    server_accepts_gzip(evhttp_find_header(in, "Accept-Encoding"));
-	server_header(req, "Content-Type", d->type);
-	server_header(req, "ETag", gz ? d->etag_gz : d->etag);
-	server_header(req, "Last-Modified", d->modified_text);
-	server_header(req, "Cache-Control", after != NULL ?
-	    "public, max-age=3600" : "public, max-age=60");
-	server_header(req, "Vary", "Accept-Encoding");
-	server_header(req, "X-Content-Type-Options", "nosniff");
-	if (format == PUBLISH_HTML)
-		server_header(req, "Content-Security-Policy", "default-src "
-		    "'none'; style-src 'unsafe-inline'; img-src http: https: "
-		    "data:; frame-ancestors 'none'");
+	server_doc_headers(req, d, gz, after != NULL);
 	free(after);
 	if (server_not_modified(req, d)) {
 		server_count(s, ep, 304);
@@ -483,27 +518,8 @@ server_doc(struct server *s, struct evhttp_request *req, int ep, int format,
 	}
 	if (gz)
 		server_header(req, "Content-Encoding", "gzip");
-	data = gz ? d->gz : d->body;
-	len = gz ? d->gzlen : d->len;
 	server_count(s, ep, 200);
-	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
-		snprintf(n, sizeof n, "%zu", len);
-		server_header(req, "Content-Length", n);
-		evhttp_send_reply(req, 200, "OK", NULL);
-		publish_doc_unref(d);
-		return;
-	}
-	seg = gz ? d->seg_gz : d->seg;
-	if (seg != NULL) {
-		/* A sendfile(2) chain, holding its own reference. */
-		evbuffer_add_file_segment(s->body, seg, 0, (ev_off_t)len);
-		publish_doc_unref(d);
-	} else {
-		/* The reference passes to the buffer; released once sent. */
-		evbuffer_add_reference(s->body, data, len, server_unref_cb, d);
-	}
-	s->stats.bytes += len;
-	evhttp_send_reply(req, 200, "OK", s->body);
+	server_doc_body(s, req, d, gz);
 }
 
 /* server_metric appends one sample with its help and type lines. */

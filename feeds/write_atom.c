@@ -105,29 +105,13 @@ atom_html(struct buf *b, const char *name, const char *html)
 	buf_printf(b, "</%s>\n", name);
 }
 
-/* atom_entry appends one story. */
+/* atom_links appends an entry's links: page, sources, related, media. */
 static void
-atom_entry(struct buf *b, const struct channel *c, const struct item *it)
+atom_links(struct buf *b, const struct item *it)
 {
-	struct buf	 html;
 	const char	*type;
-	char		*title;
 	int		 i;
 
-	buf_puts(b, "<entry>\n<id>");
-	write_id(b, it);
-	buf_puts(b, "</id>\n");
-	title = write_title(it);
-	atom_element(b, "title", title, " type=\"text\"");
-	free(title);
-	atom_date(b, "updated", write_updated(c, it));
-	if (it->published != TIME_UNKNOWN)
-		atom_date(b, "published", it->published);
-	if (it->author != NULL) {
-		buf_puts(b, "<author>");
-		atom_element(b, "name", it->author, "");
-		buf_puts(b, "</author>\n");
-	}
 	atom_link(b, "alternate", it->link, "text/html", NULL);
 	for (i = 0; i < it->nalso; i++)
 		atom_link(b, "via", write_url_ok(it->also[i].entry_url) ?
@@ -150,6 +134,31 @@ atom_entry(struct buf *b, const struct channel *c, const struct item *it)
 			    it->enclosures[i].length);
 		buf_puts(b, "/>\n");
 	}
+}
+
+/* atom_entry appends one story. */
+static void
+atom_entry(struct buf *b, const struct channel *c, const struct item *it)
+{
+	struct buf	 html;
+	char		*title;
+	int		 i;
+
+	buf_puts(b, "<entry>\n<id>");
+	write_id(b, it);
+	buf_puts(b, "</id>\n");
+	title = write_title(it);
+	atom_element(b, "title", title, " type=\"text\"");
+	free(title);
+	atom_date(b, "updated", write_updated(c, it));
+	if (it->published != TIME_UNKNOWN)
+		atom_date(b, "published", it->published);
+	if (it->author != NULL) {
+		buf_puts(b, "<author>");
+		atom_element(b, "name", it->author, "");
+		buf_puts(b, "</author>\n");
+	}
+	atom_links(b, it);
 	for (i = 0; i < it->ncategories; i++) {
 		if (it->categories[i] == NULL || it->categories[i][0] == '\0')
 			continue;
