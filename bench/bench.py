@@ -415,8 +415,7 @@ class Harness:
 		self.nginx = shutil.which("nginx") or "/usr/sbin/nginx"
 		self.syndic = Syndic(self)
 		self.results = {}
-		self.targets = []
-		self.notes = {}
+		self.cur = None
 		self._corpus = None
 
 	def gen_version(self):
@@ -444,7 +443,8 @@ class Harness:
 		return n
 
 	def target(self, issue, text, value, holds):
-		self.targets.append({"issue": issue, "target": text,
+		self.results.setdefault(self.cur, {}).setdefault("targets",
+		    []).append({"issue": issue, "target": text,
 		    "measured": value, "holds": holds})
 
 	def table(self, suite, title, header, rows, note=None):
@@ -459,10 +459,12 @@ class Harness:
 		self.results[suite] = {"unavailable": why}
 		print("\n### %s\n\n%s: %s\n" % (suite, NA, why))
 
-	def run_suites(self):
+	def run_suites(self, argv):
 		for s in self.a.suites:
 			log("suite", s)
+			self.cur = s
 			t0 = time.time()
+			load0 = os.getloadavg()
 			try:
 				globals()["suite_" + s](self)
 			except Unavailable as e:
@@ -471,8 +473,15 @@ class Harness:
 				log("suite %s failed: %s" % (s, e))
 				self.results.setdefault(s, {})["error"] = str(e)
 				print("\n### %s\n\nfailed: %s\n" % (s, e))
-			self.results.setdefault(s, {})["seconds"] = \
-			    round(time.time() - t0, 1)
+			r = self.results.setdefault(s, {})
+			r["seconds"] = round(time.time() - t0, 1)
+			r["date"] = time.strftime("%Y-%m-%d %H:%M UTC",
+			    time.gmtime(t0))
+			r["load"] = [round(x, 1) for x in load0 + os.getloadavg()]
+			r["commit"] = git_head(self.top)
+			r["command"] = "bench/run " + " ".join(argv)
+			if self._corpus:
+				r["corpus"] = self._corpus.manifest
 
 
 def render_table(title, header, rows, note=None):
@@ -517,13 +526,18 @@ def suite_parse(h):
 	tools = []
 	try:
 		drv = h.syndic.driver("bench_parse")
-		tools.append(("syndic parse_document alone", [drv, "-n"] +
-		    files, None, "syndic-n"))
-		tools.append(("syndic ingest: parse_document + sanitize (as "
-		    "the poller runs it)", [drv, "-n", "-s"] + files, None,
-		    "syndic"))
-		tools.append(("syndic ingest + plain text of each entry",
-		    [drv, "-s"] + files, None, "syndic-t"))
+		# The target row is the parse as the poller runs it: with
+		# or without PARSE_SANITIZE, read from daemon/sched.c.
+		san = poller_sanitizes(h)
+		tools.append(("syndic parse_document alone%s" % ("" if san
+		    else " (as the poller runs it)"), [drv, "-n"] + files, None,
+		    "syndic-n" if san else "syndic"))
+		tools.append(("syndic parse_document + sanitize%s" % (
+		    " (as the poller runs it)" if san else ""),
+		    [drv, "-n", "-s"] + files, None, "syndic" if san else
+		    "syndic-s"))
+		tools.append(("syndic parse + sanitize + plain text of each "
+		    "entry", [drv, "-s"] + files, None, "syndic-t"))
 	except Unavailable as e:
 		syndic_na = str(e)
 	else:
@@ -557,7 +571,8 @@ def suite_parse(h):
 	# Memory that does not grow with the number of documents.
 	growth = None
 	if "syndic" in res:
-		q = run([drv, "-n", "-s"] + files[:max(1, n // 4)])["rss"]
+		q = run([drv, "-n"] + (["-s"] if poller_sanitizes(h) else []) +
+		    files[:max(1, n // 4)])["rss"]
 		growth = (q, res["syndic"]["rss"]["median"])
 
 	base = res.get("syndic")
@@ -570,11 +585,11 @@ def suite_parse(h):
 		    if base else "-"])
 	note = ("%d feeds, %.1f MB, %d entries (gencorpus seed %d). Wall "
 	    "time of the whole process, %d runs: median (min–max). The last "
-	    "column is syndic's ingest MB/s (parse_document with "
-	    "PARSE_SANITIZE, as daemon/sched.c calls it; the store strips "
-	    "the plain text itself) divided by the row's. feedparser "
-	    "sanitizes too; sfeed and xmllint do not." %
-	    (n, mb, entries, SEED, h.runs))
+	    "column is the MB/s of syndic's ingest parse as the poller runs "
+	    "it (daemon/sched.c, %s PARSE_SANITIZE; the store makes the plain "
+	    "text itself) divided by the row's. feedparser sanitizes too; "
+	    "sfeed and xmllint do not." % (n, mb, entries, SEED, h.runs,
+	    "with" if poller_sanitizes(h) else "without"))
 	if syndic_na:
 		note += " syndic: " + syndic_na + "."
 	if growth:
@@ -600,6 +615,18 @@ def suite_parse(h):
 	    "documents", "%s MiB on %d feeds, %s MiB on %d" % (
 	    fmt(growth[0] / 1024), max(1, n // 4), fmt(growth[1] / 1024), n),
 	    growth[1] <= growth[0] * 1.15 + 2048)
+
+
+def poller_sanitizes(h):
+	"""Whether the poller sanitizes at ingest (PARSE_SANITIZE in the
+	parse_document call of daemon/sched.c)."""
+	try:
+		with open(os.path.join(h.top, "daemon", "sched.c")) as fp:
+			src = fp.read()
+	except OSError:
+		return True
+	m = re.search(r"parse_document\(([^;]*)\)\s*;", src)
+	return m is None or "PARSE_SANITIZE" in m.group(1)
 
 
 def one_parse(cmd, stdin, mb, entries):
@@ -700,10 +727,13 @@ def poll_size(h, c, ng, n):
 		# take longer than the size's peer_timeout.
 		fast = name.startswith(("syndic", "curl"))
 		lim = None if fast else h.size["peer_timeout"]
+		outs = []
 		for _ in range(h.runs if fast else h.slow_runs):
 			prep["reset"]()
 			cold.append(run(prep["cmd"], env=prep.get("env"),
-			    cwd=d, stdout=subprocess.DEVNULL, timeout=lim))
+			    cwd=d, stdout=None if prep.get("summary") else
+			    subprocess.DEVNULL, timeout=lim))
+			outs.append(cold[-1]["out"])
 			if cold[-1].get("timeout"):
 				break
 			cond.append(run(prep["cmd2"] if "cmd2" in prep else
@@ -711,26 +741,25 @@ def poll_size(h, c, ng, n):
 			    stdout=subprocess.DEVNULL, timeout=lim))
 		res[name] = {"cold": summarize(cold), "cond": summarize(cond),
 		    "check": prep.get("check", lambda: "")(),
-		    "runs": len(cold)}
+		    "runs": len(cold), "outs": outs}
 	s = res["syndic poll --all"]
-	if "na" not in s:
-		poll_split(h, c, n, s, res["curl --parallel (floor)"])
 	rows = []
 	for name, _ in tools:
 		r = res[name]
 		if "na" in r:
-			rows.append([name, NA] + ["-"] * 7)
+			rows.append([name, NA] + ["-"] * 8)
 			continue
 		rows.append([name + " (%d run%s)" % (r["runs"], "s" if
 		    r["runs"] > 1 else ""), fmtw(r["cold"], "wall"),
 		    fmtw(r["cold"], "cpu"), "-" if r["cold"].get("timeout") else
 		    fmt(r["cold"]["rss"]["median"] / 1024),
-		    fmtratio(s, r, "cold"), fmtw(r["cond"], "wall"),
-		    fmtw(r["cond"], "cpu"), fmtratio(s, r, "cond"),
-		    r["check"]])
+		    fmtratio(s, r, "cold"), fmtr(cpu_ratio(s, r, "cold")),
+		    fmtw(r["cond"], "wall"), fmtw(r["cond"], "cpu"),
+		    fmtratio(s, r, "cond"), r["check"]])
 	h.table("poll", "poll: %s feeds from a loopback nginx" %
 	    "{:,}".format(n), ["tool", "cold wall s", "cold CPU s",
-	    "cold peak RSS MiB", "tool ÷ syndic (cold)", "2nd pass wall s",
+	    "cold peak RSS MiB", "tool ÷ syndic (cold wall)",
+	    "tool ÷ syndic (cold CPU)", "2nd pass wall s",
 	    "2nd pass CPU s", "tool ÷ syndic (2nd)", "stored"], rows,
 	    "%d feeds, %.0f MB, %d entries; %d parallel fetches for every "
 	    "tool; up to %d runs (sfeed_update and newsboat: up to %d, "
@@ -738,45 +767,48 @@ def poll_size(h, c, ng, n):
 	    "again, unchanged (syndic, newsboat and curl send validators and "
 	    "get 304; sfeed_update has no conditional requests and refetches)."
 	    " CPU is user+sys of the process and its children; peak RSS is "
-	    "the biggest single process." % (n, c.bytes(n) / 1e6,
+	    "the biggest single process. On a loaded machine wall time favours "
+	    "tools that run many processes (sfeed_update runs %d at once); "
+	    "the CPU ratio is the steadier figure." % (n, c.bytes(n) / 1e6,
 	    c.entries(n), CONC, h.runs, h.slow_runs,
-	    h.size["peer_timeout"]))
+	    h.size["peer_timeout"], CONC))
+	if "na" not in s:
+		poll_split(h, n, s)
 	return res
 
 
-def poll_split(h, c, n, s, curl):
-	"""Where syndic's cold pass goes, estimated from each stage alone on
-	the same feeds: fetching (the curl floor), parsing as the poller does
-	(bench_parse -n -s) and storing (bench_store)."""
-	try:
-		bp = h.syndic.driver("bench_parse")
-		bs = h.syndic.driver("bench_store")
-	except Unavailable:
+def poll_split(h, n, s):
+	"""Where syndic's cold pass goes, from its own summary (wall time and
+	CPU of fetching, parsing and storing), median run."""
+	runs = [r for r in s.get("outs", []) if "time: fetch" in r]
+	if not runs:
 		return
-	log("poll %d: the cold pass stage by stage" % n)
-	p = run([bp, "-n", "-s"] + c.files(n))
-	dump = store_dump(h, c, n)
-	db = os.path.join(h.work, "poll-%d" % n, "split.db")
-	st = run([bs, db, dump])
-	m = dict(re.findall(r"(\w+) ([\d.]+)", st["out"]))
-	fetch = curl["cold"]["wall"]["median"]
-	parse = p["cpu"]
-	store = float(m["seconds"])
-	total = s["cold"]["wall"]["median"]
-	rows = [["fetch (curl --parallel, cold)", fmt(fetch),
-	    "%.0f%%" % (100 * fetch / total)],
-	    ["parse + sanitize (bench_parse -n -s, CPU)", fmt(parse),
-	    "%.0f%%" % (100 * parse / total)],
-	    ["store + fold (bench_store)", fmt(store),
-	    "%.0f%%" % (100 * store / total)],
-	    ["sum of the stages", fmt(fetch + parse + store),
-	    "%.0f%%" % (100 * (fetch + parse + store) / total)],
-	    ["syndic poll --all, cold (measured)", fmt(total), "100%"]]
-	h.table("poll", "poll: where the cold pass of %s feeds goes "
-	    "(each stage alone)" % "{:,}".format(n), ["stage", "seconds",
-	    "of syndic's cold wall"], rows, "An estimate: each stage run "
-	    "alone on the same feeds; in the daemon fetching overlaps "
-	    "parsing and storing.")
+	got = []
+	for out in runs:
+		t = re.search(r"time: fetch ([\d.]+) s, parse ([\d.]+) s, store "
+		    r"([\d.]+) s", out)
+		c = re.search(r"cpu: ([\d.]+) s: fetch ([\d.]+) s, parse "
+		    r"([\d.]+) s, store ([\d.]+) s", out)
+		w = re.search(r"polled \d+ feeds in ([\d.]+) s", out)
+		if t and c and w:
+			got.append([float(x) for x in (w.group(1),) + t.groups() +
+			    c.groups()])
+	if not got:
+		return
+	got.sort()
+	m = got[len(got) // 2]
+	wall, cpu = m[0], m[4]
+	rows = []
+	for i, stage in enumerate(("fetch", "parse", "store")):
+		rows.append([stage, fmt(m[1 + i]), "%.0f%%" % (100 * m[1 + i] /
+		    wall if wall else 0), fmt(m[5 + i]), "%.0f%%" % (100 *
+		    m[5 + i] / cpu if cpu else 0)])
+	rows.append(["total", fmt(wall), "100%", fmt(cpu), "100%"])
+	h.table("poll", "poll: where syndic's cold pass of %s feeds goes" %
+	    "{:,}".format(n), ["stage", "wall s", "of wall", "CPU s",
+	    "of CPU"], rows, "From `syndic poll`'s own summary (median run). "
+	    "Wall: fetch is what remains after parsing and storing, which "
+	    "run on the loop between transfers.")
 
 
 def ratio_of(s, r, k):
@@ -787,6 +819,13 @@ def ratio_of(s, r, k):
 	if r[k].get("timeout"):
 		return ratio(r[k]["wall"]["max"], s[k]["wall"]["median"])
 	return ratio(r[k]["wall"]["median"], s[k]["wall"]["median"])
+
+
+def cpu_ratio(s, r, k):
+	if "na" in s or "na" in r or not s.get(k) or not r.get(k) or \
+	    r[k].get("timeout") or s[k].get("timeout"):
+		return None
+	return ratio(r[k]["cpu"]["median"], s[k]["cpu"]["median"])
 
 
 def fmtratio(s, r, k):
@@ -832,7 +871,7 @@ def poll_syndic(h, d, urls):
 	def check():
 		return count_rows(db, "entries")
 	return {"cmd": [h.syndic.bin, "-c", conf, "poll", "--all"],
-	    "reset": reset, "check": check}
+	    "reset": reset, "check": check, "summary": True}
 
 
 def count_rows(db, table):
@@ -951,7 +990,9 @@ def poll_targets(h, per):
 				txt.append("-")
 				continue
 			stopped = res[peer]["cold"].get("timeout")
-			txt.append(("> %.1fx" if stopped else "%.1fx") % x)
+			cr = cpu_ratio(s, res[peer], "cold")
+			txt.append(("> %.1fx" if stopped else "%.1fx") % x +
+			    (" (CPU %.1fx)" % cr if cr else ""))
 			if x < 4:
 				ok = None if stopped and ok else False
 		h.target(5, "poll %d: cold pass at least 4x faster than "
@@ -965,6 +1006,11 @@ def poll_targets(h, per):
 			h.target(5, "poll %d: peak memory at most 64 MiB" % n,
 			    "%s MiB" % fmt(m), m <= 64)
 	ns = sorted(per)
+	if ns[-1] < 10000:
+		h.target(5, "poll 10000: peak memory at most 64 MiB", "not run "
+		    "at this size (`bench/run --size full`)", None)
+		h.target(5, "poll: cost linear in the number of feeds", "not "
+		    "run at this size (`bench/run --size full`)", None)
 	if len(ns) >= 2 and "na" not in per[ns[0]]["syndic poll --all"]:
 		a = per[ns[0]]["syndic poll --all"]["cold"]["wall"]["median"]
 		b = per[ns[-1]]["syndic poll --all"]["cold"]["wall"]["median"]
@@ -1643,47 +1689,56 @@ def git_head(top):
 	return r.stdout.strip()
 
 
-def report(h, argv, started, m0):
-	m = machine()
+def report(state):
+	"""BENCHMARKS.md from the stored results of every suite."""
+	m = state["machine"]
+	res = state["suites"]
 	L = ["# BENCHMARKS", "",
-	    "Generated by `bench/run` — do not edit by hand; run the command "
-	    "below to regenerate it.", "",
-	    "- command: `bench/run %s`" % " ".join(argv),
-	    "- date: %s (took %.0f min)" % (time.strftime("%Y-%m-%d %H:%M UTC",
-	    time.gmtime(started)), (time.time() - started) / 60),
-	    "- syndic: %s" % git_head(h.top),
+	    "Generated by `bench/run` (bench/bench.py) — do not edit by hand: "
+	    "`bench/run` regenerates it.", "",
+	    "- last command: `%s`, %s" % (state["command"], state["date"]),
+	    "- syndic: %s" % state["commit"],
 	    "- machine: %d CPUs (%s), %s RAM, Linux %s" % (m["nproc"],
 	    m["cpu"], m["ram"], m["kernel"]),
-	    "- load average at start: %.2f %.2f %.2f; at end: %.2f %.2f %.2f"
-	    % (tuple(m0["load"]) + tuple(m["load"])),
 	    "- peers: " + ", ".join("%s %s" % kv for kv in
-	    sorted(versions(h).items())), "",
-	    "The machine is shared (other builds and tests run beside the "
-	    "bench), so absolute times are noisy; compare the ratios, which "
-	    "come from runs of syndic and its peers made one after the other "
-	    "on the same corpus. Each figure is the median of the runs, with "
-	    "the min–max spread in parentheses. A ratio above 1 means syndic "
-	    "does better.", ""]
-	c = h._corpus
+	    sorted(state["versions"].items())), "",
+	    "The machine is shared (other engineers' builds and tests run "
+	    "beside the bench; the load average of each suite is given), so "
+	    "absolute times are noisy: compare the ratios, which come from "
+	    "syndic and its peers run one after the other on the same corpus. "
+	    "Each figure is the median of the runs, with the min–max spread "
+	    "in parentheses. A ratio above 1 means syndic does better.", ""]
+	c = None
+	for s in SUITES:
+		c = res.get(s, {}).get("corpus") or c
 	if c:
-		k = c.manifest["kinds"]
+		k = c["kinds"]
 		L += ["Corpus: `bench/gencorpus.py --seed %d` (%d feeds "
 		    "generated: %d entries, %.0f MB; RSS 2.0 and Atom, full-text "
 		    "and summary-only, 20-100 items, 5-300 KB; syndicated copies: "
-		    "%s). Each suite uses its first N feeds." % (SEED,
-		    c.manifest["feeds"], c.manifest["entries"],
-		    c.manifest["bytes"] / 1e6, ", ".join("%s %d" % (x, k[x]) for
-		    x in sorted(k) if x != "original")), ""]
+		    "%s). Each suite uses its first N feeds." % (c["seed"],
+		    c["feeds"], c["entries"], c["bytes"] / 1e6, ", ".join(
+		    "%s %d" % (x, k[x]) for x in sorted(k) if x != "original")),
+		    ""]
 	L += ["## Targets", "", "| issue | target | measured | holds |",
 	    "|---|---|---|---|"]
-	for t in h.targets:
-		holds = {True: "yes", False: "**no**", None: "-"}[t["holds"]]
-		L.append("| #%d | %s | %s | %s |" % (t["issue"], t["target"],
-		    t["measured"], holds))
+	for s in SUITES:
+		for t in res.get(s, {}).get("targets", []):
+			holds = {True: "yes", False: "**no**", None: "-"}[
+			    t["holds"]]
+			L.append("| #%d | %s | %s | %s |" % (t["issue"],
+			    t["target"], t["measured"], holds))
 	L.append("")
-	for s in h.a.suites:
-		r = h.results.get(s, {})
+	for s in SUITES:
+		if s not in res:
+			continue
+		r = res[s]
 		L += ["## %s" % s, ""]
+		if "date" in r:
+			L += ["Measured %s by `%s` at %s in %.0f s; load average "
+			    "%.1f %.1f %.1f before, %.1f %.1f %.1f after." % (
+			    r["date"], r["command"], r["commit"].split()[0],
+			    r["seconds"], *r["load"]), ""]
 		if "unavailable" in r:
 			L += ["%s: %s." % (NA.capitalize(), r["unavailable"]), ""]
 			continue
@@ -1710,8 +1765,11 @@ def main():
 	    "there (default: /tmp/syndic-bench-NAME, NAME: the checkout's "
 	    "directory)")
 	p.add_argument("--report", help="where to write the report (default: "
-	    "BENCHMARKS.md at the top when every suite runs, else "
-	    "WORK/report.md)")
+	    "BENCHMARKS.md at the top when every suite runs or with --update, "
+	    "else WORK/report.md)")
+	p.add_argument("--update", action="store_true", help="keep the other "
+	    "suites' results from the last run (WORK/results.json) and "
+	    "regenerate BENCHMARKS.md with these suites measured again")
 	p.add_argument("--set", action="append", default=[],
 	    metavar="KEY=N[,N]", help="override one size parameter, e.g. "
 	    "poll_feeds=100 (keys: %s)" % ", ".join(sorted(SIZES["small"])))
@@ -1736,21 +1794,29 @@ def main():
 		p.error("--runs must be at least 1")
 	if a.report is None:
 		a.report = os.path.join(a.top, "BENCHMARKS.md") if \
-		    set(a.suites) == set(SUITES) else os.path.join(a.work,
-		    "report.md")
+		    set(a.suites) == set(SUITES) or a.update else \
+		    os.path.join(a.work, "report.md")
 	argv = sys.argv[1:]
 	argv = [x for i, x in enumerate(argv) if not (x.startswith("--top")
 	    or (i and argv[i - 1] == "--top"))]
 	started = time.time()
-	m0 = machine()
 	h = Harness(a)
-	h.run_suites()
-	text = report(h, argv, started, m0)
+	h.run_suites(argv)
+	path = os.path.join(a.work, "results.json")
+	state = {"suites": {}}
+	if a.update and os.path.exists(path):
+		with open(path) as fp:
+			state = json.load(fp)
+	state["suites"].update(h.results)
+	state.update({"machine": machine(), "versions": versions(h),
+	    "commit": git_head(a.top), "command": "bench/run " +
+	    " ".join(argv), "date": time.strftime("%Y-%m-%d %H:%M UTC",
+	    time.gmtime(started))})
+	with open(path + ".tmp", "w") as fp:
+		json.dump(state, fp, indent=1, default=str)
+	os.rename(path + ".tmp", path)
 	with open(a.report, "w") as fp:
-		fp.write(text)
-	with open(os.path.join(a.work, "results.json"), "w") as fp:
-		json.dump({"results": h.results, "targets": h.targets}, fp,
-		    indent=1, default=str)
+		fp.write(report(state))
 	log("report written to %s" % a.report)
 
 
