@@ -140,6 +140,8 @@ struct daemon {
 	int			 feeds;		/* subscribed, not retired */
 	int			 failing;	/* feeds whose last fetch failed */
 	time_t			 last_poll;	/* last poll finished, 0 = none */
+	/* The longest a 10 ms timer ran late: the worst loop stall (run.c). */
+	double			 loop_lag_max;	/* seconds */
 	/*
 	 * The health hook, for the watchdog and /healthz: returns 0 when
 	 * healthy, else -1 with *cause set (e.g. the store does not answer).

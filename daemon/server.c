@@ -699,6 +699,9 @@ server_metrics(struct server *s, struct evhttp_request *req)
 	    "\"head_timeout\"} %llu\n", s->stats.timeouts);
 	buf_printf(&b, "syndic_http_connections_closed_total{reason="
 	    "\"connection_cap\"} %llu\n", s->stats.evicted);
+	server_metric(&b, "syndic_loop_lag_max_seconds", "gauge",
+	    "The longest the event loop was held (a 10 ms timer's lateness).",
+	    s->daemon->loop_lag_max);
 	server_metric(&b, "syndic_publish_renders_total", "counter",
 	    "Documents rendered (the store or configuration changed).",
 	    (double)ps->renders);

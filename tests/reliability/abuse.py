@@ -210,6 +210,9 @@ def main():
             if st != 200 or not d.alive():
                 fail("the daemon is not healthy at the end (%s)" % st)
             figs.append("RSS %d->%d KiB" % (rss0, d.rss_kib()))
+            lag = d.loop_lag()
+            if lag is not None:
+                figs.append("worst loop stall %.0f ms" % (lag * 1000))
         finally:
             rc = d.stop()
         if rc != 0:

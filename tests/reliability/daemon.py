@@ -63,6 +63,24 @@ class Daemon:
         except urllib.error.HTTPError as e:
             return e.code, e.read(), time.monotonic() - t
 
+    def metric(self, name):
+        """A value of /metrics (the first sample of that name), or None."""
+        try:
+            st, body, _ = self.get("/metrics", timeout=10)
+        except OSError:
+            return None
+        for ln in body.decode("utf-8", "replace").splitlines():
+            if ln.startswith(name + " ") or ln.startswith(name + "{"):
+                try:
+                    return float(ln.rsplit(" ", 1)[1])
+                except ValueError:
+                    return None
+        return None
+
+    def loop_lag(self):
+        """The worst loop stall the daemon measured, in seconds."""
+        return self.metric("syndic_loop_lag_max_seconds")
+
     def alive(self):
         return self.p.poll() is None
 

@@ -110,6 +110,7 @@ def main():
             stop.set()
             th.join()
         alive = d.alive()
+        lag = d.loop_lag()
         r = subprocess.run([lib.SYNDIC, "-c", conf, "list"],
                            capture_output=True, text=True, timeout=60)
         states = parse_list(r.stdout)
@@ -135,13 +136,18 @@ def main():
     if len(slow) > max(1, len(lat) // 100):
         fail("%d of %d /healthz answers slower than 100 ms (max %.0f ms)" %
              (len(slow), len(lat), lat[-1] * 1000))
+    if lag is not None and lag > 0.1:
+        fail("the loop was held %.0f ms (limit 100 ms)" % (lag * 1000))
     peak = max(rss) if rss else 0
     if peak > RSS_LIMIT_KIB:
         fail("peak RSS %d KiB" % peak)
     lib.result(len(FAULTS) + len(HEALTHY), len(failures),
-               "%d faults as expected of %d, %d healthy feeds ok; /healthz "
+               "%d faults as expected of %d, %d healthy feeds ok; worst loop "
+               "stall %s; /healthz "
                "x%d: p99 %.0f ms, max %.0f ms, %d over 100 ms; peak RSS "
-               "%.1f MiB" % (ok, len(FAULTS), len(HEALTHY), len(lat),
+               "%.1f MiB" % (ok, len(FAULTS), len(HEALTHY),
+                             "%.0f ms" % (lag * 1000) if lag is not None
+                             else "not measured", len(lat),
                              lat[int(len(lat) * .99) - 1] * 1000 if lat
                              else 0, lat[-1] * 1000 if lat else 0,
                              len(slow), peak / 1024.0))

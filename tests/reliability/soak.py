@@ -93,6 +93,7 @@ def soak(binary, secs, tag):
             for t in ths:
                 t.join()
         alive = d.alive()
+        lag = d.loop_lag()
         r = subprocess.run([lib.SYNDIC, "-c", conf, "list"],
                            capture_output=True, text=True, timeout=120)
         rc = d.stop(60)
@@ -145,6 +146,11 @@ def soak(binary, secs, tag):
                     rss_a / 1024, rss_b / 1024,
                     max(s[1] for s in samples) / 1024, fd_a, fd_b,
                     max(s[2] for s in samples), worst * 1000))
+    if lag is not None:
+        fig += ", worst loop stall %.0f ms" % (lag * 1000)
+        if lag > 0.1 and tag == "plain":
+            fail("%s: the loop was held %.0f ms (limit 100 ms)" % (
+                tag, lag * 1000))
     ok = sum(1 for u, (st, _) in states.items() if st == "ok")
     fig += (", %d feeds ok, %d failing (all faulty), %d not polled yet, "
             "%d unaccounted" % (ok, len(states) - ok - len(unpolled),
