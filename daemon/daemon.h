@@ -282,6 +282,7 @@ struct publish_doc {
 	char		 etag_gz[48];
 	long long	 modified;	/* Last-Modified */
 	char		 modified_text[32];	/* the same, as HTTP says it */
+	char		*links;		/* Link: self and hub (WebSub), or NULL */
 	/* Big bodies also live in memory files, sent with sendfile(2). */
 	struct evbuffer_file_segment *seg;
 	struct evbuffer_file_segment *seg_gz;

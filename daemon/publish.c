@@ -320,6 +320,31 @@ publish_segment(const char *data, size_t len)
 	return (seg);
 }
 
+/*
+ * publish_links makes the Link header WebSub asks publishers for (the
+ * documents also carry the links inside), or NULL without a hub.
+ */
+static char *
+publish_links(const struct config *conf, int format, const char *tag,
+    const char *cursor)
+{
+	struct buf	 b;
+	char		*self;
+
+	if (format == PUBLISH_OPML || !write_url_ok(conf->hub))
+		return (NULL);
+	self = publish_url(conf, format, tag, publish_formats[format].ext,
+	    cursor);
+	buf_init(&b);
+	buf_putc(&b, '<');
+	write_url(&b, self, 0);
+	buf_puts(&b, ">; rel=\"self\", <");
+	write_url(&b, conf->hub, 0);
+	buf_puts(&b, ">; rel=\"hub\"");
+	free(self);
+	return (buf_steal(&b));
+}
+
 /* publish_doc_new wraps rendered bytes (taken) with gzip and validators. */
 static struct publish_doc *
 publish_doc_new(int format, char *body)
@@ -367,6 +392,7 @@ publish_doc_unref(struct publish_doc *d)
 		evbuffer_file_segment_free(d->seg_gz);
 	free(d->body);
 	free(d->gz);
+	free(d->links);
 	free(d);
 }
 
@@ -472,6 +498,7 @@ publish_get(struct publish *p, int format, const char *tag,
 		return (s->doc);
 	}
 	d = publish_doc_new(format, body);
+	d->links = publish_links(p->daemon->conf, format, tag, cursor);
 	if (found && d->modified <= s->doc->modified) {
 		d->modified = s->doc->modified + 1;
 		write_rfc822(d->modified_text, d->modified);

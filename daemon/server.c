@@ -448,6 +448,8 @@ server_doc_headers(struct evhttp_request *req, const struct publish_doc *d,
 	    "public, max-age=60");
 	server_header(req, "Vary", "Accept-Encoding");
 	server_header(req, "X-Content-Type-Options", "nosniff");
+	if (d->links != NULL)
+		server_header(req, "Link", d->links);
 	if (d->format == PUBLISH_HTML)
 		server_header(req, "Content-Security-Policy", "default-src "
 		    "'none'; style-src 'unsafe-inline'; img-src http: https: "

@@ -348,6 +348,10 @@ START_TEST(test_endpoints)
 	req("GET", "/feed.atom", NULL, NULL, &r);
 	ck_assert_ptr_nonnull(strstr(r.body, "<link rel=\"hub\" href=\"http://"
 	    "127.0.0.1:"));
+	v = expect_header(&r, "Link", NULL);
+	ck_assert_msg(strstr(v, "/feed.atom>; rel=\"self\", <http://127.0.0.1:")
+	    != NULL && strstr(v, ">; rel=\"hub\"") != NULL, "Link: %s", v);
+	free(v);
 	ck_assert_ptr_nonnull(strstr(r.body, "<link rel=\"self\""));
 	ck_assert_ptr_nonnull(strstr(r.body, "Alpha story 5 &lt;b&gt;"));
 	h_hresp_free(&r);
