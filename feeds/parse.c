@@ -98,10 +98,34 @@ struct pctx {
 	int		 refused;	/* hostile: not parsed at all */
 	int		 stopped;	/* the parser was stopped at a cap */
 	long		 nitems;	/* items and entries seen by the parser */
+	struct cdata	*cdata;		/* CDATA contents kept out of libxml2 */
+	size_t		 ncdata;
+	char		*u8;		/* the document made UTF-8, if it was not */
 	int		 entity_decl;	/* entity declarations were seen */
 	int		 dropped;	/* entries beyond PARSE_MAX_ENTRIES */
 	long		 nodes;		/* elements and attributes so far */
 };
+
+/*
+ * A CDATA section's content, kept out of libxml2's way.  libxml2 2.9 reads
+ * CDATA one character at a time (a fifth of the whole ingest on a typical
+ * corpus of full-text feeds): the pre-pass swaps each section of a UTF-8
+ * document for a short placeholder and the walk reads the original bytes
+ * instead.  The placeholder is U+F8FF and the index; only nodes of
+ * type CDATA are looked up, and all of those hold placeholders we made.
+ */
+struct cdata {
+	const char	*p;
+	size_t		 len;
+};
+
+#define CDATA_MARK	"\xef\xa3\xbf"	/* U+F8FF, private use */
+
+/*
+ * NOTE: the CDATA table of the document being walked.  parse_document is
+ * not reentrant anyway (libxml2's error handler is process-wide).
+ */
+static const struct pctx	*cdata_ctx;
 
 /* Ranks of the candidates of one entry's fields; lower wins, 0 unset. */
 struct ranks {
@@ -272,13 +296,116 @@ attr_ns(const xmlNode *n, const char *ns, const char *name)
 	return (NULL);
 }
 
+/* esc_putn appends n bytes of s, escaping what markup needs ('"' if attr). */
+static void
+esc_putn(struct buf *b, const char *s, size_t n, int attr)
+{
+	const char	*end = s + n;
+	size_t		 k;
+
+	while (s < end) {
+		for (k = 0; s + k < end && s[k] != '<' && s[k] != '>' &&
+		    s[k] != '&' && (!attr || s[k] != '"'); k++)
+			;
+		buf_add(b, s, k);
+		s += k;
+		if (s == end)
+			return;
+		switch (*s) {
+		case '<':
+			buf_puts(b, "&lt;");
+			break;
+		case '>':
+			buf_puts(b, "&gt;");
+			break;
+		case '&':
+			buf_puts(b, "&amp;");
+			break;
+		default:
+			buf_puts(b, "&quot;");
+			break;
+		}
+		s++;
+	}
+}
+
+/*
+ * node_text gives the text of a text or CDATA node (not NUL-terminated),
+ * or NULL when it is CDATA made of several pieces (see node_text_add).
+ */
+static const char *
+node_text(const xmlNode *n, size_t *len)
+{
+	const char	*s = (const char *)n->content;
+	char		*end;
+	unsigned long	 i;
+
+	if (n->type != XML_CDATA_SECTION_NODE || cdata_ctx == NULL ||
+	    strstr(s, CDATA_MARK) == NULL) {
+		*len = strlen(s);
+		return (s);
+	}
+	if (strncmp(s, CDATA_MARK, 3) != 0)
+		return (NULL);
+	i = strtoul(s + 3, &end, 10);
+	end += strspn(end, "\n");
+	if (*end != '\0' || i >= cdata_ctx->ncdata)
+		return (NULL);
+	*len = cdata_ctx->cdata[i].len;
+	return (cdata_ctx->cdata[i].p);
+}
+
+/* put_text appends s, escaped for markup or not. */
+static void
+put_text(struct buf *b, const char *s, size_t len, int escape)
+{
+	if (escape)
+		esc_putn(b, s, len, 0);
+	else
+		buf_add(b, s, len);
+}
+
+/*
+ * node_text_add appends the text of a text or CDATA node.  libxml2 joins
+ * adjacent CDATA sections into one node, so its content may be several
+ * placeholders, with the text of sections left in place between them.
+ */
+static void
+node_text_add(struct buf *b, const xmlNode *n, int escape)
+{
+	const char	*s, *next;
+	char		*end;
+	size_t		 len;
+	unsigned long	 i;
+
+	if ((s = node_text(n, &len)) != NULL) {
+		put_text(b, s, len, escape);
+		return;
+	}
+	for (s = (const char *)n->content; *s != '\0'; s = next) {
+		if (strncmp(s, CDATA_MARK, 3) == 0 &&
+		    isdigit((unsigned char)s[3])) {
+			i = strtoul(s + 3, &end, 10);
+			if (i < cdata_ctx->ncdata)
+				put_text(b, cdata_ctx->cdata[i].p,
+				    cdata_ctx->cdata[i].len, escape);
+			next = end + strspn(end, "\n");
+			continue;
+		}
+		if ((next = strstr(s + 1, CDATA_MARK)) == NULL)
+			next = s + strlen(s);
+		put_text(b, s, next - s, escape);
+	}
+}
+
 /* text_collect appends the text below n, entity references skipped. */
 static void
 text_collect(struct buf *b, const xmlNode *n, size_t max)
 {
 	for (n = n->children; n != NULL && b->len < max; n = n->next) {
-		if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE)
-			buf_puts(b, (const char *)n->content);
+		if (n->type == XML_TEXT_NODE ||
+		    n->type == XML_CDATA_SECTION_NODE)
+			node_text_add(b, n, 0);
 		else if (n->type == XML_ELEMENT_NODE)
 			text_collect(b, n, max);
 	}
@@ -344,48 +471,19 @@ static char *
 node_string(const xmlNode *n, size_t max)
 {
 	const xmlNode	*k;
+	const char	*s;
 	struct buf	 b;
+	size_t		 len;
 
 	k = n->children;
 	if (k != NULL && k->next == NULL && (k->type == XML_TEXT_NODE ||
-	    k->type == XML_CDATA_SECTION_NODE) && strlen((const char *)
-	    k->content) <= max)
-		return (trimmed((const char *)k->content,
-		    strlen((const char *)k->content)));
+	    k->type == XML_CDATA_SECTION_NODE) &&
+	    (s = node_text(k, &len)) != NULL && len <= max)
+		return (trimmed(s, len));
 	buf_init(&b);
 	text_collect(&b, n, max);
 	cut(&b, max);
 	return (buf_trimmed(&b));
-}
-
-/* esc_puts appends s, escaping what markup needs (and '"' when attr). */
-static void
-esc_puts(struct buf *b, const char *s, int attr)
-{
-	size_t	 n;
-
-	for (;;) {
-		n = strcspn(s, attr ? "<>&\"" : "<>&");
-		buf_add(b, s, n);
-		s += n;
-		switch (*s) {
-		case '\0':
-			return;
-		case '<':
-			buf_puts(b, "&lt;");
-			break;
-		case '>':
-			buf_puts(b, "&gt;");
-			break;
-		case '&':
-			buf_puts(b, "&amp;");
-			break;
-		default:
-			buf_puts(b, "&quot;");
-			break;
-		}
-		s++;
-	}
 }
 
 /* xml_serialize writes the children of n as HTML markup. */
@@ -393,16 +491,14 @@ static void
 xml_serialize(struct buf *b, const xmlNode *n, int escape, int depth)
 {
 	const xmlAttr	*a;
+	const char	*t;
 
 	for (n = n->children; n != NULL && b->len < PARSE_MAX_FIELD;
 	    n = n->next) {
 		switch (n->type) {
 		case XML_TEXT_NODE:
 		case XML_CDATA_SECTION_NODE:
-			if (escape)
-				esc_puts(b, (const char *)n->content, 0);
-			else
-				buf_puts(b, (const char *)n->content);
+			node_text_add(b, n, escape);
 			break;
 		case XML_ELEMENT_NODE:
 			if (depth > 64)
@@ -416,8 +512,8 @@ xml_serialize(struct buf *b, const xmlNode *n, int escape, int depth)
 				buf_putc(b, ' ');
 				buf_puts(b, (const char *)a->name);
 				buf_puts(b, "=\"");
-				esc_puts(b, (const char *)a->children->content,
-				    1);
+				t = (const char *)a->children->content;
+				esc_putn(b, t, strlen(t), 1);
 				buf_putc(b, '"');
 			}
 			buf_putc(b, '>');
@@ -1244,7 +1340,7 @@ static const unsigned short cp1252[32] = {
 };
 
 /* The repairs of the pre-pass, each reported once. */
-enum fix { FIX_ENTITY, FIX_AMP, FIX_BYTES, FIX_LAST };
+enum fix { FIX_ENTITY, FIX_AMP, FIX_BYTES, FIX_LAST, FIX_NONE };
 
 /* Output of the pre-pass: a copy made only once a repair is needed. */
 struct repair {
@@ -1279,13 +1375,16 @@ repair_put(struct repair *r, size_t i, size_t n, const char *s, enum fix why)
 	    "bytes that are not UTF-8 (read as windows-1252)" };
 
 	if (!r->copying) {
-		buf_init(&r->out);
+		/* Room for the whole document at once: no regrowth. */
+		r->out.cap = r->len + 1;
+		r->out.data = xmalloc(r->out.cap);
+		r->out.len = 0;
 		r->copying = 1;
 	}
 	buf_add(&r->out, r->data + r->done, i - r->done);
 	buf_puts(&r->out, s);
 	r->done = i + n;
-	if (!r->seen[why]) {
+	if (why != FIX_NONE && !r->seen[why]) {
 		r->seen[why] = 1;
 		parse_error(r->c->d, "line %d: repaired: %s",
 		    repair_line(r->data, i), what[why]);
@@ -1358,6 +1457,41 @@ repair_skip(struct repair *r, size_t i, const char *end, size_t skip)
 	p = memmem(r->data + i + skip, r->len - i - skip, end, strlen(end));
 	return (p == NULL ? r->len - i : (size_t)(p - (r->data + i)) +
 	    strlen(end));
+}
+
+/*
+ * cdata_out swaps a large CDATA section at i (n bytes) for a placeholder
+ * when its bytes are valid UTF-8; returns 1 when it did.
+ */
+static int
+cdata_out(struct repair *r, size_t i, size_t n)
+{
+	struct pctx	*c = r->c;
+	const char	*p = r->data + i + 9, *nl;
+	size_t		 len, lines = 0;
+	char		*ph;
+	struct buf	 b;
+
+	if (n < 12 || memcmp(p + n - 12, "]]>", 3) != 0)
+		return (0);
+	len = n - 12;
+	if (!text_utf8_valid(p, len))
+		return (0);
+	c->cdata = xreallocarray(c->cdata, c->ncdata + 1, sizeof *c->cdata);
+	c->cdata[c->ncdata].p = p;
+	c->cdata[c->ncdata].len = len;
+	/* The same number of lines, so that error lines stay right. */
+	buf_init(&b);
+	buf_printf(&b, "<![CDATA[" CDATA_MARK "%zu", c->ncdata++);
+	for (nl = p; (nl = memchr(nl, '\n', p + len - nl)) != NULL; nl++)
+		lines++;
+	while (lines-- > 0)
+		buf_putc(&b, '\n');
+	buf_puts(&b, "]]>");
+	ph = buf_steal(&b);
+	repair_put(r, i, n, ph, FIX_NONE);
+	free(ph);
+	return (1);
 }
 
 /*
@@ -1438,9 +1572,11 @@ parse_repair(struct pctx *c, const char *data, size_t len, int utf8,
 			n = repair_amp(&r, i);
 		else if (b == '<') {
 			skip = len - i;
-			if (skip > 9 && memcmp(data + i, "<![CDATA[", 9) == 0)
+			if (skip > 9 && memcmp(data + i, "<![CDATA[", 9) == 0) {
 				n = repair_skip(&r, i, "]]>", 9);
-			else if (skip > 4 && memcmp(data + i, "<!--", 4) == 0)
+				if (utf8 && cdata_out(&r, i, n))
+					continue;
+			} else if (skip > 4 && memcmp(data + i, "<!--", 4) == 0)
 				n = repair_skip(&r, i, "-->", 4);
 			else if (tag_attrs(data + i, skip) > PARSE_MAX_ATTRS) {
 				parse_error(c->d, "line %d: element with more "
@@ -1795,8 +1931,8 @@ parse_read(struct pctx *c, const char *data, size_t len, const char *url,
 	c->stopped = 0;
 	xmlSetStructuredErrorFunc(c, parse_xml_error);
 	x = xmlCtxtReadMemory(ctxt, data, (int)len, url, enc,
-	    XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOCDATA |
-	    XML_PARSE_COMPACT | XML_PARSE_NOWARNING);
+	    XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_COMPACT |
+	    XML_PARSE_NOWARNING);
 	xmlSetStructuredErrorFunc(NULL, NULL);
 	if (!ctxt->wellFormed)
 		c->d->bozo = 1;
@@ -1810,15 +1946,15 @@ parse_tree(struct pctx *c, const char *data, size_t len, const char *url,
     const char *charset)
 {
 	xmlDocPtr	 x;
-	char		*fixed = NULL, *enc = NULL, *bal, *u8 = NULL;
+	char		*fixed = NULL, *enc = NULL, *bal;
 	size_t		 flen;
 	int		 utf8, nerrors;
 
 	if (len >= 2 && ((data[0] == '\xfe' && data[1] == '\xff') ||
 	    (data[0] == '\xff' && data[1] == '\xfe'))) {
 		/* UTF-16: made UTF-8 first, so every check below applies. */
-		u8 = utf16_to_utf8(data, len, &len);
-		data = u8;
+		c->u8 = utf16_to_utf8(data, len, &len);
+		data = c->u8;
 		enc = xstrdup("UTF-8");
 		utf8 = 1;
 	}
@@ -1833,7 +1969,6 @@ parse_tree(struct pctx *c, const char *data, size_t len, const char *url,
 	}
 	if (c->refused) {
 		free(enc);
-		free(u8);
 		return (NULL);
 	}
 	nerrors = c->d->nerrors;
@@ -1851,7 +1986,6 @@ parse_tree(struct pctx *c, const char *data, size_t len, const char *url,
 	}
 	free(fixed);
 	free(enc);
-	free(u8);
 	return (x);
 }
 
@@ -1886,6 +2020,32 @@ cut_entry(const struct pctx *c, const xmlNode *root)
 	return (0);
 }
 
+/* parse_walk reads the tree of a feed into the document. */
+static void
+parse_walk(struct pctx *c, xmlDocPtr x)
+{
+	struct doc	*d = c->d;
+	xmlNodePtr	 root;
+
+	if (x == NULL || (root = xmlDocGetRootElement(x)) == NULL) {
+		parse_error(d, "not a feed: no XML document");
+		return;
+	}
+	if ((d->format = parse_format(root, &c->atom)) == FORMAT_UNKNOWN) {
+		parse_error(d, "not a feed: the document is <%.40s>",
+		    (const char *)root->name);
+		return;
+	}
+	cdata_ctx = c;
+	parse_feed(c, root);
+	cdata_ctx = NULL;
+	if (c->eof_tag != NULL && cut_entry(c, root) && d->nentries > 0) {
+		entry_clear(&d->entries[--d->nentries]);
+		parse_error(d, "the document ends inside an entry: entry "
+		    "dropped");
+	}
+}
+
 /* parse_xml reads an XML feed into d. */
 static void
 parse_xml(struct doc *d, const char *data, size_t len, const char *url,
@@ -1893,7 +2053,6 @@ parse_xml(struct doc *d, const char *data, size_t len, const char *url,
 {
 	struct pctx	 c;
 	xmlDocPtr	 x;
-	xmlNodePtr	 root;
 
 	memset(&c, 0, sizeof c);
 	c.d = d;
@@ -1901,27 +2060,12 @@ parse_xml(struct doc *d, const char *data, size_t len, const char *url,
 	c.top = url;
 	parse_init();
 	x = parse_tree(&c, data, len, url, charset);
-	if (c.refused)
-		return;
-	if (x == NULL || (root = xmlDocGetRootElement(x)) == NULL) {
-		parse_error(d, "not a feed: no XML document");
-		xmlFreeDoc(x);
-		return;
-	}
-	if ((d->format = parse_format(root, &c.atom)) == FORMAT_UNKNOWN) {
-		parse_error(d, "not a feed: the document is <%.40s>",
-		    (const char *)root->name);
-		xmlFreeDoc(x);
-		return;
-	}
-	parse_feed(&c, root);
-	if (c.eof_tag != NULL && cut_entry(&c, root) && d->nentries > 0) {
-		entry_clear(&d->entries[--d->nentries]);
-		parse_error(d, "the document ends inside an entry: entry "
-		    "dropped");
-	}
-	free(c.eof_tag);
+	if (!c.refused)
+		parse_walk(&c, x);
 	xmlFreeDoc(x);
+	free(c.cdata);
+	free(c.u8);
+	free(c.eof_tag);
 }
 
 struct doc *
@@ -2021,10 +2165,17 @@ parse_entry_text(const struct entry *e, size_t max)
 	const char	*html;
 	size_t		 before;
 
-	buf_init(&b);
+	html = e->content != NULL ? e->content : e->summary;
+	/* Room for all of it at once: the text is never longer. */
+	b.cap = (e->title != NULL ? strlen(e->title) : 0) + 2 +
+	    (html != NULL ? strlen(html) : 0);
+	if (max > 0 && b.cap > max + 8)
+		b.cap = max + 8;
+	b.data = xmalloc(b.cap);
+	b.data[0] = '\0';
+	b.len = 0;
 	if (e->title != NULL)
 		buf_puts(&b, e->title);
-	html = e->content != NULL ? e->content : e->summary;
 	if (html != NULL && (max == 0 || b.len < max)) {
 		if (b.len > 0)
 			buf_putc(&b, '\n');

@@ -469,7 +469,16 @@ san_bound(const char *html)
 
 	buf_init(&b);
 	while (*p != '\0') {
-		if (*p != '<' || !(isalpha((unsigned char)p[1]) ||
+		if (*p != '<') {
+			/* Text: copied up to the next tag in one go. */
+			end = strchr(p, '<');
+			if (end == NULL)
+				end = p + strlen(p);
+			buf_add(&b, p, (size_t)(end - p));
+			p = end;
+			continue;
+		}
+		if (!(isalpha((unsigned char)p[1]) ||
 		    (p[1] == '/' && isalpha((unsigned char)p[2])))) {
 			buf_putc(&b, *p++);
 			continue;

@@ -302,6 +302,32 @@ text_plain_init(void)
 		text_plain[c] = c != '<' && c != '&';
 }
 
+/*
+ * text_word_run tells whether 8 bytes can join a run as they are: ASCII
+ * from space to '~' without '<', '&' or two spaces in a row, not ending
+ * with a space (nor starting with one when first).
+ */
+static int
+text_word_run(const unsigned char *p, int first)
+{
+	uint64_t	 w, x, sp;
+
+	memcpy(&w, p, 8);
+	if ((w & HIGHS) != 0 || ((w - 0x2020202020202020ULL) & ~w & HIGHS) ||
+	    HASZERO(w ^ 0x7f7f7f7f7f7f7f7fULL) ||
+	    HASZERO(w ^ 0x3c3c3c3c3c3c3c3cULL) ||
+	    HASZERO(w ^ 0x2626262626262626ULL))
+		return (0);
+	/* Exactly the bytes that are spaces, 0x80 in each. */
+	x = w ^ 0x2020202020202020ULL;
+	sp = ~(((x & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) | x |
+	    0x7f7f7f7f7f7f7f7fULL);
+	if ((sp & (sp << 8)) != 0 || (sp & 0x8000000000000000ULL) != 0 ||
+	    (first && (sp & 0x80) != 0))
+		return (0);
+	return (1);
+}
+
 /* text_run measures the run at s that needs no work: words, single spaces. */
 static size_t
 text_run(const char *html, size_t i, size_t len)
@@ -311,7 +337,9 @@ text_run(const char *html, size_t i, size_t len)
 	int			 u;
 
 	while (n < len) {
-		if (text_plain[s[n]]) {
+		if (n + 8 <= len && text_word_run(s + n, n == i)) {
+			n += 8;
+		} else if (text_plain[s[n]]) {
 			n++;
 		} else if (s[n] == ' ' && n > i && n + 1 < len &&
 		    text_plain[s[n + 1]]) {

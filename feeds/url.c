@@ -227,12 +227,41 @@ url_target(const struct url_parts *b, struct url_parts *r,
 	r->query = NULL;
 }
 
+/*
+ * url_plain tells whether ref is an absolute http(s) URL that resolving
+ * would leave as it is: no blanks or controls, no dot segments.  Most
+ * links in feeds are; they skip the general path.
+ */
+static int
+url_plain(const char *ref)
+{
+	const char	*p;
+	int		 path = 1;
+
+	if (strncmp(ref, "https://", 8) != 0 && strncmp(ref, "http://", 7) != 0)
+		return (0);
+	for (p = ref; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return (0);
+		if (*p == '?' || *p == '#')
+			path = 0;
+		if (path && *p == '.' && p[-1] == '/' && (p[1] == '/' ||
+		    p[1] == '\0' || p[1] == '?' || p[1] == '#' || (p[1] == '.' &&
+		    (p[2] == '/' || p[2] == '\0' || p[2] == '?' ||
+		    p[2] == '#'))))
+			return (0);
+	}
+	return (p - ref <= URL_MAX);
+}
+
 char *
 url_resolve(const char *base, const char *ref)
 {
 	struct url_parts	 b, r, t;
 	char			*cref, *cbase = NULL, *out = NULL;
 
+	if (ref != NULL && url_plain(ref))
+		return (xstrdup(ref));
 	if (ref == NULL || (cref = url_clean(ref)) == NULL)
 		return (NULL);
 	if (url_scheme_len(cref) > 0) {
