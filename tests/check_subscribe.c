@@ -14,6 +14,7 @@
 
 #include "feeds.h"
 #include "harness.h"
+#include "origin.h"
 
 static char	*dir, *conf;
 
@@ -181,6 +182,71 @@ START_TEST(test_while_running)
 }
 END_TEST
 
+/* list_has waits up to ms for `syndic list` to show text. */
+static int
+list_has(const char *text, int ms)
+{
+	char	*out, *err;
+	int	 found = 0;
+
+	for (; ms > 0 && !found; ms -= 200) {
+		if (syn(&out, &err, "list", NULL, NULL, NULL) == 0 &&
+		    strstr(out, text) != NULL)
+			found = 1;
+		free(out);
+		free(err);
+		if (!found)
+			usleep(200 * 1000);
+	}
+	return (found);
+}
+
+START_TEST(test_daemon_notices)
+{
+	struct origin	*org;
+	char		*argv[5], *out, *err, *text, *log, *url, line[256];
+	pid_t		 pid;
+	int		 port;
+
+	org = origin_start(1, 0, NULL);
+	ck_assert_ptr_nonnull(org);
+	port = h_free_port();
+	if (asprintf(&text, "[syndic]\ndatabase = %s/syndic.db\n"
+	    "listen = 127.0.0.1:%d\n[fetch]\nallow_private = yes\n", dir,
+	    port) == -1 || asprintf(&log, "%s/daemon.log", dir) == -1 ||
+	    asprintf(&url, "http://127.0.0.1:%d/feed/late?items=7",
+	    origin_port(org)) == -1)
+		abort();
+	h_write(conf, text);
+	free(text);
+	argv[0] = (char *)h_syndic();
+	argv[1] = "-c";
+	argv[2] = conf;
+	argv[3] = "run";
+	argv[4] = NULL;
+	pid = h_spawn(argv, NULL, log, log);
+	ck_assert_int_eq(h_wait_port(port, 10000), 0);
+	/* Subscribed from another process: polled without a restart. */
+	ck_assert_int_eq(syn(&out, &err, "add", url, NULL, NULL), 0);
+	free(out);
+	free(err);
+	snprintf(line, sizeof line, "      7  %s", url);
+	ck_assert_msg(list_has(line, 20000), "the daemon did not poll %s",
+	    url);
+	/* Unsubscribed likewise: its entries go with it. */
+	ck_assert_int_eq(syn(&out, &err, "remove", url, NULL, NULL), 0);
+	free(out);
+	free(err);
+	ck_assert(!list_has(url, 1));
+	ck_assert_int_eq(kill(pid, 0), 0);
+	kill(pid, SIGTERM);
+	ck_assert_int_ge(h_wait(pid, 10000), 0);
+	origin_stop(org);
+	free(url);
+	free(log);
+}
+END_TEST
+
 START_TEST(test_check_store)
 {
 	char	*out, *err, *db;
@@ -260,6 +326,7 @@ subscribe_suite(void)
 	tcase_add_test(tc, test_import_export);
 	tcase_add_test(tc, test_while_running);
 	tcase_add_test(tc, test_check_store);
+	tcase_add_test(tc, test_daemon_notices);
 	tcase_add_test(tc, test_opml_roundtrip);
 	suite_add_tcase(s, tc);
 	return (s);
