@@ -67,7 +67,7 @@
 #define REL_MAX_TEXT		(64 * 1024)	/* bytes of text tokenized */
 #define REL_MAX_TERMS		2000	/* distinct terms kept per story */
 #define REL_MAX_WORD		40	/* longer tokens are not words */
-#define REL_BUDGET_MS		50	/* work per store_related_update call */
+#define REL_BUDGET_MS		25	/* work per store_related_update call */
 #define REL_BATCH		500	/* stories indexed per call, at most */
 #define REL_REFRESH		5000	/* lists redone when the store doubles */
 
