@@ -54,10 +54,10 @@
 
 #define REL_TITLE_WEIGHT	3	/* a title word counts as three */
 #define REL_K1			1.2	/* tf saturation, as BM25's k1 */
-#define REL_QUERY_TERMS		30	/* terms of a story that are looked up */
+#define REL_QUERY_TERMS		24	/* terms of a story that are looked up */
 #define REL_SIG_TERMS		40	/* terms of a story that are indexed */
 #define REL_CANDIDATES		64	/* candidates scored exactly */
-#define REL_POSTINGS_MAX	1500	/* rows read per term, newest first */
+#define REL_POSTINGS_MAX	400	/* rows read per term, newest first */
 #define REL_MIN_SCORE		0.10	/* cosine under which nothing is shown */
 #define REL_REL_SCORE		0.3	/* ... or under this share of the best */
 #define REL_MIN_SHARED		3	/* distinct terms in common, at least */
@@ -107,9 +107,14 @@ struct rcand {
 	int		 dup;		/* a copy of the story */
 };
 
-/* Accumulator: open addressing from story id to candidate. */
+/* Accumulator: open addressing from story id to approximate score. */
+struct rslot {
+	long long	 id;
+	double		 acc;
+};
+
 struct racc {
-	struct rcand	*c;
+	struct rslot	*c;
 	size_t		 size;		/* power of two */
 	size_t		 n;
 };
@@ -149,7 +154,7 @@ static const char sql_story_text[] =
     "JOIN entries e ON e.id = s.entry_id WHERE s.id = ?";
 static const char sql_term_add[] =
     "INSERT INTO related_term (term, df) VALUES (?, 1) "
-    "ON CONFLICT (term) DO UPDATE SET df = df + 1 RETURNING id";
+    "ON CONFLICT (term) DO UPDATE SET df = df + 1 RETURNING id, df";
 static const char sql_term_sub[] =
     "UPDATE related_term SET df = df - 1 WHERE id = ?";
 static const char sql_term_drop[] =
@@ -197,8 +202,7 @@ static const char sql_rel_add[] =
 static const char sql_rel_worst[] =
     "SELECT count(*), min(score) FROM related WHERE story_id = ?";
 
-static int	related_weigh(struct store *, struct rdoc *, long long,
-		    char **);
+static void	related_weights(struct rdoc *, long long);
 static int	related_resign(struct store *, struct rdoc *, double,
 		    struct rterm *, int, char **);
 
@@ -672,6 +676,7 @@ related_terms_of(struct store *s, struct rwords *rw, struct rterm **out,
 			return (store_error(s, cause, "related: term"));
 		}
 		t[n].id = sqlite3_column_int64(st, 0);
+		t[n].df = sqlite3_column_int64(st, 1);
 		t[n].tf = rw->tf[i];
 		t[n].ttf = rw->ttf[i];
 		n++;
@@ -732,12 +737,29 @@ related_index(struct store *s, long long story_id, char **cause)
 	sqlite3_bind_blob(st, 4, blob, len, free);
 	rc = -1;
 	if (related_step1(s, st, cause, "related: index") == 0 &&
-	    related_count(s, 1, cause) == 0 &&
-	    related_weigh(s, &d, related_ndocs(s), cause) == 0 &&
-	    related_resign(s, &d, 0, NULL, 0, cause) == 0)
-		rc = 0;
+	    related_count(s, 1, cause) == 0) {
+		/* The frequencies came back with the term ids. */
+		related_weights(&d, related_ndocs(s));
+		rc = related_resign(s, &d, 0, NULL, 0, cause);
+	}
 	related_doc_clear(&d);
 	return (rc);
+}
+
+/* related_weights weighs a story's terms from their frequencies. */
+static void
+related_weights(struct rdoc *d, long long ndocs)
+{
+	double	 idf, sum = 0;
+	int	 i;
+
+	for (i = 0; i < d->n; i++) {
+		idf = related_idf(ndocs, d->t[i].df < 2 ? 2 : d->t[i].df);
+		d->t[i].sw = related_tfw(&d->t[i]) * idf;
+		d->t[i].w = d->t[i].df < 2 ? 0 : d->t[i].sw;
+		sum += d->t[i].sw * d->t[i].sw;
+	}
+	d->norm = sqrt(sum);
 }
 
 /* related_weigh looks up document frequencies and weighs a story's terms. */
@@ -746,7 +768,6 @@ related_weigh(struct store *s, struct rdoc *d, long long ndocs,
     char **cause)
 {
 	sqlite3_stmt	*st;
-	double		 idf, sum = 0;
 	int		 i;
 
 	if ((st = store_stmt(s, sql_term_df)) == NULL)
@@ -757,12 +778,8 @@ related_weigh(struct store *s, struct rdoc *d, long long ndocs,
 		if (sqlite3_step(st) == SQLITE_ROW)
 			d->t[i].df = sqlite3_column_int64(st, 0);
 		sqlite3_reset(st);
-		idf = related_idf(ndocs, d->t[i].df < 2 ? 2 : d->t[i].df);
-		d->t[i].sw = related_tfw(&d->t[i]) * idf;
-		d->t[i].w = d->t[i].df < 2 ? 0 : d->t[i].sw;
-		sum += d->t[i].sw * d->t[i].sw;
 	}
-	d->norm = sqrt(sum);
+	related_weights(d, ndocs);
 	return (0);
 }
 
@@ -836,43 +853,68 @@ related_resign(struct store *s, struct rdoc *d, double oldnorm,
 	return (related_step1(s, st, cause, "related: signature"));
 }
 
-/* related_acc_get finds or adds the candidate for a story id. */
-static struct rcand *
+/* related_acc_get finds or adds the slot of a story id. */
+static struct rslot *
 related_acc_get(struct racc *a, long long id)
 {
-	struct rcand	*old;
+	struct rslot	*old;
 	size_t		 i, j, oldsize;
 
 	if (a->n * 2 >= a->size) {
 		old = a->c;
 		oldsize = a->size;
-		a->size = oldsize == 0 ? 1024 : oldsize * 2;
+		a->size = oldsize == 0 ? 8192 : oldsize * 2;
 		a->c = xcalloc(a->size, sizeof *a->c);
 		a->n = 0;
 		for (j = 0; j < oldsize; j++) {
-			if (old[j].story_id != 0)
-				*related_acc_get(a, old[j].story_id) = old[j];
+			if (old[j].id != 0)
+				*related_acc_get(a, old[j].id) = old[j];
 		}
 		free(old);
 	}
 	i = ((uint64_t)id * 0x9e3779b97f4a7c15ULL) >> 20 & (a->size - 1);
-	while (a->c[i].story_id != 0 && a->c[i].story_id != id)
+	while (a->c[i].id != 0 && a->c[i].id != id)
 		i = (i + 1) & (a->size - 1);
-	if (a->c[i].story_id == 0) {
-		a->c[i].story_id = id;
+	if (a->c[i].id == 0) {
+		a->c[i].id = id;
 		a->n++;
 	}
 	return (&a->c[i]);
 }
 
-static int
-related_acc_cmp(const void *a, const void *b)
+/*
+ * related_heap_push keeps in h (a min-heap on acc, n of at most max) the
+ * best slots seen.
+ */
+static void
+related_heap_push(struct rslot *h, int *n, int max, const struct rslot *x)
 {
-	const struct rcand	*x = a, *y = b;
+	struct rslot	 tmp;
+	int		 i, c;
 
-	if (x->acc != y->acc)
-		return (x->acc > y->acc ? -1 : 1);
-	return (x->story_id < y->story_id ? -1 : x->story_id > y->story_id);
+	if (*n < max) {
+		i = (*n)++;
+		h[i] = *x;
+		while (i > 0 && h[(i - 1) / 2].acc > h[i].acc) {
+			tmp = h[i];
+			h[i] = h[(i - 1) / 2];
+			h[(i - 1) / 2] = tmp;
+			i = (i - 1) / 2;
+		}
+		return;
+	}
+	if (x->acc <= h[0].acc)
+		return;
+	h[0] = *x;
+	for (i = 0; (c = 2 * i + 1) < *n; i = c) {
+		if (c + 1 < *n && h[c + 1].acc < h[c].acc)
+			c++;
+		if (h[i].acc <= h[c].acc)
+			break;
+		tmp = h[i];
+		h[i] = h[c];
+		h[c] = tmp;
+	}
 }
 
 static int
@@ -896,6 +938,7 @@ related_candidates(struct store *s, const struct rdoc *d, struct rcand **out,
 	sqlite3_stmt	*st;
 	struct racc	 a;
 	struct rterm	*q;
+	struct rslot	*slot, best[REL_CANDIDATES];
 	struct rcand	*c;
 	long long	 id;
 	size_t		 i;
@@ -920,24 +963,27 @@ related_candidates(struct store *s, const struct rdoc *d, struct rcand **out,
 			id = sqlite3_column_int64(st, 0);
 			if (id == d->story_id)
 				continue;
-			c = related_acc_get(&a, id);
-			c->acc += q[k].w / d->norm *
+			slot = related_acc_get(&a, id);
+			slot->acc += q[k].w / d->norm *
 			    sqlite3_column_double(st, 1);
 		}
 		sqlite3_reset(st);
 	}
 	free(q);
-	if (a.n > 0) {
-		c = xcalloc(a.n, sizeof *c);
-		for (i = 0; i < a.size; i++) {
-			if (a.c[i].story_id != 0)
-				c[n++] = a.c[i];
-		}
-		qsort(c, n, sizeof *c, related_acc_cmp);
-		*out = c;
-		*nout = n < REL_CANDIDATES ? n : REL_CANDIDATES;
+	for (i = 0; i < a.size; i++) {
+		if (a.c[i].id != 0)
+			related_heap_push(best, &n, REL_CANDIDATES, &a.c[i]);
 	}
 	free(a.c);
+	if (n > 0) {
+		c = xcalloc(n, sizeof *c);
+		for (k = 0; k < n; k++) {
+			c[k].story_id = best[k].id;
+			c[k].acc = best[k].acc;
+		}
+		*out = c;
+		*nout = n;
+	}
 	return (0);
 }
 
