@@ -43,6 +43,7 @@
 #define PUBLISH_TAG_PINGS 8	/* tags whose feeds the hub hears about */
 #define PUBLISH_TOPICS	(3 * (1 + PUBLISH_TAG_PINGS))
 #define PUBLISH_RECHECK_MS 100	/* store version asked at most this often */
+#define PUBLISH_MIN_AGE_MS 1000	/* a document is re-rendered at most this often */
 #define PUBLISH_BACKOFF_MAX 600	/* seconds between retries to a dead hub */
 #define PUBLISH_SENDFILE (32 * 1024)	/* bodies this big go by sendfile(2) */
 
@@ -61,6 +62,7 @@ struct publish_slot {
 	long long		 version;	/* store version rendered */
 	int			 reloads;	/* configuration rendered */
 	unsigned long long	 used;		/* LRU clock */
+	long long		 rendered;	/* ms, monotonic */
 	struct publish_doc	*doc;
 };
 
@@ -467,20 +469,26 @@ publish_get(struct publish *p, int format, const char *tag,
 	struct publish_slot	*s;
 	struct publish_doc	*d;
 	struct timespec		 t0, t1;
-	long long		 version;
+	long long		 version, now;
 	char			*body;
 	int			 found;
 
 	version = publish_version(p);
 	s = publish_find(p, format, tag, cursor, &found);
 	s->used = ++p->clock;
-	if (found && s->version == version &&
-	    s->reloads == p->daemon->reloads) {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	now = (long long)t0.tv_sec * 1000 + t0.tv_nsec / 1000000;
+	/*
+	 * While the store changes again and again (a poll burst, the
+	 * related-stories backfill), a document is rendered at most every
+	 * PUBLISH_MIN_AGE_MS; a new configuration is shown at once.
+	 */
+	if (found && s->reloads == p->daemon->reloads &&
+	    (s->version == version || now - s->rendered < PUBLISH_MIN_AGE_MS)) {
 		p->stats.hits++;
 		publish_doc_ref(s->doc);
 		return (s->doc);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	body = publish_render(p->daemon->conf, &p->source, format, tag, cursor,
 	    cause);
 	if (body == NULL)
@@ -492,6 +500,7 @@ publish_get(struct publish *p, int format, const char *tag,
 	if (found && strcmp(body, s->doc->body) == 0) {
 		/* Same bytes: keep the validators clients already hold. */
 		free(body);
+		s->rendered = now;
 		s->version = version;
 		s->reloads = p->daemon->reloads;
 		publish_doc_ref(s->doc);
@@ -512,6 +521,7 @@ publish_get(struct publish *p, int format, const char *tag,
 	} else
 		publish_doc_unref(s->doc);
 	s->doc = d;
+	s->rendered = now;
 	s->version = version;
 	s->reloads = p->daemon->reloads;
 	publish_doc_ref(d);
