@@ -72,7 +72,6 @@ int		 schema_migrate(sqlite3 *, int target, char **cause);
 char		*strip_html(const char *);
 
 /* stories.c */
-struct dedup_sig;
 /*
  * stories_fold finds the story a new entry belongs to (same canonical URL,
  * near-identical text) or creates one; returns the story id or -1.
