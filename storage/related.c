@@ -322,10 +322,10 @@ related_words_add(struct rwords *rw, const char *w, int title)
 }
 
 /*
- * related_tokens splits plain text (HTML markup and entities are skipped,
- * in case some reached us) into words and counts them.  A word is a run of
- * ASCII letters and digits and of non-ASCII bytes (UTF-8 letters); words
- * of one character, numbers and stop words are not counted.
+ * related_tokens splits plain text into words and counts them.  A word is
+ * a run of ASCII letters and digits and of non-ASCII bytes (UTF-8
+ * letters); words of one character, numbers and stop words are not
+ * counted.  Apostrophes split ("BA's" gives "ba" and a dropped "s").
  */
 static void
 related_tokens(struct rwords *rw, const char *text, int title)
@@ -333,33 +333,30 @@ related_tokens(struct rwords *rw, const char *text, int title)
 	const unsigned char	*p = (const unsigned char *)text, *end;
 	char			 w[REL_MAX_WORD + 1];
 	size_t			 n;
-	int			 digits, tag = 0;
+	int			 digits;
 
 	if (text == NULL)
 		return;
 	end = p + strnlen(text, REL_MAX_TEXT);
 	while (p < end) {
-		if (*p == '<')
-			tag = 1;
-		else if (*p == '>')
-			tag = 0;
-		if (tag || !(isalnum(*p) || *p >= 0x80)) {
-			if (*p == '&') {
-				while (p < end && *p != ';' && !isspace(*p))
-					p++;
-			}
+		if (!isalnum(*p) && *p < 0x80) {
 			p++;
 			continue;
 		}
 		n = 0;
 		digits = 1;
 		for (; p < end && (isalnum(*p) || *p >= 0x80); p++) {
+			/* U+2019, the right single quote, is an apostrophe. */
+			if (p + 2 < end && p[0] == 0xe2 && p[1] == 0x80 &&
+			    p[2] == 0x99)
+				break;
 			if (n < sizeof w - 1)
 				w[n++] = tolower(*p);
 			if (!isdigit(*p))
 				digits = 0;
 		}
-		/* The right single quote of "BA’s" is a separator too. */
+		if (p + 2 < end && p[0] == 0xe2 && p[1] == 0x80 && p[2] == 0x99)
+			p += 3;
 		w[n] = '\0';
 		if (n < 2 || n >= REL_MAX_WORD || digits ||
 		    related_is_stop(w))
@@ -515,7 +512,7 @@ related_count(struct store *s, int d, char **cause)
 	return (0);
 }
 
-/* related_doc_free releases a loaded story vector. */
+/* related_doc_clear releases a loaded story vector. */
 static void
 related_doc_clear(struct rdoc *d)
 {
@@ -1131,7 +1128,7 @@ related_spread(struct store *s, const struct rcand *c, int nc, int n,
 	if ((st = store_stmt(s, sql_rel_worst)) == NULL ||
 	    (up = store_stmt(s, sql_doc_stale)) == NULL)
 		return (store_error(s, cause, "related"));
-	for (i = 0; i < nc && i < 2 * n; i++) {
+	for (i = 0; i < nc; i++) {
 		if (c[i].dup || c[i].shared < REL_MIN_SHARED ||
 		    c[i].score < REL_MIN_SCORE)
 			continue;
