@@ -1,0 +1,291 @@
+/*
+ * related_driver.c: the latency of "You might also like" on a big store.
+ *
+ *	related_driver [-n STORIES] [-s SAMPLE] [-o DB]
+ *
+ * Fills a store with n synthetic stories (written straight into the
+ * entries and story tables, one entry each, so that a million take
+ * minutes, not hours: the store's own ingest is measured by its own
+ * driver), brings the related index up to date with store_related_update
+ * (timed as a whole), then times store_related_story, the computation of
+ * one story's list, for a random sample of stories, and prints "key value"
+ * lines: wall and CPU milliseconds, p50, p95 and max.
+ *
+ * The text comes from a word model: a Zipf-distributed vocabulary of
+ * 60,000 made-up words for the ordinary words, and one "event" per fifty
+ * stories with twelve words of its own (names, places), which a quarter of
+ * each of its stories' words come from; stories are spread over 60 days
+ * from 200 feeds.
+ */
+#include <err.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "storage.h"
+#include "store_priv.h"
+#include "xmalloc.h"
+
+#define VOCAB		60000
+#define EVENT_WORDS	12
+#define PER_EVENT	50
+#define FEEDS		200
+#define T0		1790000000LL
+#define SPAN		(60 * 86400LL)
+
+static char		*vocab[VOCAB];
+static double		 cdf[VOCAB];
+static unsigned long long rng = 0x9e3779b97f4a7c15ULL;
+
+static unsigned long long
+rnd64(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (rng);
+}
+
+static double
+rnd01(void)
+{
+	return ((rnd64() >> 11) * (1.0 / 9007199254740992.0));
+}
+
+/* model_init makes the vocabulary (unique made-up words) and its Zipf. */
+static void
+model_init(void)
+{
+	static const char *syl[] = { "ba", "ko", "ri", "tu", "me", "sa", "lo",
+	    "ni", "de", "ga", "pu", "ve", "zo", "fi", "ha", "ju", "ke", "mo",
+	    "na", "pe", "ru", "si", "ta", "wo" };
+	double	 sum = 0;
+	size_t	 len;
+	int	 i, v, n = sizeof syl / sizeof syl[0];
+
+	for (i = 0; i < VOCAB; i++) {
+		v = i + n;
+		vocab[i] = xmalloc(16);
+		len = 0;
+		while (v > 0 && len + 2 < 15) {
+			memcpy(vocab[i] + len, syl[v % n], 2);
+			len += 2;
+			v /= n;
+		}
+		vocab[i][len++] = 'x';
+		vocab[i][len] = '\0';
+		sum += 1.0 / (i + 1);
+		cdf[i] = sum;
+	}
+	for (i = 0; i < VOCAB; i++)
+		cdf[i] /= sum;
+}
+
+/* zipf draws a word of the vocabulary. */
+static const char *
+zipf(void)
+{
+	double	 u = rnd01();
+	int	 lo = 0, hi = VOCAB - 1, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (cdf[mid] < u)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (vocab[lo]);
+}
+
+/* event_word gives word k of an event (from the rarer part). */
+static const char *
+event_word(long long ev, int k)
+{
+	unsigned long long h = (ev * EVENT_WORDS + k + 1) *
+	    0x9e3779b97f4a7c15ULL;
+
+	return (vocab[2000 + (h >> 20) % (VOCAB - 2000)]);
+}
+
+/* story writes the title and text of story i. */
+static void
+story(long long i, struct buf *title, struct buf *text)
+{
+	long long	 ev = i / PER_EVENT;
+	int		 k, n = 120 + rnd64() % 180;
+
+	buf_reset(title);
+	buf_reset(text);
+	for (k = 0; k < 6; k++)
+		buf_printf(title, "%s%s", k ? " " : "", k % 2 == 0 ?
+		    event_word(ev, rnd64() % EVENT_WORDS) : zipf());
+	for (k = 0; k < n; k++)
+		buf_printf(text, "%s%s", k ? " " : "", rnd64() % 4 == 0 ?
+		    event_word(ev, rnd64() % EVENT_WORDS) : zipf());
+}
+
+static void
+exec1(sqlite3 *db, const char *sql)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		errx(1, "%s: %s", sql, msg);
+}
+
+/* fill writes n stories, one entry each, 10,000 per transaction. */
+static void
+fill(struct store *s, long long n)
+{
+	sqlite3_stmt	*ent, *sto;
+	struct buf	 title, text;
+	char		 sql[256], link[64];
+	long long	 i, t;
+	int		 f;
+
+	for (f = 1; f <= FEEDS; f++) {
+		snprintf(sql, sizeof sql, "INSERT INTO feeds (id, url, title) "
+		    "VALUES (%d, 'https://feed%d.example/rss', 'Feed %d')", f,
+		    f, f);
+		exec1(s->db, sql);
+	}
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO entries (id, feed_id, "
+	    "guid, link, title, text, content_hash, first_seen, last_seen, "
+	    "published, story_id) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?1, ?6, ?6, "
+	    "?6, ?1)", -1, &ent, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "INSERT INTO story (id, entry_id, "
+	    "first_seen, sort_time) VALUES (?1, ?1, ?2, ?2)", -1, &sto,
+	    NULL) != SQLITE_OK)
+		errx(1, "prepare: %s", sqlite3_errmsg(s->db));
+	buf_init(&title);
+	buf_init(&text);
+	for (i = 1; i <= n; i++) {
+		if (i % 10000 == 1)
+			exec1(s->db, "BEGIN");
+		story(i, &title, &text);
+		t = T0 + SPAN * i / n;
+		f = 1 + rnd64() % FEEDS;
+		snprintf(link, sizeof link, "https://feed%d.example/%lld", f, i);
+		sqlite3_bind_int64(ent, 1, i);
+		sqlite3_bind_int(ent, 2, f);
+		sqlite3_bind_text(ent, 3, link, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ent, 4, title.data, title.len, SQLITE_STATIC);
+		sqlite3_bind_text(ent, 5, text.data, text.len, SQLITE_STATIC);
+		sqlite3_bind_int64(ent, 6, t);
+		sqlite3_bind_int64(sto, 1, i);
+		sqlite3_bind_int64(sto, 2, t);
+		if (sqlite3_step(sto) != SQLITE_DONE ||
+		    sqlite3_step(ent) != SQLITE_DONE)
+			errx(1, "insert: %s", sqlite3_errmsg(s->db));
+		sqlite3_reset(ent);
+		sqlite3_reset(sto);
+		if (i % 10000 == 0 || i == n)
+			exec1(s->db, "COMMIT");
+	}
+	sqlite3_finalize(ent);
+	sqlite3_finalize(sto);
+	buf_free(&title);
+	buf_free(&text);
+}
+
+static double
+now_ms(clockid_t c)
+{
+	struct timespec	 ts;
+
+	clock_gettime(c, &ts);
+	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
+}
+
+static int
+dbl_cmp(const void *a, const void *b)
+{
+	double	 x = *(const double *)a, y = *(const double *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+static void
+report(const char *what, double *v, int n)
+{
+	qsort(v, n, sizeof *v, dbl_cmp);
+	printf("%s_p50 %.2f\n%s_p95 %.2f\n%s_max %.2f\n", what, v[n / 2],
+	    what, v[n * 95 / 100], what, v[n - 1]);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct store	*s;
+	const char	*out = "/tmp/related-driver.db";
+	char		*cause = NULL, p[4096];
+	double		*wall, *cpu, w0, c0;
+	long long	 n = 100000, id;
+	int		 ch, i, sample = 300, calls = 0, rc;
+
+	while ((ch = getopt(argc, argv, "n:o:s:")) != -1) {
+		switch (ch) {
+		case 'n':
+			n = atoll(optarg);
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 's':
+			sample = atoi(optarg);
+			break;
+		default:
+			errx(64, "usage: related_driver [-n STORIES] "
+			    "[-s SAMPLE] [-o DB]");
+		}
+	}
+	if (n < 1 || sample < 1)
+		errx(64, "bad -n or -s");
+	unlink(out);
+	snprintf(p, sizeof p, "%s-wal", out);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", out);
+	unlink(p);
+	model_init();
+	if ((s = store_open(out, &cause)) == NULL)
+		errx(1, "%s", cause);
+	w0 = now_ms(CLOCK_MONOTONIC);
+	fill(s, n);
+	printf("stories %lld\nfill_seconds %.1f\n", n,
+	    (now_ms(CLOCK_MONOTONIC) - w0) / 1e3);
+	fflush(stdout);
+	w0 = now_ms(CLOCK_MONOTONIC);
+	c0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+	while ((rc = store_related_update(s, T0 + SPAN, 5, &cause)) == 1)
+		calls++;
+	if (rc == -1)
+		errx(1, "store_related_update: %s", cause);
+	printf("index_seconds %.1f\nindex_cpu_seconds %.1f\nindex_calls %d\n",
+	    (now_ms(CLOCK_MONOTONIC) - w0) / 1e3,
+	    (now_ms(CLOCK_PROCESS_CPUTIME_ID) - c0) / 1e3, calls);
+	fflush(stdout);
+	wall = xcalloc(sample, sizeof *wall);
+	cpu = xcalloc(sample, sizeof *cpu);
+	for (i = 0; i < sample; i++) {
+		id = 1 + rnd64() % n;
+		w0 = now_ms(CLOCK_MONOTONIC);
+		c0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+		if (store_related_story(s, id, T0 + SPAN, 5, &cause) == -1)
+			errx(1, "store_related_story: %s", cause);
+		wall[i] = now_ms(CLOCK_MONOTONIC) - w0;
+		cpu[i] = now_ms(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	}
+	report("story_wall_ms", wall, sample);
+	report("story_cpu_ms", cpu, sample);
+	free(wall);
+	free(cpu);
+	store_close(s);
+	return (0);
+}
