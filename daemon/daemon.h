@@ -148,6 +148,16 @@ struct daemon {
 	 * NULL means healthy while the loop runs.
 	 */
 	int			(*health_cb)(struct daemon *, char **cause);
+	/*
+	 * Loop stalls, measured by a 50 ms repeating timer (run.c): the
+	 * longest it came back late, and the longest lateness during which
+	 * the loop thread itself was busy (not merely descheduled).
+	 */
+	struct event		*lag_ev;
+	double			 lag_last;
+	double			 lag_cpu_last;
+	double			 lag_max;	/* seconds */
+	double			 lag_busy_max;	/* seconds */
 };
 
 /* daemon_reload re-reads the configuration; a bad one keeps the old. */

@@ -95,6 +95,43 @@ run_signal_cb(evutil_socket_t sig, short events, void *arg)
 	}
 }
 
+#define RUN_LAG_PERIOD	0.05	/* seconds between two loop-lag samples */
+
+/* run_clock reads a clock in seconds. */
+static double
+run_clock(clockid_t id)
+{
+	struct timespec	ts;
+
+	clock_gettime(id, &ts);
+	return (ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+/*
+ * run_lag_cb measures how late the loop comes back to a repeating timer:
+ * a stall.  Lateness in which the loop thread used at least half the time
+ * in CPU is its own doing (a long parse, a slow callback), the rest may
+ * be the machine's.
+ */
+static void
+run_lag_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+	double		 now = run_clock(CLOCK_MONOTONIC);
+	double		 cpu = run_clock(CLOCK_THREAD_CPUTIME_ID), late;
+
+	late = now - d->lag_last - RUN_LAG_PERIOD;
+	if (d->lag_last > 0 && late > 0) {
+		if (late > d->lag_max)
+			d->lag_max = late;
+		if (cpu - d->lag_cpu_last >= (now - d->lag_last) / 2 &&
+		    late > d->lag_busy_max)
+			d->lag_busy_max = late;
+	}
+	d->lag_last = now;
+	d->lag_cpu_last = cpu;
+}
+
 /* run_status_hook keeps the STATUS= counters (at most once a second). */
 static void
 run_status_hook(void *arg)
@@ -139,6 +176,8 @@ run_engine(struct daemon *d)
 	d->fetch = fetch_new(d->base, &o);
 	d->sched = sched_new(d->base, d->conf, d->store, d->fetch, 0);
 	sched_set_hook(d->sched, run_status_hook, d);
+	d->lag_ev = event_new(d->base, -1, EV_PERSIST, run_lag_cb, d);
+	event_add(d->lag_ev, &(struct timeval){ 0, RUN_LAG_PERIOD * 1000000 });
 	return (0);
 }
 
@@ -228,6 +267,7 @@ cmd_run(struct globals *g, int argc, char **argv)
 	event_base_dispatch(d.base);
 	event_free(lag);
 
+	event_free(d.lag_ev);
 	sched_free(d.sched);
 	fetch_free(d.fetch);
 	notify_free(d.notify);

@@ -579,6 +579,133 @@ START_TEST(test_next_poll)
 }
 END_TEST
 
+/* The fault table, run by the daemon: each path and what it must record. */
+static const struct {
+	const char	*path;
+	int		 ok;		/* 1: stored, 0: an error recorded */
+	const char	*error;		/* in last_error, or NULL */
+} dfaults[] = {
+	{ "/empty", 0, NULL }, { "/reset", 0, NULL },
+	{ "/drip", 0, "timeout" }, { "/hang", 0, "timeout" },
+	{ "/loop", 0, "redirects" }, { "/redir/302/6/feed/r", 0, "redirects" },
+	{ "/redir/301/2/redir/307/1/redir/308/1/feed/r", 1, NULL },
+	{ "/status/404", 0, "404" }, { "/status/410", 0, "410" },
+	{ "/status/429/1", 0, "429" }, { "/status/503/date/1", 0, "503" },
+	{ "/status/500", 0, "500" }, { "/html", 0, "HTML" },
+	{ "/truncgzip", 0, "truncated" }, { "/bomb", 0, "larger than" },
+	{ "/big", 0, "larger than" }, { "/bigchunked", 0, "larger than" },
+	{ "/to/302?file:///etc/passwd", 0, "scheme" },
+	{ "/badutf8", 1, NULL }, { "/nul", 1, NULL }, { "/ctype/ct", 1, NULL },
+	{ "/gzip/gz", 1, NULL }, { "/feed/fine", 1, NULL },
+};
+
+/* health checks the daemon answers /healthz while the faults run. */
+static int	health_port;
+static void
+health(void)
+{
+	struct hresp	 r;
+	char		*u;
+	int		 i;
+
+	if (asprintf(&u, "http://127.0.0.1:%d/healthz", health_port) == -1)
+		abort();
+	for (i = 0; i < 10; i++) {
+		ck_assert_int_eq(h_http("GET", u, NULL, &r), 0);
+		ck_assert_int_eq(r.status, 200);
+		h_hresp_free(&r);
+		usleep(200 * 1000);
+	}
+	free(u);
+}
+
+/* metric reads a value from the daemon's /metrics. */
+static double
+metric(const char *body, const char *name)
+{
+	const char	*p = strstr(body, name);
+
+	ck_assert_msg(p != NULL, "no %s", name);
+	return (strtod(p + strlen(name), NULL));
+}
+
+START_TEST(test_daemon_faults)
+{
+	const char	*paths[64];
+	char		*refused, *text, *u, *argv[5], *errf;
+	struct feed_row	 row;
+	struct hresp	 r;
+	size_t		 i;
+	pid_t		 pid;
+
+	for (i = 0; i < sizeof dfaults / sizeof dfaults[0]; i++)
+		paths[i] = dfaults[i].path;
+	if (asprintf(&refused, "http://127.0.0.1:%d/feed/refused",
+	    origin_refused_port(org)) == -1)
+		abort();
+	paths[i++] = refused;
+	paths[i] = NULL;
+	write_conf("allow_private = yes\nsite_delay = 0\nper_site = 32\n"
+	    "concurrency = 32\ntimeout = 2s\nmax_body = 1M", paths);
+	/* Find the port write_conf chose, for /healthz and /metrics. */
+	text = h_read(conf, NULL);
+	health_port = atoi(strstr(text, "listen = 127.0.0.1:") + 19);
+	free(text);
+	if (asprintf(&errf, "%s/run.err", dir) == -1)
+		abort();
+	argv[0] = (char *)h_syndic();
+	argv[1] = "-c";
+	argv[2] = conf;
+	argv[3] = "run";
+	argv[4] = NULL;
+	pid = h_spawn(argv, NULL, NULL, errf);
+	ck_assert_int_eq(h_wait_port(health_port, 5000), 0);
+	health();		/* two seconds: every fault has played */
+	usleep(1000 * 1000);
+	if (asprintf(&u, "http://127.0.0.1:%d/metrics", health_port) == -1)
+		abort();
+	ck_assert_int_eq(h_http("GET", u, NULL, &r), 0);
+	fprintf(stderr, "fault table: loop late at most %.3f s, %.3f s of it "
+	    "busy\n", metric(r.body, "\nsyndic_loop_stall_max_seconds "),
+	    metric(r.body, "\nsyndic_loop_busy_stall_max_seconds "));
+	/* No stall of the loop's own making over 100 ms, through all that. */
+	ck_assert_double_lt(metric(r.body,
+	    "\nsyndic_loop_busy_stall_max_seconds "), 0.1);
+	ck_assert_double_lt(metric(r.body, "\nsyndic_loop_stall_max_seconds "),
+	    1.0);
+	ck_assert_double_ge(metric(r.body, "\nsyndic_polls_total "), 24);
+	h_hresp_free(&r);
+	free(u);
+	kill(pid, SIGTERM);
+	ck_assert_int_eq(h_wait(pid, 3000), 0);
+
+	for (i = 0; paths[i] != NULL; i++) {
+		ck_assert_msg(feed_row_of(paths[i], &row) == 0, "%s", paths[i]);
+		ck_assert_msg(row.last_fetch != TIME_UNKNOWN, "%s: not polled",
+		    paths[i]);
+		if (i < sizeof dfaults / sizeof dfaults[0] && dfaults[i].ok) {
+			ck_assert_msg(row.failures == 0, "%s: %s", paths[i],
+			    row.last_error);
+		} else {
+			ck_assert_msg(row.failures > 0 && row.last_error !=
+			    NULL, "%s: no error", paths[i]);
+			ck_assert_msg(row.nentries == 0, "%s: stored", paths[i]);
+			if (i < sizeof dfaults / sizeof dfaults[0] &&
+			    dfaults[i].error != NULL)
+				ck_assert_msg(strstr(row.last_error,
+				    dfaults[i].error) != NULL, "%s: %s",
+				    paths[i], row.last_error);
+		}
+		feed_row_clear(&row);
+	}
+	ck_assert_int_eq(feed_row_of("/feed/fine", &row), 0);
+	ck_assert_int_eq(row.nentries, 10);
+	feed_row_clear(&row);
+	free(refused);
+	free(errf);
+}
+END_TEST
+
 /* add_feed subscribes a feed the way another process would. */
 static void
 add_feed(void)
@@ -714,6 +841,7 @@ poll_suite(void)
 	tcase_add_test(tc, test_private);
 	tcase_add_test(tc, test_outcomes);
 	tcase_add_test(tc, test_next_poll);
+	tcase_add_test(tc, test_daemon_faults);
 	tcase_add_test(tc, test_run_notices_and_stops);
 	tcase_add_test(tc, test_discover);
 	tcase_add_test(tc, test_add_discovers);
