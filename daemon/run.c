@@ -132,24 +132,35 @@ run_lag_cb(evutil_socket_t fd, short what, void *arg)
 	d->lag_cpu_last = cpu;
 }
 
-/* run_status_hook keeps the STATUS= counters (at most once a second). */
+/* The one-shot timer that sends STATUS= after a burst of updates. */
+static struct event	*run_status_ev;
+
+static void
+run_status_cb(evutil_socket_t fd, short what, void *arg)
+{
+	notify_status(arg);
+}
+
+/*
+ * run_status_hook keeps the STATUS= counters; a burst of polls is told in
+ * one message a fifth of a second later, with the final counts.
+ */
 static void
 run_status_hook(void *arg)
 {
 	struct daemon			*d = arg;
 	static unsigned long long	 polls;
-	static time_t			 sent;
-	time_t				 now = time(NULL);
+	struct timeval			 tv = { 0, 200 * 1000 };
 
 	sched_counts(d->sched, &d->feeds, &d->failing);
 	if (sched_get_metrics(d->sched)->polls != polls) {
 		polls = sched_get_metrics(d->sched)->polls;
-		d->last_poll = now;
+		d->last_poll = time(NULL);
 	}
-	if (now == sent)
-		return;
-	sent = now;
-	notify_status(d);
+	if (run_status_ev == NULL)
+		run_status_ev = evtimer_new(d->base, run_status_cb, d);
+	if (!evtimer_pending(run_status_ev, NULL))
+		evtimer_add(run_status_ev, &tv);
 }
 
 /*
@@ -268,6 +279,8 @@ cmd_run(struct globals *g, int argc, char **argv)
 	event_free(lag);
 
 	event_free(d.lag_ev);
+	if (run_status_ev != NULL)
+		event_free(run_status_ev);
 	sched_free(d.sched);
 	fetch_free(d.fetch);
 	notify_free(d.notify);
