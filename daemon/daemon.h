@@ -142,22 +142,13 @@ struct daemon {
 	time_t			 last_poll;	/* last poll finished, 0 = none */
 	/* The longest a 10 ms timer ran late: the worst loop stall (run.c). */
 	double			 loop_lag_max;	/* seconds */
+	double			 loop_lag_busy_max; /* of it, the loop's own */
 	/*
 	 * The health hook, for the watchdog and /healthz: returns 0 when
 	 * healthy, else -1 with *cause set (e.g. the store does not answer).
 	 * NULL means healthy while the loop runs.
 	 */
 	int			(*health_cb)(struct daemon *, char **cause);
-	/*
-	 * Loop stalls, measured by a 50 ms repeating timer (run.c): the
-	 * longest it came back late, and the longest lateness during which
-	 * the loop thread itself was busy (not merely descheduled).
-	 */
-	struct event		*lag_ev;
-	double			 lag_last;
-	double			 lag_cpu_last;
-	double			 lag_max;	/* seconds */
-	double			 lag_busy_max;	/* seconds */
 };
 
 /* daemon_reload re-reads the configuration; a bad one keeps the old. */

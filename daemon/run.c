@@ -95,43 +95,6 @@ run_signal_cb(evutil_socket_t sig, short events, void *arg)
 	}
 }
 
-#define RUN_LAG_PERIOD	0.05	/* seconds between two loop-lag samples */
-
-/* run_clock reads a clock in seconds. */
-static double
-run_clock(clockid_t id)
-{
-	struct timespec	ts;
-
-	clock_gettime(id, &ts);
-	return (ts.tv_sec + ts.tv_nsec / 1e9);
-}
-
-/*
- * run_lag_cb measures how late the loop comes back to a repeating timer:
- * a stall.  Lateness in which the loop thread used at least half the time
- * in CPU is its own doing (a long parse, a slow callback), the rest may
- * be the machine's.
- */
-static void
-run_lag_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct daemon	*d = arg;
-	double		 now = run_clock(CLOCK_MONOTONIC);
-	double		 cpu = run_clock(CLOCK_THREAD_CPUTIME_ID), late;
-
-	late = now - d->lag_last - RUN_LAG_PERIOD;
-	if (d->lag_last > 0 && late > 0) {
-		if (late > d->lag_max)
-			d->lag_max = late;
-		if (cpu - d->lag_cpu_last >= (now - d->lag_last) / 2 &&
-		    late > d->lag_busy_max)
-			d->lag_busy_max = late;
-	}
-	d->lag_last = now;
-	d->lag_cpu_last = cpu;
-}
-
 /* The one-shot timer that sends STATUS= after a burst of updates. */
 static struct event	*run_status_ev;
 
@@ -187,8 +150,6 @@ run_engine(struct daemon *d)
 	d->fetch = fetch_new(d->base, &o);
 	d->sched = sched_new(d->base, d->conf, d->store, d->fetch, 0);
 	sched_set_hook(d->sched, run_status_hook, d);
-	d->lag_ev = event_new(d->base, -1, EV_PERSIST, run_lag_cb, d);
-	event_add(d->lag_ev, &(struct timeval){ 0, RUN_LAG_PERIOD * 1000000 });
 	return (0);
 }
 
@@ -202,20 +163,30 @@ run_engine(struct daemon *d)
 static void
 run_lag_cb(evutil_socket_t fd, short events, void *arg)
 {
-	static struct timespec	 last;
+	static struct timespec	 last, last_cpu;
 	struct daemon		*d = arg;
-	struct timespec		 now;
-	double			 lag;
+	struct timespec		 now, cpu;
+	double			 lag, gap, used;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
 	if (last.tv_sec != 0) {
-		lag = (double)(now.tv_sec - last.tv_sec) +
-		    (double)(now.tv_nsec - last.tv_nsec) / 1e9 -
-		    RUN_LAG_USEC / 1e6;
+		gap = (double)(now.tv_sec - last.tv_sec) +
+		    (double)(now.tv_nsec - last.tv_nsec) / 1e9;
+		lag = gap - RUN_LAG_USEC / 1e6;
 		if (lag > d->loop_lag_max)
 			d->loop_lag_max = lag;
+		/*
+		 * Lag in which the loop thread ran at least half the time is
+		 * its own doing; the rest may be a loaded machine.
+		 */
+		used = (double)(cpu.tv_sec - last_cpu.tv_sec) +
+		    (double)(cpu.tv_nsec - last_cpu.tv_nsec) / 1e9;
+		if (used >= gap / 2 && lag > d->loop_lag_busy_max)
+			d->loop_lag_busy_max = lag;
 	}
 	last = now;
+	last_cpu = cpu;
 }
 
 int
@@ -278,7 +249,6 @@ cmd_run(struct globals *g, int argc, char **argv)
 	event_base_dispatch(d.base);
 	event_free(lag);
 
-	event_free(d.lag_ev);
 	if (run_status_ev != NULL)
 		event_free(run_status_ev);
 	sched_free(d.sched);

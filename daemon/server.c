@@ -721,12 +721,9 @@ server_metrics(struct server *s, struct evhttp_request *req)
 		server_metrics_fetch(&b, s->daemon->fetch);
 	if (s->daemon->sched != NULL)
 		server_metrics_sched(&b, s->daemon->sched);
-	server_metric(&b, "syndic_loop_stall_max_seconds", "gauge",
-	    "Longest the event loop came back late (run.c).",
-	    s->daemon->lag_max);
-	server_metric(&b, "syndic_loop_busy_stall_max_seconds", "gauge",
-	    "Longest lateness of the loop while its thread was busy.",
-	    s->daemon->lag_busy_max);
+	server_metric(&b, "syndic_loop_lag_busy_max_seconds", "gauge",
+	    "The worst loop lag during which the loop thread was busy.",
+	    s->daemon->loop_lag_busy_max);
 	server_text(s, req, EP_METRICS,
 	    "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
 	buf_free(&b);

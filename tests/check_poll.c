@@ -666,12 +666,12 @@ START_TEST(test_daemon_faults)
 		abort();
 	ck_assert_int_eq(h_http("GET", u, NULL, &r), 0);
 	fprintf(stderr, "fault table: loop late at most %.3f s, %.3f s of it "
-	    "busy\n", metric(r.body, "\nsyndic_loop_stall_max_seconds "),
-	    metric(r.body, "\nsyndic_loop_busy_stall_max_seconds "));
+	    "busy\n", metric(r.body, "\nsyndic_loop_lag_max_seconds "),
+	    metric(r.body, "\nsyndic_loop_lag_busy_max_seconds "));
 	/* No stall of the loop's own making over 100 ms, through all that. */
 	ck_assert_double_lt(metric(r.body,
-	    "\nsyndic_loop_busy_stall_max_seconds "), 0.1);
-	ck_assert_double_lt(metric(r.body, "\nsyndic_loop_stall_max_seconds "),
+	    "\nsyndic_loop_lag_busy_max_seconds "), 0.1);
+	ck_assert_double_lt(metric(r.body, "\nsyndic_loop_lag_max_seconds "),
 	    1.0);
 	ck_assert_double_ge(metric(r.body, "\nsyndic_polls_total "), 24);
 	h_hresp_free(&r);
