@@ -37,14 +37,14 @@
 #include "xmalloc.h"
 
 #define NOTIFY_FIRST_FD		3	/* SD_LISTEN_FDS_START */
-#define NOTIFY_STATUS_PERIOD	30	/* seconds between STATUS= refreshes */
+#define NOTIFY_STATUS_PERIOD	30	/* seconds between ticks, no watchdog */
 #define NOTIFY_MAX_STATE	2048
 #define NOTIFY_REFRESH		1000000	/* usec between store reads, at least */
 #define NOTIFY_STORE_STRIKES	2	/* failed reads before unhealthy */
 
 struct notify {
 	struct daemon	*daemon;
-	struct event	*ready;		/* one shot: READY=1 once the loop runs */
+	struct event	*ready;		/* READY=1 once the loop runs */
 	struct event	*timer;		/* keepalives and STATUS= refreshes */
 	struct timeval	 period;
 	uint64_t	 watchdog_usec;	/* 0: no watchdog */
@@ -54,7 +54,7 @@ struct notify {
 	char		*store_error;	/* why the last one failed */
 	char		*status;	/* the last STATUS= sent */
 	int		 unhealthy;	/* the last health check failed */
-	int		 reload_failed;	/* the last reload kept the old config */
+	int		 reload_failed;	/* the last reload kept the old one */
 };
 
 /* notify_now returns the monotonic clock in microseconds. */
@@ -341,12 +341,17 @@ notify_new(struct daemon *d)
 	n = xcalloc(1, sizeof *n);
 	n->daemon = d;
 	d->notify = n;
+	/*
+	 * Without a manager to tell, the timer still runs: its reads of the
+	 * store are what /healthz reports.
+	 */
 	path = getenv("NOTIFY_SOCKET");
-	if (path == NULL || *path == '\0')
-		return (n);	/* nobody to tell */
-	n->ready = evtimer_new(d->base, notify_ready_cb, n);
-	evtimer_add(n->ready, &zero);
-	if ((n->watchdog_usec = notify_watchdog()) != 0) {
+	if (path != NULL && *path != '\0') {
+		n->ready = evtimer_new(d->base, notify_ready_cb, n);
+		evtimer_add(n->ready, &zero);
+		n->watchdog_usec = notify_watchdog();
+	}
+	if (n->watchdog_usec != 0) {
 		half = n->watchdog_usec / 2;
 		n->period.tv_sec = (time_t)(half / 1000000);
 		n->period.tv_usec = (suseconds_t)(half % 1000000);
