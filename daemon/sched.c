@@ -603,19 +603,22 @@ sched_store(struct sched *s, struct sfeed *f, struct fetch_record *rec,
 	memset(&st, 0, sizeof st);
 	if (store_update(s->store, f->row.id, rec, d, rec->when, &st,
 	    &cause) == -1) {
-		log_escape(u, sizeof u, f->row.url);
-		log_escape(e, sizeof e, cause != NULL ? cause : "?");
-		log_warnx("feed %s: not stored: %s", u, e);
+		if (store_feed_find(s->store, f->row.url) == -1)
+			/* Removed (syndic remove) while it was fetched. */
+			log_debug("feed %lld: removed meanwhile", f->row.id);
+		else {
+			log_escape(u, sizeof u, f->row.url);
+			log_escape(e, sizeof e, cause != NULL ? cause : "?");
+			log_warnx("feed %s: not stored: %s", u, e);
+			s->m.store_errors++;
+			/* The store is in trouble (busy, full): pause. */
+			s->pause_until = rec->when + 5;
+		}
 		free(cause);
-		s->m.store_errors++;
-		/* The store is in trouble (busy, full): pause, then retry. */
-		s->pause_until = rec->when + 5;
 	} else if (d != NULL) {
 		s->m.ingested++;
 		s->m.entries_added += st.added;
 		s->m.entries_updated += st.updated;
-		if (st.added > 0 || st.updated > 0)
-			sched_related(s, 0);
 	}
 	s->m.store_ms += sched_now_ms() - t0;
 	s->m.store_cpu_us += sched_cpu_us() - c0;

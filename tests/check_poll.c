@@ -706,6 +706,34 @@ START_TEST(test_daemon_faults)
 }
 END_TEST
 
+START_TEST(test_proxy)
+{
+	static const char *const paths[] = {
+	    "http://feeds.example.invalid/feed/px", NULL };
+	struct origin_req	 r;
+	struct feed_row		 row;
+	char			*fetch, *out;
+
+	/* The origin plays the configured proxy; the host never resolves. */
+	if (asprintf(&fetch, "allow_private = yes\nproxy = http://127.0.0.1:"
+	    "%d", origin_port(org)) == -1)
+		abort();
+	write_conf(fetch, paths);
+	ck_assert_int_eq(syndic(NULL, "poll", NULL, &out), 0);
+	free(out);
+	ck_assert_int_eq(origin_nrequests(org), 1);
+	origin_request(org, 0, &r);
+	ck_assert_str_eq(r.host, "feeds.example.invalid");
+	ck_assert_str_eq(r.path, "/feed/px");
+	origin_req_clear(&r);
+	ck_assert_int_eq(feed_row_of(paths[0], &row), 0);
+	ck_assert_int_eq(row.last_status, 200);
+	ck_assert_int_gt(row.nentries, 0);
+	feed_row_clear(&row);
+	free(fetch);
+}
+END_TEST
+
 /* add_feed subscribes a feed the way another process would. */
 static void
 add_feed(void)
@@ -842,6 +870,7 @@ poll_suite(void)
 	tcase_add_test(tc, test_outcomes);
 	tcase_add_test(tc, test_next_poll);
 	tcase_add_test(tc, test_daemon_faults);
+	tcase_add_test(tc, test_proxy);
 	tcase_add_test(tc, test_run_notices_and_stops);
 	tcase_add_test(tc, test_discover);
 	tcase_add_test(tc, test_add_discovers);

@@ -866,7 +866,7 @@ origin_request_in(struct oconn *c)
 {
 	struct evbuffer		*in = bufferevent_get_input(c->bev);
 	struct evbuffer_ptr	 end;
-	char			*head, method[16], path[4096];
+	char			*head, method[16], path[4096], *p;
 	char			*hdr[5];
 	size_t			 len;
 
@@ -884,6 +884,12 @@ origin_request_in(struct oconn *c)
 		c->close_after = 1;
 		c->state = O_FLUSH;
 		return (1);
+	}
+	/* An absolute URI (we are asked as a proxy): serve its path. */
+	if (strncmp(path, "http://", 7) == 0) {
+		p = strchr(path + 7, '/');
+		memmove(path, p != NULL ? p : "/", strlen(p != NULL ? p : "/") +
+		    1);
 	}
 	hdr[0] = origin_header(head, "Host");
 	hdr[1] = origin_header(head, "If-None-Match");

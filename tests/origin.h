@@ -37,7 +37,8 @@
  *   /bigchunked           a 100 MB body, chunked
  *   /badutf8              RSS with invalid UTF-8 in titles and text
  *   /nul                  RSS with NUL bytes inside
- * Anything else is 404.
+ * Anything else is 404.  Asked as an HTTP proxy (an absolute URI), the
+ * origin serves the URI's path, whatever its host.
  */
 #ifndef SYNDIC_ORIGIN_H
 #define SYNDIC_ORIGIN_H
