@@ -87,10 +87,12 @@ class Daemon:
     def fds(self):
         return len(os.listdir("/proc/%d/fd" % self.p.pid))
 
-    def rss_kib(self):
+    def rss_kib(self, field="VmRSS"):
+        """Resident memory; field "RssAnon" leaves out mapped files (the
+        store is read through mmap, so its pages count in VmRSS)."""
         with open("/proc/%d/status" % self.p.pid) as f:
             for ln in f:
-                if ln.startswith("VmRSS:"):
+                if ln.startswith(field + ":"):
                     return int(ln.split()[1])
         return 0
 

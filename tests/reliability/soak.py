@@ -1,9 +1,12 @@
 #!/usr/bin/python3
 """soak.py: `syndic run` for SOAK_SECONDS (600) over SOAK_FEEDS (1,000)
 feeds of the loopback origin that change every 20 s, 5% of them faulty
-(errors, hangs, resets, bombs, truncation, slowness).  Resident memory and
-open descriptors are sampled every 5 s and must stay flat after the first
-quarter (no upward trend beyond 8 MiB or 16 descriptors); /healthz must
+(errors, hangs, resets, bombs, truncation, slowness).  Anonymous resident
+memory (RssAnon: the store's mmap'd pages grow with the store and are not
+a leak) and open descriptors are sampled every 5 s and must stay flat
+after the first quarter (no upward trend beyond 8 MiB besides SQLite's
+32 MiB page cache, nor 16 descriptors); the worst loop stall (/metrics)
+must stay under 100 ms; /healthz must
 answer throughout; at the end every healthy feed is ok and every failing
 feed is one of the faulty ones (no error unaccounted for).  Then a shorter
 run (SOAK_ASAN_SECONDS, 120) of the ASan build, when one stands beside
@@ -77,8 +80,8 @@ def soak(binary, secs, tag):
                     st, _, t = d.get("/healthz", timeout=10)
                     if st != 200:
                         misses[0] += 1
-                    samples.append((time.monotonic(), d.rss_kib(), d.fds(),
-                                    t))
+                    samples.append((time.monotonic(), d.rss_kib("RssAnon"),
+                                    d.fds(), t, d.rss_kib()))
                 except OSError:
                     misses[0] += 1
                 stop.wait(5)
@@ -135,16 +138,20 @@ def soak(binary, secs, tag):
         rss_b = sum(s[1] for s in b) / len(b)
         fd_a = sum(s[2] for s in a) / len(a)
         fd_b = sum(s[2] for s in b) / len(b)
-        if rss_b - rss_a > 8 * 1024 and tag == "plain":
-            fail("%s: RSS grew %.1f -> %.1f MiB" % (tag, rss_a / 1024,
-                                                    rss_b / 1024))
+        # SQLite's page cache (cache_size = 32 MB, storage/store.c) fills
+        # as the store grows: bounded, and allowed for here.
+        if rss_b - rss_a > (8 + 32) * 1024 and tag == "plain":
+            fail("%s: anonymous RSS grew %.1f -> %.1f MiB" % (
+                tag, rss_a / 1024, rss_b / 1024))
         if fd_b - fd_a > 16:
             fail("%s: descriptors grew %.0f -> %.0f" % (tag, fd_a, fd_b))
         worst = max(s[3] for s in samples)
-        fig += (", RSS %.1f->%.1f MiB (max %.1f), fds %.0f->%.0f (max %d),"
+        fig += (", anonymous RSS %.1f->%.1f MiB (max %.1f; with the "
+                "mapped store max %.1f), fds %.0f->%.0f (max %d),"
                 " /healthz max %.0f ms" % (
                     rss_a / 1024, rss_b / 1024,
-                    max(s[1] for s in samples) / 1024, fd_a, fd_b,
+                    max(s[1] for s in samples) / 1024,
+                    max(s[4] for s in samples) / 1024, fd_a, fd_b,
                     max(s[2] for s in samples), worst * 1000))
     if lag is not None:
         fig += ", worst loop stall %.0f ms" % (lag * 1000)
