@@ -28,6 +28,13 @@ fz_names_in(const char *a, const char *b)
 			intag = 1;
 		else if (*p == '>')
 			intag = 0;
+		else if (intag && *p == '"') {
+			/* a quoted value: its words are not names */
+			if ((q = strchr(p + 1, '"')) == NULL)
+				break;
+			p = q;
+			continue;
+		}
 		if (!intag || (*p != '<' && *p != ' '))
 			continue;
 		for (q = p + 1, n = 0; (*q >= 'a' && *q <= 'z') ||
