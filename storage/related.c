@@ -175,10 +175,15 @@ static const char sql_doc_done[] =
     "UPDATE related_doc SET state = 0, computed = ? WHERE story_id = ?";
 static const char sql_doc_stale[] =
     "UPDATE related_doc SET state = 2 WHERE story_id = ? AND state = 0";
-static const char sql_doc_next[] =
-    "SELECT story_id FROM related_doc WHERE state > 0 AND published >= "
-    "(SELECT max(published) FROM related_doc) - ? "
-    "ORDER BY state, published DESC LIMIT 1";
+/* NOTE: one state at a time: ORDER BY state, published sorts them all. */
+static const char sql_doc_pending[] =
+    "SELECT story_id FROM related_doc WHERE state > 0 AND state = 1 AND "
+    "published >= (SELECT max(published) FROM related_doc) - ? "
+    "ORDER BY published DESC LIMIT 1";
+static const char sql_doc_stale_next[] =
+    "SELECT story_id FROM related_doc WHERE state > 0 AND state = 2 AND "
+    "published >= (SELECT max(published) FROM related_doc) - ? "
+    "ORDER BY published DESC LIMIT 1";
 static const char sql_ndocs[] =
     "SELECT ndocs FROM related_stat";
 static const char sql_ndocs_add[] =
@@ -1248,7 +1253,8 @@ related_work(struct store *s, long long now, int nrelated, int *nindexed,
 			return (-1);
 		return (1);
 	}
-	if ((id = related_next_id(s, sql_doc_next)) != 0) {
+	if ((id = related_next_id(s, sql_doc_pending)) != 0 ||
+	    (id = related_next_id(s, sql_doc_stale_next)) != 0) {
 		if (related_compute(s, id, nrelated, now, cause) == -1)
 			return (-1);
 		return (1);
@@ -1299,7 +1305,8 @@ related_more(struct store *s)
 {
 	return (related_next_id(s, sql_gone_next) != 0 ||
 	    related_next_id(s, sql_todo_next) != 0 ||
-	    related_next_id(s, sql_doc_next) != 0);
+	    related_next_id(s, sql_doc_pending) != 0 ||
+	    related_next_id(s, sql_doc_stale_next) != 0);
 }
 
 int
