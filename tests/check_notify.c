@@ -254,10 +254,14 @@ START_TEST(test_activated)
 	ck_assert_int_eq(get_healthz(port), 200);
 	ck_assert_int_eq(h_wait_port(conf_port, 100), -1);
 
-	/* Keepalives at half of WATCHDOG_USEC: ~10 in a second. */
+	/*
+	 * Keepalives at half of WATCHDOG_USEC: ~10 in a second.  A loaded
+	 * machine may deschedule the daemon, so the floor only proves that
+	 * they repeat; the ceiling proves they are not sent in a loop.
+	 */
 	m.watchdogs = 0;
 	mgr_wait(&m, NULL, 1000);
-	ck_assert_msg(m.watchdogs >= 4 && m.watchdogs <= 12,
+	ck_assert_msg(m.watchdogs >= 2 && m.watchdogs <= 12,
 	    "%d keepalives in 1 s at WATCHDOG_USEC=200000", m.watchdogs);
 
 	/* A reload is bracketed by RELOADING=1 and READY=1. */
