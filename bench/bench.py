@@ -459,7 +459,7 @@ class Harness:
 		self.results[suite] = {"unavailable": why}
 		print("\n### %s\n\n%s: %s\n" % (suite, NA, why))
 
-	def run_suites(self, argv):
+	def run_suites(self, argv, done=None):
 		for s in self.a.suites:
 			log("suite", s)
 			self.cur = s
@@ -482,6 +482,8 @@ class Harness:
 			r["command"] = "bench/run " + " ".join(argv)
 			if self._corpus:
 				r["corpus"] = self._corpus.manifest
+			if done:
+				done()
 
 
 def render_table(title, header, rows, note=None):
@@ -1846,22 +1848,29 @@ def main():
 	    or (i and argv[i - 1] == "--top"))]
 	started = time.time()
 	h = Harness(a)
-	h.run_suites(argv)
 	path = os.path.join(a.work, "results.json")
 	state = {"suites": {}}
 	if a.update and os.path.exists(path):
 		with open(path) as fp:
 			state = json.load(fp)
-	state["suites"].update(h.results)
-	state.update({"machine": machine(), "versions": versions(h),
-	    "commit": git_head(a.top), "command": "bench/run " +
-	    " ".join(argv), "date": time.strftime("%Y-%m-%d %H:%M UTC",
-	    time.gmtime(started))})
-	with open(path + ".tmp", "w") as fp:
-		json.dump(state, fp, indent=1, default=str)
-	os.rename(path + ".tmp", path)
-	with open(a.report, "w") as fp:
-		fp.write(report(state))
+		if "suites" not in state:
+			state = {"suites": {}}
+
+	def save():
+		"""Results and report after each suite: a stopped run keeps
+		what it measured."""
+		state["suites"].update(h.results)
+		state.update({"machine": machine(), "versions": versions(h),
+		    "commit": git_head(a.top), "command": "bench/run " +
+		    " ".join(argv), "date": time.strftime("%Y-%m-%d %H:%M UTC",
+		    time.gmtime(started))})
+		with open(path + ".tmp", "w") as fp:
+			json.dump(state, fp, indent=1, default=str)
+		os.rename(path + ".tmp", path)
+		with open(a.report + ".tmp", "w") as fp:
+			fp.write(report(state))
+		os.rename(a.report + ".tmp", a.report)
+	h.run_suites(argv, save)
 	log("report written to %s" % a.report)
 
 
