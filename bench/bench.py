@@ -746,8 +746,8 @@ def poll_size(h, c, ng, n):
 		# The slow peers repeat fewer times, and are stopped when they
 		# take longer than the size's peer_timeout.
 		fast = name.startswith("curl")
-		lim = None if name.startswith("syndic") else \
-		    h.size["peer_timeout"]
+		lim = h.size["peer_timeout"] * (3 if name.startswith("syndic")
+		    else 1)
 		outs = []
 		for _ in range(h.runs if fast else h.slow_runs):
 			prep["reset"]()
