@@ -1566,10 +1566,15 @@ def suite_related(h):
 		    fmt(res[0]["index_seconds"]), fmts(s["p50"]), fmts(s["p95"]),
 		    fmts(s["p99"]), fmts(s["max"]), "%.0f%%" % (100 *
 		    s["covered"]["median"] / s["stories"]["median"])])
-		limit = 10 if e < 500000 else 25
-		h.target(7, "related: p95 latency per story at most %d ms (%s "
-		    "entries)" % (limit, "{:,}".format(e)), "%s ms" %
-		    fmt(s["p95"]["median"]), s["p95"]["median"] <= limit)
+		# The issue sets 10 ms at 100k entries and 25 ms at 1M; a
+		# smaller store is shown but not judged.
+		at, limit = (1000000, 25) if e >= 1000000 else (100000, 10)
+		p95 = s["p95"]["median"]
+		h.target(7, "related: p95 latency per story at most %d ms at "
+		    "%s entries" % (limit, "{:,}".format(at)), "%s ms at %s "
+		    "entries%s" % (fmt(p95), "{:,}".format(e), "" if e >= at
+		    else " (smaller than the target's store)"),
+		    p95 <= limit if e >= at else None)
 		q = related_quality(db, c, n, sample)
 		if q:
 			qrows.append(["{:,}".format(e), "%.3f" % q[0], "%.3f" % q[1],
