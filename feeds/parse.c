@@ -1264,8 +1264,12 @@ parse_feed(struct pctx *c, const xmlNode *root)
 				feed_child(c, &r, k);
 		}
 	}
-	if (c->top == NULL && d->link != NULL &&
-	    strncmp(d->link, "http", 4) == 0)
+	/*
+	 * A feed read from a file (the demo, static exports) has no web
+	 * address of its own: its relative links mean the site's.
+	 */
+	if ((c->top == NULL || strncmp(c->top, "file:", 5) == 0) &&
+	    d->link != NULL && strncmp(d->link, "http", 4) == 0)
 		c->top = d->link;
 	if (chan != NULL) {
 		for (k = chan->children; k != NULL; k = k->next) {

@@ -370,6 +370,12 @@ START_TEST(test_relative)
 	    "https://feeds.example/x.xml");
 	ck_assert_str_eq(d->entries[0].link, "https://feeds.example/a/1");
 	doc_free(d);
+	/* A feed read from a file: relative links mean the site's. */
+	d = parse_str("<rss version=\"2.0\"><channel><link>https://s.example/"
+	    "news/</link><item><link>/a/1</link></item></channel></rss>",
+	    "file:///srv/feeds/x.xml");
+	ck_assert_str_eq(d->entries[0].link, "https://s.example/a/1");
+	doc_free(d);
 	/* Nested xml:base. */
 	d = parse_str("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base="
 	    "\"https://b.example/a/\"><entry xml:base=\"b/\"><id>x</id><link "
