@@ -17,32 +17,30 @@ struct cmd_entry {
 	const char	*name;
 	int		(*fn)(struct globals *, int, char **);
 	const char	*usage;
-	int		 available;
 };
 
 static const struct cmd_entry cmd_table[] = {
 	{ "run", cmd_run, "run                       run the daemon in the "
-	    "foreground", 1 },
+	    "foreground" },
 	{ "poll", cmd_poll, "poll [--all] [FEED...]    poll due (or all, or "
-	    "the named) feeds once, store, exit", 1 },
-	{ "add", cmd_add, "add URL [--tag T]...      subscribe to a feed", 1 },
-	{ "remove", cmd_remove, "remove URL|ID             unsubscribe", 1 },
-	{ "list", cmd_list, "list                      feeds with their state",
-	    1 },
+	    "the named) feeds once, store, exit" },
+	{ "add", cmd_add, "add URL [--tag T]...      subscribe to a feed" },
+	{ "remove", cmd_remove, "remove URL|ID             unsubscribe" },
+	{ "list", cmd_list, "list                      feeds with their state" },
 	{ "import", cmd_import, "import FILE.opml          subscribe to every "
-	    "feed of an OPML file", 1 },
+	    "feed of an OPML file" },
 	{ "export", cmd_export, "export                    OPML 2.0 of the "
-	    "subscriptions on stdout", 1 },
-	{ "publish", cmd_publish, "publish [--format atom|rss|json|html] "
-	    "[--tag T]\n                            write the merged output on "
-	    "stdout", 1 },
+	    "subscriptions on stdout" },
+	{ "publish", cmd_publish, "publish [--format atom|rss|json|html|opml] "
+	    "[--tag T]\n                            [--after CURSOR] write the "
+	    "merged output on stdout" },
 	{ "related", cmd_related, "related [--json] ENTRY-ID|URL\n"
 	    "                            show the recommendations for one "
-	    "entry", 1 },
+	    "entry" },
 	{ "check", cmd_check, "check                     validate the "
-	    "configuration and the store", 1 },
+	    "configuration and the store" },
 	{ "parse", cmd_parse, "parse [--base URL] FILE|- parse one feed "
-	    "document, print normalized JSON", 1 },
+	    "document, print normalized JSON" },
 };
 
 void
@@ -52,10 +50,8 @@ cmd_usage(void)
 
 	fprintf(stderr, "usage: syndic [-c FILE] [-v] COMMAND [ARGS]\n"
 	    "       syndic --version | help\n\ncommands:\n");
-	for (i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++) {
-		if (cmd_table[i].available)
-			fprintf(stderr, "  %s\n", cmd_table[i].usage);
-	}
+	for (i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++)
+		fprintf(stderr, "  %s\n", cmd_table[i].usage);
 }
 
 struct config *
@@ -81,11 +77,6 @@ cmd_main(struct globals *g, int argc, char **argv)
 	for (i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++) {
 		if (strcmp(argv[0], cmd_table[i].name) != 0)
 			continue;
-		if (!cmd_table[i].available) {
-			fprintf(stderr, "syndic: %s: not available in this "
-			    "version yet\n", argv[0]);
-			return (EX_UNAVAILABLE);
-		}
 		return (cmd_table[i].fn(g, argc, argv));
 	}
 	fprintf(stderr, "syndic: unknown command \"%s\" (try syndic help)\n",
