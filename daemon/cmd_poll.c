@@ -22,6 +22,9 @@
 #include "storage.h"
 #include "xmalloc.h"
 
+/* The page cache of the store during a poll. */
+#define POLL_CACHE_KIB	(12 * 1024)
+
 struct poll_run {
 	struct event_base	*base;
 	struct sched		*sched;
@@ -168,6 +171,16 @@ cmd_poll(struct globals *g, int argc, char **argv)
 		free(cause);
 		config_free(c);
 		return (EX_UNAVAILABLE);
+	}
+	/*
+	 * A one-shot poll reads the store once: a page cache of
+	 * POLL_CACHE_KIB and no mapping keep its memory bounded whatever the
+	 * size of the store (mapped pages would count in its RSS).
+	 */
+	if (store_set_memory(st, POLL_CACHE_KIB, 0, &cause) == -1) {
+		log_warnx("poll: %s", cause);
+		free(cause);
+		cause = NULL;
 	}
 	if (sched_subscribe(st, c, &cause) == -1) {
 		fprintf(stderr, "syndic: poll: %s\n", cause);

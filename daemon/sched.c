@@ -7,7 +7,12 @@
  * (registrable domain).  The pump starts fetches round-robin over the
  * sites while the global `concurrency` allows, at most `per_site` at once
  * per site and `site_delay` apart.  A finished fetch is parsed and stored
- * in one transaction (store_update), then the pump runs again.
+ * in one transaction (store_update), then the pump runs again.  An
+ * outcome without a document (a 304, an unchanged body, a failure) waits
+ * up to SCHED_FLUSH_MS to be stored with the others of that moment in one
+ * transaction (store_feed_records): a conditional pass over thousands of
+ * feeds is then a few commits, not one per feed.  Whatever reads the
+ * schedule back from the store (sched_tick, sched_arm) flushes first.
  *
  * Next poll: the interval (configured per feed, or adapted from how often
  * the feed publishes, or lengthened while it does not change), raised by
@@ -44,6 +49,9 @@
 #define SCHED_RETENTION_EVERY	3600	/* seconds between retention runs */
 /* Entries looked at to estimate how often a feed publishes. */
 #define SCHED_RATE_SAMPLE	20
+/* Outcomes without a document are stored together, this late at most. */
+#define SCHED_FLUSH_MS		100
+#define SCHED_FLUSH_MAX		1024
 
 /* A small string-keyed hash table (sites, busy feeds, configured feeds). */
 struct smap_slot {
@@ -57,6 +65,13 @@ struct smap {
 };
 
 struct site;
+
+/* A fetch outcome waiting to be stored with others (sched_flush). */
+struct spend {
+	long long		 id;
+	struct fetch_record	 rec;		/* strings point to str[] */
+	char			*str[6];
+};
 
 /* A feed queued or being fetched. */
 struct sfeed {
@@ -109,11 +124,17 @@ struct sched {
 	void			*hook_arg;
 
 	struct event		*related;	/* related-stories work */
+
+	struct spend		*pend;		/* outcomes not stored yet */
+	int			 npend;
+	int			 pendcap;
+	struct event		*flush;
 };
 
 static void	sched_pump(struct sched *);
 static void	sched_arm(struct sched *);
 static void	sched_related(struct sched *, long long);
+static void	sched_flush(struct sched *);
 
 /* smap_hash is FNV-1a over a string. */
 static size_t
@@ -591,6 +612,96 @@ sched_log_change(struct sfeed *f, const char *error)
 		    f->row.failures);
 }
 
+/* sched_dup copies a borrowed string of a deferred record. */
+static const char *
+sched_dup(struct spend *p, int i, const char *v)
+{
+	p->str[i] = v != NULL ? xstrdup(v) : NULL;
+	return (p->str[i]);
+}
+
+/*
+ * sched_flush stores the deferred outcomes in one transaction.  When that
+ * fails they are dropped (the feeds are simply polled again) and the
+ * scheduler pauses, as after any store failure.
+ */
+static void
+sched_flush(struct sched *s)
+{
+	long long	*ids;
+	struct fetch_record *recs;
+	char		*cause = NULL, e[256];
+	long long	 t0, c0;
+	int		 i, j, missing = 0;
+
+	if (s->npend == 0)
+		return;
+	evtimer_del(s->flush);
+	t0 = sched_now_ms();
+	c0 = sched_cpu_us();
+	ids = xreallocarray(NULL, s->npend, sizeof *ids);
+	recs = xreallocarray(NULL, s->npend, sizeof *recs);
+	for (i = 0; i < s->npend; i++) {
+		ids[i] = s->pend[i].id;
+		recs[i] = s->pend[i].rec;
+	}
+	if (store_feed_records(s->store, ids, recs, s->npend, &missing,
+	    &cause) == -1) {
+		log_escape(e, sizeof e, cause != NULL ? cause : "?");
+		log_warnx("scheduler: %d fetch outcomes not stored: %s",
+		    s->npend, e);
+		free(cause);
+		s->m.store_errors++;
+		s->pause_until = time(NULL) + 5;
+	} else if (missing > 0)
+		log_debug("scheduler: %d feeds removed meanwhile", missing);
+	free(ids);
+	free(recs);
+	for (i = 0; i < s->npend; i++) {
+		for (j = 0; j < 6; j++)
+			free(s->pend[i].str[j]);
+	}
+	s->npend = 0;
+	s->m.store_ms += sched_now_ms() - t0;
+	s->m.store_cpu_us += sched_cpu_us() - c0;
+}
+
+/* sched_flush_cb stores the deferred outcomes when their time is up. */
+static void
+sched_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	sched_flush(arg);
+}
+
+/* sched_defer keeps an outcome without a document for sched_flush. */
+static void
+sched_defer(struct sched *s, long long id, const struct fetch_record *rec)
+{
+	struct spend	*p;
+	struct timeval	 tv;
+
+	if (s->npend == s->pendcap) {
+		s->pendcap = s->pendcap == 0 ? 64 : s->pendcap * 2;
+		s->pend = xreallocarray(s->pend, s->pendcap, sizeof *s->pend);
+	}
+	p = &s->pend[s->npend++];
+	p->id = id;
+	p->rec = *rec;
+	p->rec.error = sched_dup(p, 0, rec->error);
+	p->rec.etag = sched_dup(p, 1, rec->etag);
+	p->rec.last_modified = sched_dup(p, 2, rec->last_modified);
+	p->rec.body_hash = sched_dup(p, 3, rec->body_hash);
+	p->rec.moved_to = sched_dup(p, 4, rec->moved_to);
+	p->rec.new_url = sched_dup(p, 5, rec->new_url);
+	if (s->npend >= SCHED_FLUSH_MAX)
+		sched_flush(s);
+	else if (!evtimer_pending(s->flush, NULL)) {
+		tv.tv_sec = 0;
+		tv.tv_usec = SCHED_FLUSH_MS * 1000;
+		evtimer_add(s->flush, &tv);
+	}
+}
+
 /* sched_store writes the outcome (and the document) in one transaction. */
 static void
 sched_store(struct sched *s, struct sfeed *f, struct fetch_record *rec,
@@ -600,6 +711,10 @@ sched_store(struct sched *s, struct sfeed *f, struct fetch_record *rec,
 	char			*cause = NULL, u[256], e[256];
 	long long		 t0 = sched_now_ms(), c0 = sched_cpu_us();
 
+	if (d == NULL && rec->new_url == NULL && !rec->retire) {
+		sched_defer(s, f->row.id, rec);
+		return;
+	}
 	memset(&st, 0, sizeof st);
 	if (store_update(s->store, f->row.id, rec, d, rec->when, &st,
 	    &cause) == -1) {
@@ -833,8 +948,10 @@ sched_pump(struct sched *s)
 		tv.tv_usec = (wait % 1000) * 1000;
 		evtimer_add(s->pump, &tv);
 	}
-	if ((s->flags & SCHED_ONCE) && s->active == 0 && s->queued == 0)
+	if ((s->flags & SCHED_ONCE) && s->active == 0 && s->queued == 0) {
+		sched_flush(s);
 		event_base_loopexit(s->base, NULL);
+	}
 }
 
 int
@@ -842,6 +959,7 @@ sched_queue(struct sched *s, struct feed_row *rows, int n)
 {
 	int	i, queued = 0;
 
+	sched_flush(s);
 	for (i = 0; i < n; i++)
 		queued += sched_enqueue(s, &rows[i]);
 	sched_pump(s);
@@ -857,6 +975,7 @@ sched_tick(struct sched *s)
 	int		 n = 0;
 	long long	 now = time(NULL);
 
+	sched_flush(s);
 	if (s->stopped || now < s->pause_until)
 		return;
 	if (store_feeds_due(s->store, now, &rows, &n, &cause) == -1) {
@@ -877,6 +996,7 @@ sched_count(struct sched *s)
 	char		*cause = NULL;
 	int		 i, n;
 
+	sched_flush(s);
 	s->counted_at = time(NULL);
 	if (store_feed_list(s->store, &rows, &n, &cause) == -1) {
 		free(cause);
@@ -926,6 +1046,7 @@ sched_wake_cb(evutil_socket_t fd, short what, void *arg)
 	struct sched	*s = arg;
 	long long	 v, due;
 
+	sched_flush(s);
 	if (time(NULL) - s->counted_at >= 60)
 		sched_count(s);
 	sched_retention(s);
@@ -947,6 +1068,7 @@ sched_arm(struct sched *s)
 
 	if (s->stopped)
 		return;
+	sched_flush(s);
 	due = store_feed_next_poll(s->store);
 	if (due > now && due - now < SCHED_WAKE_MAX)
 		tv.tv_sec = due - now;
@@ -972,6 +1094,7 @@ sched_new(struct event_base *base, struct config *conf, struct store *st,
 	s->wake = evtimer_new(base, sched_wake_cb, s);
 	s->pump = evtimer_new(base, sched_pump_cb, s);
 	s->related = evtimer_new(base, sched_related_cb, s);
+	s->flush = evtimer_new(base, sched_flush_cb, s);
 	sched_conf_map(s);
 	srandom((unsigned int)time(NULL) ^ (unsigned int)(uintptr_t)s);
 	return (s);
@@ -1009,6 +1132,7 @@ sched_stop(struct sched *s)
 	evtimer_del(s->pump);
 	evtimer_del(s->related);
 	fetch_cancel_all(s->fetch);
+	sched_flush(s);
 }
 
 void
@@ -1055,6 +1179,8 @@ sched_free(struct sched *s)
 	event_free(s->wake);
 	event_free(s->pump);
 	event_free(s->related);
+	event_free(s->flush);
+	free(s->pend);
 	free(s);
 }
 

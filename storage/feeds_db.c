@@ -308,9 +308,12 @@ feeds_db_move(struct store *s, long long id, const char *url, char **cause)
 	return (0);
 }
 
-/* feeds_db_record stores a fetch outcome inside the caller's transaction. */
-int
-feeds_db_record(struct store *s, long long id, const struct fetch_record *r,
+/*
+ * feeds_db_record1 stores a fetch outcome inside the caller's transaction:
+ * 0 when done, 1 when there is no such feed, -1 on error.
+ */
+static int
+feeds_db_record1(struct store *s, long long id, const struct fetch_record *r,
     char **cause)
 {
 	sqlite3_stmt	*st;
@@ -350,14 +353,26 @@ feeds_db_record(struct store *s, long long id, const struct fetch_record *r,
 	sqlite3_bind_int(st, 16, r->retire != 0);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return (store_error(s, cause, "record fetch"));
-	if (sqlite3_changes(s->db) == 0) {
+	if (sqlite3_changes(s->db) == 0)
+		return (1);
+	if (r->new_url != NULL && feeds_db_move(s, id, r->new_url, cause) == -1)
+		return (-1);
+	return (0);
+}
+
+/* feeds_db_record stores a fetch outcome inside the caller's transaction. */
+int
+feeds_db_record(struct store *s, long long id, const struct fetch_record *r,
+    char **cause)
+{
+	int	 rc;
+
+	if ((rc = feeds_db_record1(s, id, r, cause)) == 1) {
 		if (cause != NULL)
 			xasprintf(cause, "feed %lld: no such feed", id);
 		return (-1);
 	}
-	if (r->new_url != NULL && feeds_db_move(s, id, r->new_url, cause) == -1)
-		return (-1);
-	return (0);
+	return (rc);
 }
 
 int
@@ -365,4 +380,33 @@ store_feed_record(struct store *s, long long feed_id,
     const struct fetch_record *r, char **cause)
 {
 	return (store_update(s, feed_id, r, NULL, r->when, NULL, cause));
+}
+
+int
+store_feed_records(struct store *s, const long long *ids,
+    const struct fetch_record *recs, int n, int *missing, char **cause)
+{
+	int	 i;
+
+	if (missing != NULL)
+		*missing = 0;
+	if (n <= 0)
+		return (0);
+	if (store_begin(s, cause) == -1)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		switch (feeds_db_record1(s, ids[i], &recs[i], cause)) {
+		case 0:
+			break;
+		case 1:
+			/* Removed while it was fetched: nothing to record. */
+			if (missing != NULL)
+				(*missing)++;
+			break;
+		default:
+			store_rollback(s);
+			return (-1);
+		}
+	}
+	return (store_commit(s, cause));
 }

@@ -34,6 +34,12 @@ void		 store_close(struct store *);
  * the last value seen to know whether to re-render or re-read the feeds.
  */
 long long	 store_version(struct store *);
+/*
+ * store_set_memory bounds this connection's page cache (KiB) and how much
+ * of the file it maps (bytes, 0: none; mapped pages count in the RSS).
+ */
+int		 store_set_memory(struct store *, int cache_kib,
+		    long long mmap_bytes, char **cause);
 /* store_path returns the file the store was opened from. */
 const char	*store_path(struct store *);
 /* store_check runs PRAGMA integrity_check; 0 when the file is sound. */
@@ -139,6 +145,14 @@ struct fetch_record {
 /* store_feed_record stores the outcome of one fetch of a feed. */
 int	 store_feed_record(struct store *, long long feed_id,
 	    const struct fetch_record *, char **cause);
+/*
+ * store_feed_records stores the outcomes of n fetches without documents
+ * (304s, unchanged bodies, failures) in one transaction; a feed removed
+ * meanwhile is skipped and counted in *missing (may be NULL).
+ */
+int	 store_feed_records(struct store *, const long long *ids,
+	    const struct fetch_record *recs, int n, int *missing,
+	    char **cause);
 
 /* entries.c */
 

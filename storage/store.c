@@ -29,9 +29,12 @@ store_pragmas(struct store *s, char **cause)
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	/*
 	 * NOTE: auto_vacuum must come first: it only takes effect on a file
-	 * with no page written yet, and switching to WAL writes one.
+	 * with no page written yet, and switching to WAL writes one.  On a
+	 * file that has pages it is not set again: the pragma then writes
+	 * the header (a write transaction and a WAL sync at every start).
 	 */
-	if (store_exec(s, "PRAGMA auto_vacuum=INCREMENTAL", cause) == -1 ||
+	if ((store_count(s, "PRAGMA page_count") <= 0 &&
+	    store_exec(s, "PRAGMA auto_vacuum=INCREMENTAL", cause) == -1) ||
 	    store_exec(s, "PRAGMA journal_mode=WAL", cause) == -1)
 		return (-1);
 	return (store_exec(s, "PRAGMA synchronous=NORMAL;"
@@ -94,6 +97,17 @@ store_close(struct store *s)
 		sqlite3_close(s->db);
 	free(s->path);
 	free(s);
+}
+
+int
+store_set_memory(struct store *s, int cache_kib, long long mmap_bytes,
+    char **cause)
+{
+	char	sql[96];
+
+	snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d; PRAGMA mmap_size=%lld",
+	    cache_kib > 0 ? cache_kib : 1, mmap_bytes > 0 ? mmap_bytes : 0);
+	return (store_exec(s, sql, cause));
 }
 
 const char *

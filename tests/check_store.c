@@ -1,5 +1,6 @@
 /* check_store.c: tests of storage/: schema, feeds, ingest, stories, output. */
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <signal.h>
@@ -176,12 +177,21 @@ START_TEST(test_open_pragmas)
 	struct store	*s;
 	sqlite3		*db;
 	sqlite3_stmt	*st;
+	struct stat	 sb;
+	char		 wal[80];
 
 	s = open_new();
 	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), SCHEMA_VERSION);
 	ck_assert_int_eq(sql_int(s, "PRAGMA foreign_keys"), 1);
 	ck_assert_int_eq(sql_int(s, "PRAGMA synchronous"), 1);	/* NORMAL */
 	ck_assert_int_eq(sql_int(s, "PRAGMA auto_vacuum"), 2);	/* INCR */
+	store_close(s);
+	/* Opening an existing store writes nothing (no WAL frame, no sync). */
+	s = open_new_keep();
+	snprintf(wal, sizeof wal, "%s-wal", db_path);
+	ck_assert_int_eq(stat(wal, &sb), 0);
+	ck_assert_int_eq(sb.st_size, 0);
+	ck_assert_int_eq(sql_int(s, "PRAGMA auto_vacuum"), 2);
 	store_close(s);
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
 	sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL);
@@ -303,6 +313,53 @@ START_TEST(test_record)
 	ck_assert_int_eq(n, 1);
 	feed_rows_free(rows, n);
 	ck_assert_int_eq(store_feed_record(s, 999, &rec, NULL), -1);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
+START_TEST(test_records_batch)
+{
+	struct store		*s;
+	struct fetch_record	 rec[3];
+	struct feed_row		 r;
+	long long		 ids[3], commits;
+	int			 missing = -1;
+
+	s = open_new();
+	ids[0] = add_feed(s, "http://a.example/feed");
+	ids[1] = add_feed(s, "http://b.example/feed");
+	ids[2] = 999;			/* removed while it was fetched */
+	memset(rec, 0, sizeof rec);
+	rec[0].when = rec[1].when = rec[2].when = NOW;
+	rec[0].status = 304;
+	rec[0].etag = "\"v1\"";
+	rec[0].next_poll = NOW + 1800;
+	rec[1].status = 500;
+	rec[1].error = "HTTP 500";
+	rec[1].failures = 1;
+	rec[1].next_poll = NOW + 600;
+	rec[2].status = 304;
+	commits = s->commits;
+	ck_assert_int_eq(store_feed_records(s, ids, rec, 3, &missing, NULL),
+	    0);
+	/* One transaction for all of them; the missing feed is counted. */
+	ck_assert_int_eq(s->commits, commits + 1);
+	ck_assert_int_eq(missing, 1);
+	ck_assert_int_eq(store_feed_get(s, ids[0], &r, NULL), 0);
+	ck_assert_int_eq(r.last_status, 304);
+	ck_assert_str_eq(r.etag, "\"v1\"");
+	ck_assert_int_eq(r.next_poll, NOW + 1800);
+	ck_assert_int_eq(r.last_success, NOW);
+	feed_row_clear(&r);
+	ck_assert_int_eq(store_feed_get(s, ids[1], &r, NULL), 0);
+	ck_assert_int_eq(r.failures, 1);
+	ck_assert_str_eq(r.last_error, "HTTP 500");
+	ck_assert_int_eq(r.next_poll, NOW + 600);
+	feed_row_clear(&r);
+	ck_assert_int_eq(store_feed_records(s, ids, rec, 0, &missing, NULL),
+	    0);
+	ck_assert_int_eq(s->commits, commits + 1);
 	store_close(s);
 	rm_db();
 }
@@ -882,6 +939,7 @@ store_suite(void)
 	tcase_add_test(tc, test_open_pragmas);
 	tcase_add_test(tc, test_feeds);
 	tcase_add_test(tc, test_record);
+	tcase_add_test(tc, test_records_batch);
 	tcase_add_test(tc, test_ingest_idempotent);
 	tcase_add_test(tc, test_ingest_update);
 	tcase_add_test(tc, test_fold_url_and_text);
