@@ -66,7 +66,7 @@ main(int argc, char **argv)
 	if ((s = store_open(argv[0], &cause)) == NULL)
 		errx(1, "%s", cause);
 	t0 = bench_now();
-	while ((r = store_related_update(s, BENCH_NOW, k, &cause)) == 1)
+	while ((r = store_related_update(s, BENCH_NOW, 50, k, 0, &cause)) == 1)
 		calls++;
 	if (r == -1)
 		errx(1, "store_related_update: %s", cause);

@@ -263,7 +263,7 @@ main(int argc, char **argv)
 	fflush(stdout);
 	w0 = now_ms(CLOCK_MONOTONIC);
 	c0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
-	while ((rc = store_related_update(s, T0 + SPAN, 5, &cause)) == 1)
+	while ((rc = store_related_update(s, T0 + SPAN, 50, 5, 0, &cause)) == 1)
 		calls++;
 	if (rc == -1)
 		errx(1, "store_related_update: %s", cause);

@@ -108,8 +108,8 @@ poll_related(struct store *st, struct config *c)
 
 	if (c->related <= 0)
 		return;
-	while ((rc = store_related_update(st, time(NULL), c->related,
-	    &cause)) == 1)
+	while ((rc = store_related_update(st, time(NULL), c->items,
+	    c->related, 0, &cause)) == 1)
 		;
 	if (rc == -1) {
 		fprintf(stderr, "syndic: poll: related: %s\n", cause);

@@ -47,6 +47,9 @@
 #define SCHED_RETRY_MAX		(7 * 86400LL)
 #define SCHED_WAKE_MAX		2
 #define SCHED_RETENTION_EVERY	3600	/* seconds between retention runs */
+/* A slice of related-stories work, and the wait that gathers a batch. */
+#define SCHED_RELATED_MS	20
+#define SCHED_RELATED_GATHER_MS	200
 /* Entries looked at to estimate how often a feed publishes. */
 #define SCHED_RATE_SAMPLE	20
 /* Outcomes without a document are stored together, this late at most. */
@@ -734,15 +737,20 @@ sched_store(struct sched *s, struct sfeed *f, struct fetch_record *rec,
 		s->m.ingested++;
 		s->m.entries_added += st.added;
 		s->m.entries_updated += st.updated;
+		/* New or re-headed stories: index them soon, in one batch. */
+		if (st.added > 0 || st.updated > 0)
+			sched_related(s, SCHED_RELATED_GATHER_MS);
 	}
 	s->m.store_ms += sched_now_ms() - t0;
 	s->m.store_cpu_us += sched_cpu_us() - c0;
 }
 
 /*
- * sched_related_cb does a bounded share of the related-stories work (see
- * store_related_update) and comes back soon while some is left, so the
- * loop serves requests and fetches in between.
+ * sched_related_cb does a slice of the related-stories work (see
+ * store_related_update), at most about SCHED_RELATED_MS, and comes back
+ * soon while some is left, so the loop serves requests and fetches in
+ * between.  It is armed only when there is work: stories stored, purged,
+ * changed by another process, or lists wanted on demand.
  */
 static void
 sched_related_cb(evutil_socket_t fd, short what, void *arg)
@@ -753,8 +761,8 @@ sched_related_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (s->stopped || s->conf->related <= 0)
 		return;
-	rc = store_related_update(s->store, time(NULL), s->conf->related,
-	    &cause);
+	rc = store_related_update(s->store, time(NULL), s->conf->items,
+	    s->conf->related, SCHED_RELATED_MS, &cause);
 	if (rc == -1) {
 		log_warnx("related: %s", cause);
 		free(cause);
@@ -1053,6 +1061,9 @@ sched_wake_cb(evutil_socket_t fd, short what, void *arg)
 	v = store_version(s->store);
 	due = store_feed_next_poll(s->store);
 	if (v != s->version || (due != -1 && due <= time(NULL))) {
+		/* Another process may have stored stories, or wants lists. */
+		if (v != s->version)
+			sched_related(s, 0);
 		s->version = v;
 		sched_tick(s);
 	}

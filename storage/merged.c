@@ -1,7 +1,7 @@
 /*
  * merged.c: the merged output (store_channel): one item per story, newest
  * first, paged with stable cursors, each with its sources and related
- * stories.
+ * stories (computed on demand for the stories past the output window).
  *
  * A cursor is "SORT_TIME.STORY_ID" of the last item of a page; the next
  * page holds the stories strictly older in (sort_time, id) order, so pages
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store_priv.h"
 #include "xmalloc.h"
@@ -196,8 +197,8 @@ store_channel(struct store *s, const char *tag, const char *cursor, int limit,
 	sqlite3_stmt	*st;
 	struct channel	*ch;
 	struct item	*it;
-	long long	 t, id, feed_id, last_time = 0;
-	int		 rc;
+	long long	 t, id, feed_id, last_time = 0, *ids;
+	int		 i, rc;
 
 	if (merged_cursor(cursor, &t, &id) == -1) {
 		if (cause != NULL)
@@ -229,8 +230,7 @@ store_channel(struct store *s, const char *tag, const char *cursor, int limit,
 		feed_id = sqlite3_column_int64(st, 14);
 		if (it->updated > ch->updated)
 			ch->updated = it->updated;
-		if (merged_also(s, it, feed_id) == -1 ||
-		    merged_related(s, it, nrelated) == -1) {
+		if (merged_also(s, it, feed_id) == -1) {
 			rc = SQLITE_ERROR;
 			break;
 		}
@@ -242,5 +242,24 @@ store_channel(struct store *s, const char *tag, const char *cursor, int limit,
 		return (NULL);
 	}
 	sqlite3_reset(st);
+	/*
+	 * Stories past the output window (older pages, tag pages) get their
+	 * related lists now, or soon (related_demand); a failure there only
+	 * leaves lists out.
+	 */
+	if (nrelated > 0 && ch->nitems > 0) {
+		ids = xcalloc(ch->nitems, sizeof *ids);
+		for (i = 0; i < ch->nitems; i++)
+			ids[i] = ch->items[i].story_id;
+		related_demand(s, ids, ch->nitems, nrelated, time(NULL));
+		free(ids);
+	}
+	for (i = 0; i < ch->nitems; i++) {
+		if (merged_related(s, &ch->items[i], nrelated) == -1) {
+			store_error(s, cause, "channel");
+			channel_free(ch);
+			return (NULL);
+		}
+	}
 	return (ch);
 }

@@ -17,11 +17,14 @@
  *   and a story's norm must not change when that story arrives (norms are
  *   stored; a stale one could make a cosine exceed 1).  Such terms are not
  *   looked up, though: they can match nothing yet.
- * - Candidates come from a small inverted index, related_posting, that
- *   holds only the REL_SIG_TERMS most distinctive terms of each story,
- *   keyed by (term, time) so that a lookup reads one short, recent range.
- *   The query uses the REL_QUERY_TERMS best terms of the story; the best
- *   REL_CANDIDATES candidates are then scored exactly (full vectors).
+ * - Candidates come from a small inverted index that holds only the
+ *   REL_SIG_TERMS most distinctive terms of each story (its signature).
+ *   The postings of a term are packed into related_chunk rows of up to
+ *   REL_CHUNK stories, each row keyed by the term and the time span it
+ *   covers, so that a lookup reads a few recent rows and a batch of
+ *   stories writes each of its terms once.  The query uses the
+ *   REL_QUERY_TERMS best terms of the story; the best REL_CANDIDATES
+ *   candidates are then scored exactly (full vectors).
  * - A candidate is dropped when it is the story itself or a near-duplicate
  *   of it (the store folds duplicates, but a copy it missed must not be
  *   recommended either), when it shares fewer than REL_MIN_SHARED terms
@@ -29,17 +32,21 @@
  *   REL_MIN_SCORE or under REL_REL_SCORE times the best one (show fewer
  *   rather than weak ones), or when its source already has its share.
  *
- * Work is incremental and bounded: triggers queue new, re-headed and
- * deleted stories; store_related_update indexes the queue (each story is
- * signed at once, so it is a candidate for others), then computes the
- * lists that are missing or stale, newest first, for at most REL_BUDGET_MS.
- * Only stories within REL_WINDOW of the newest one get a list computed
- * (the output shows the newest); older ones keep theirs, or get one on
- * demand (store_related_story).  A new story that would rank in an older story's list
- * marks that list stale, so lists improve as better matches arrive.
- * Computing a story also refreshes its norm and signature from the current
- * document frequencies, so early stories (indexed when statistics were
- * thin) heal as the store grows.
+ * Work is incremental, bounded, and proportional to what the output
+ * shows.  Triggers queue new, re-headed and deleted stories;
+ * store_related_update indexes the queue in batches (document-frequency
+ * deltas and postings gathered in memory, then one statement per distinct
+ * term: a cold store of thousands of stories is indexed in a fraction of
+ * a second), each story signed at once so that it is a candidate for the
+ * others.  Lists are computed eagerly only for the stories the output
+ * window shows (the newest nshow of the merged feed, and a small margin),
+ * newest first; every other story gets its list on demand when something
+ * shows it (store_related_story, store_channel past the first page or on
+ * a tag page: related_demand) and keeps it.  A story that would rank in
+ * an older story's list marks that list stale; a stale list is redone
+ * when it is shown.  Computing a story also refreshes its norm and
+ * signature from the current document frequencies, so early stories heal
+ * as the store grows.
  */
 #include <ctype.h>
 #include <math.h>
@@ -67,8 +74,10 @@
 #define REL_MAX_TEXT		(64 * 1024)	/* bytes of text tokenized */
 #define REL_MAX_TERMS		2000	/* distinct terms kept per story */
 #define REL_MAX_WORD		40	/* longer tokens are not words */
-#define REL_BUDGET_MS		25	/* work per store_related_update call */
-#define REL_BATCH		500	/* stories indexed per call, at most */
+#define REL_BULK		8192	/* stories indexed per batch, at most */
+#define REL_CHUNK		128	/* postings per related_chunk row */
+#define REL_MARGIN		8	/* lists computed beyond the window */
+#define REL_DEMAND_MS		15	/* on-demand work per output page */
 #define REL_REFRESH		5000	/* lists redone when the store doubles */
 
 /* States of related_doc.state. */
@@ -84,6 +93,8 @@ struct rterm {
 	long long	 df;
 	double		 w;		/* weight for matching (0 if df < 2) */
 	double		 sw;		/* weight in the vector and signature */
+	int		 fresh;		/* new with this batch: no chunk yet */
+	int		 vi;		/* index in the batch's vocabulary */
 };
 
 /* A story's term vector, sorted by term id. */
@@ -105,6 +116,53 @@ struct rcand {
 	double		 score;		/* exact cosine */
 	int		 shared;	/* terms in common */
 	int		 dup;		/* a copy of the story */
+};
+
+/* One posting: a story that has a term among its signature. */
+struct rpost {
+	long long	 term_id;
+	long long	 published;
+	long long	 story_id;
+	double		 w;		/* weight in the signature, 0-1 */
+	int		 fresh;		/* the term is new with this batch */
+};
+
+/* A word of an indexing batch. */
+struct bword {
+	char		*w;
+	uint64_t	 hash;
+	long long	 id;
+	long long	 df;		/* after the batch */
+	int		 ndocs;		/* stories of the batch that have it */
+	int		 last;		/* 1 + the last story that counted it */
+	int		 slot;		/* its index in that story's terms */
+	int		 fresh;		/* all its stories are of the batch */
+};
+
+/* The words of a batch, counted once per story. */
+struct bvocab {
+	struct bword	*v;
+	int		 n;
+	int		 cap;
+	int		*tab;		/* open addressing: 1 + index in v */
+	size_t		 size;		/* power of two */
+};
+
+/* A term of a story of a batch. */
+struct bterm {
+	int		 v;		/* index in the vocabulary */
+	uint16_t	 tf;
+	uint16_t	 ttf;
+};
+
+/* A story of a batch. */
+struct bstory {
+	long long	 story_id;
+	long long	 feed_id;
+	long long	 published;
+	struct bterm	*t;
+	int		 n;
+	int		 cap;
 };
 
 /* Accumulator: open addressing from story id to approximate score. */
@@ -141,6 +199,8 @@ static const char *const related_stop[] = {
 	"hasn", "haven", "hadn", "can", "www", "http", "https", "com"
 };
 
+static const char sql_todo_batch[] =
+    "SELECT story_id FROM related_todo ORDER BY story_id DESC LIMIT ?";
 static const char sql_todo_next[] =
     "SELECT story_id FROM related_todo ORDER BY story_id DESC LIMIT 1";
 static const char sql_todo_del[] =
@@ -149,12 +209,17 @@ static const char sql_gone_next[] =
     "SELECT story_id FROM related_gone LIMIT 1";
 static const char sql_gone_del[] =
     "DELETE FROM related_gone WHERE story_id = ?";
+static const char sql_want_next[] =
+    "SELECT story_id FROM related_want LIMIT 1";
+static const char sql_want_del[] =
+    "DELETE FROM related_want WHERE story_id = ?";
 static const char sql_story_text[] =
     "SELECT e.title, e.text, e.feed_id, s.sort_time FROM story s "
     "JOIN entries e ON e.id = s.entry_id WHERE s.id = ?";
 static const char sql_term_add[] =
-    "INSERT INTO related_term (term, df) VALUES (?, 1) "
-    "ON CONFLICT (term) DO UPDATE SET df = df + 1 RETURNING id, df";
+    "INSERT INTO related_term (term, df) VALUES (?, ?) "
+    "ON CONFLICT (term) DO UPDATE SET df = df + excluded.df "
+    "RETURNING id, df";
 static const char sql_term_sub[] =
     "UPDATE related_term SET df = df - 1 WHERE id = ?";
 static const char sql_term_drop[] =
@@ -165,8 +230,8 @@ static const char sql_doc_get[] =
     "SELECT feed_id, published, norm, terms, sig, state FROM related_doc "
     "WHERE story_id = ?";
 static const char sql_doc_add[] =
-    "INSERT INTO related_doc (story_id, feed_id, published, terms, state) "
-    "VALUES (?, ?, ?, ?, 1)";
+    "INSERT INTO related_doc (story_id, feed_id, published, norm, terms, "
+    "sig, state) VALUES (?, ?, ?, ?, ?, ?, 1)";
 static const char sql_doc_del[] =
     "DELETE FROM related_doc WHERE story_id = ?";
 static const char sql_doc_sig[] =
@@ -175,28 +240,35 @@ static const char sql_doc_done[] =
     "UPDATE related_doc SET state = 0, computed = ? WHERE story_id = ?";
 static const char sql_doc_stale[] =
     "UPDATE related_doc SET state = 2 WHERE story_id = ? AND state = 0";
-/* NOTE: one state at a time: ORDER BY state, published sorts them all. */
-static const char sql_doc_pending[] =
-    "SELECT story_id FROM related_doc WHERE state > 0 AND state = 1 AND "
-    "published >= (SELECT max(published) FROM related_doc) - ? "
-    "ORDER BY published DESC LIMIT 1";
-static const char sql_doc_stale_next[] =
-    "SELECT story_id FROM related_doc WHERE state > 0 AND state = 2 AND "
-    "published >= (SELECT max(published) FROM related_doc) - ? "
+static const char sql_doc_state[] =
+    "SELECT (SELECT state FROM related_doc WHERE story_id = ?1), "
+    "EXISTS (SELECT 1 FROM related WHERE story_id = ?1)";
+/* The window: the newest stories, as the merged output orders them. */
+static const char sql_doc_shown[] =
+    "SELECT story_id FROM (SELECT story_id, state, published FROM "
+    "related_doc ORDER BY published DESC LIMIT ?) WHERE state > 0 "
     "ORDER BY published DESC LIMIT 1";
 static const char sql_ndocs[] =
     "SELECT ndocs FROM related_stat";
 static const char sql_ndocs_add[] =
     "UPDATE related_stat SET ndocs = ndocs + ?";
-static const char sql_post_add[] =
-    "INSERT OR REPLACE INTO related_posting (term_id, published, story_id, "
-    "weight) VALUES (?, ?, ?, ?)";
-static const char sql_post_del[] =
-    "DELETE FROM related_posting WHERE term_id = ? AND published = ? AND "
-    "story_id = ?";
-static const char sql_post_scan[] =
-    "SELECT story_id, weight FROM related_posting WHERE term_id = ? AND "
-    "published BETWEEN ? AND ? ORDER BY published DESC LIMIT ?";
+static const char sql_chunk_last[] =
+    "SELECT id, tmin, n, posts FROM related_chunk WHERE term_id = ? "
+    "ORDER BY tmax DESC LIMIT 1";
+static const char sql_chunk_at[] =
+    "SELECT id, tmin, n, posts FROM related_chunk WHERE term_id = ?1 AND "
+    "tmax >= ?2 AND tmin <= ?2";
+static const char sql_chunk_add[] =
+    "INSERT INTO related_chunk (term_id, tmin, tmax, n, posts) "
+    "VALUES (?, ?, ?, ?, ?)";
+static const char sql_chunk_set[] =
+    "UPDATE related_chunk SET tmin = ?, tmax = ?, n = ?, posts = ? "
+    "WHERE id = ?";
+static const char sql_chunk_del[] =
+    "DELETE FROM related_chunk WHERE id = ?";
+static const char sql_chunk_scan[] =
+    "SELECT tmin, posts FROM related_chunk WHERE term_id = ?1 AND "
+    "tmax >= ?2 AND tmin <= ?3 ORDER BY tmax DESC";
 static const char sql_cand_get[] =
     "SELECT feed_id, norm, terms FROM related_doc WHERE story_id = ?";
 static const char sql_rel_del[] =
@@ -221,16 +293,46 @@ related_ms(void)
 	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
 }
 
-/* related_is_stop tells whether a word is an English function word. */
+/* related_hash is FNV-1a. */
+static uint64_t
+related_hash(const char *s)
+{
+	uint64_t	 h = 1469598103934665603ULL;
+
+	while (*s != '\0') {
+		h ^= (unsigned char)*s++;
+		h *= 1099511628211ULL;
+	}
+	return (h);
+}
+
+/*
+ * related_is_stop tells whether a word is an English function word (a
+ * hash set of related_stop, made at the first call).
+ */
 static int
 related_is_stop(const char *w)
 {
-	size_t	 i;
+	static const char	*set[512];
+	static int		 made;
+	size_t			 i, k;
 
-	for (i = 0; i < sizeof related_stop / sizeof related_stop[0]; i++) {
-		if (w[0] == related_stop[i][0] &&
-		    strcmp(w, related_stop[i]) == 0)
+	if (!made) {
+		for (k = 0; k < sizeof related_stop / sizeof related_stop[0];
+		    k++) {
+			i = related_hash(related_stop[k]) & 511;
+			while (set[i] != NULL && strcmp(set[i],
+			    related_stop[k]) != 0)
+				i = (i + 1) & 511;
+			set[i] = related_stop[k];
+		}
+		made = 1;
+	}
+	i = related_hash(w) & 511;
+	while (set[i] != NULL) {
+		if (set[i][0] == w[0] && strcmp(set[i], w) == 0)
 			return (1);
+		i = (i + 1) & 511;
 	}
 	return (0);
 }
@@ -261,82 +363,129 @@ related_stem(char *w, size_t *len)
 	*len = n;
 }
 
-/* A word counter for one story: open addressing on the word. */
-struct rwords {
-	char		**w;
-	int		 *tf;
-	int		 *ttf;
-	size_t		  size;
-	size_t		  n;
-};
-
-/* related_hash is FNV-1a. */
-static uint64_t
-related_hash(const char *s)
+static void
+related_vocab_init(struct bvocab *v)
 {
-	uint64_t	 h = 1469598103934665603ULL;
+	memset(v, 0, sizeof *v);
+	v->size = 4096;
+	v->tab = xcalloc(v->size, sizeof *v->tab);
+}
 
-	while (*s != '\0') {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
+static void
+related_vocab_free(struct bvocab *v)
+{
+	int	 i;
+
+	for (i = 0; i < v->n; i++)
+		free(v->v[i].w);
+	free(v->v);
+	free(v->tab);
+}
+
+/* related_vocab_find returns the index of a word, added if new. */
+static int
+related_vocab_find(struct bvocab *v, const char *w)
+{
+	struct bword	*bw;
+	uint64_t	 h;
+	size_t		 i, j;
+	int		 k;
+
+	if ((size_t)v->n * 2 >= v->size) {
+		free(v->tab);
+		v->size *= 2;
+		v->tab = xcalloc(v->size, sizeof *v->tab);
+		for (k = 0; k < v->n; k++) {
+			j = v->v[k].hash & (v->size - 1);
+			while (v->tab[j] != 0)
+				j = (j + 1) & (v->size - 1);
+			v->tab[j] = k + 1;
+		}
 	}
-	return (h);
-}
-
-static void
-related_words_init(struct rwords *rw, size_t size)
-{
-	rw->size = size;
-	rw->n = 0;
-	rw->w = xcalloc(size, sizeof *rw->w);
-	rw->tf = xcalloc(size, sizeof *rw->tf);
-	rw->ttf = xcalloc(size, sizeof *rw->ttf);
-}
-
-static void
-related_words_free(struct rwords *rw)
-{
-	size_t	 i;
-
-	for (i = 0; i < rw->size; i++)
-		free(rw->w[i]);
-	free(rw->w);
-	free(rw->tf);
-	free(rw->ttf);
-}
-
-/* related_words_add counts one word; beyond REL_MAX_TERMS new ones go. */
-static void
-related_words_add(struct rwords *rw, const char *w, int title)
-{
-	size_t	 i;
-
-	i = related_hash(w) & (rw->size - 1);
-	while (rw->w[i] != NULL && strcmp(rw->w[i], w) != 0)
-		i = (i + 1) & (rw->size - 1);
-	if (rw->w[i] == NULL) {
-		if (rw->n >= REL_MAX_TERMS)
-			return;
-		rw->w[i] = xstrdup(w);
-		rw->n++;
+	h = related_hash(w);
+	for (i = h & (v->size - 1); v->tab[i] != 0; i = (i + 1) &
+	    (v->size - 1)) {
+		bw = &v->v[v->tab[i] - 1];
+		if (bw->hash == h && strcmp(bw->w, w) == 0)
+			return (v->tab[i] - 1);
 	}
-	if (title)
-		rw->ttf[i]++;
-	else
-		rw->tf[i]++;
+	if (v->n == v->cap) {
+		v->cap = v->cap == 0 ? 1024 : v->cap * 2;
+		v->v = xreallocarray(v->v, v->cap, sizeof *v->v);
+	}
+	memset(&v->v[v->n], 0, sizeof v->v[v->n]);
+	v->v[v->n].w = xstrdup(w);
+	v->v[v->n].hash = h;
+	v->tab[i] = v->n + 1;
+	return (v->n++);
 }
 
 /*
- * related_tokens splits plain text into words and counts them.  A word is
- * a run of ASCII letters and digits and of non-ASCII bytes (UTF-8
- * letters); words of one character, numbers and stop words are not
- * counted.  Apostrophes split ("BA's" gives "ba" and a dropped "s").
+ * related_words_add counts one word of story k of a batch; beyond
+ * REL_MAX_TERMS distinct words a story's new ones are dropped.
  */
 static void
-related_tokens(struct rwords *rw, const char *text, int title)
+related_words_add(struct bvocab *v, struct bstory *b, int k, const char *w,
+    int title)
+{
+	struct bword	*bw;
+	int		 i;
+
+	i = related_vocab_find(v, w);
+	bw = &v->v[i];
+	if (bw->last != k + 1) {
+		if (b->n >= REL_MAX_TERMS)
+			return;
+		if (b->n == b->cap) {
+			b->cap = b->cap == 0 ? 128 : b->cap * 2;
+			b->t = xreallocarray(b->t, b->cap, sizeof *b->t);
+		}
+		b->t[b->n].v = i;
+		b->t[b->n].tf = b->t[b->n].ttf = 0;
+		bw->last = k + 1;
+		bw->slot = b->n++;
+		bw->ndocs++;
+	}
+	if (title && b->t[bw->slot].ttf < UINT16_MAX)
+		b->t[bw->slot].ttf++;
+	else if (!title && b->t[bw->slot].tf < UINT16_MAX)
+		b->t[bw->slot].tf++;
+}
+
+/*
+ * related_class gives the lower case of a byte that belongs to a word
+ * (ASCII letters and digits, and every non-ASCII byte: UTF-8 letters), 0
+ * for one that splits words.
+ */
+static unsigned char
+related_class(unsigned char c)
+{
+	static unsigned char	 tab[256];
+	static int		 made;
+	int			 i;
+
+	if (!made) {
+		for (i = 0; i < 256; i++)
+			tab[i] = i >= 0x80 ? i : isalnum(i) ? tolower(i) : 0;
+		made = 1;
+	}
+	return (tab[c]);
+}
+
+/*
+ * related_tokens splits plain text into words and counts them for story k
+ * of a batch.  A word is a run of ASCII letters and digits and of
+ * non-ASCII bytes (UTF-8 letters); words of one character, numbers and
+ * stop words are not counted.  Apostrophes split ("BA's" gives "ba" and a
+ * dropped "s").
+ */
+static void
+related_tokens(struct bvocab *v, struct bstory *b, int k, const char *text,
+    int title)
 {
 	const unsigned char	*p = (const unsigned char *)text, *end;
 	char			 w[REL_MAX_WORD + 1];
+	unsigned char		 c;
 	size_t			 n;
 	int			 digits;
 
@@ -344,20 +493,20 @@ related_tokens(struct rwords *rw, const char *text, int title)
 		return;
 	end = p + strnlen(text, REL_MAX_TEXT);
 	while (p < end) {
-		if (!isalnum(*p) && *p < 0x80) {
+		if (related_class(*p) == 0) {
 			p++;
 			continue;
 		}
 		n = 0;
 		digits = 1;
-		for (; p < end && (isalnum(*p) || *p >= 0x80); p++) {
+		for (; p < end && (c = related_class(*p)) != 0; p++) {
 			/* U+2019, the right single quote, is an apostrophe. */
-			if (p + 2 < end && p[0] == 0xe2 && p[1] == 0x80 &&
+			if (c == 0xe2 && p + 2 < end && p[1] == 0x80 &&
 			    p[2] == 0x99)
 				break;
 			if (n < sizeof w - 1)
-				w[n++] = tolower(*p);
-			if (!isdigit(*p))
+				w[n++] = c;
+			if (c < '0' || c > '9')
 				digits = 0;
 		}
 		if (p + 2 < end && p[0] == 0xe2 && p[1] == 0x80 && p[2] == 0x99)
@@ -367,7 +516,7 @@ related_tokens(struct rwords *rw, const char *text, int title)
 		    related_is_stop(w))
 			continue;
 		related_stem(w, &n);
-		related_words_add(rw, w, title);
+		related_words_add(v, b, k, w, title);
 	}
 }
 
@@ -585,24 +734,250 @@ related_step1(struct store *s, sqlite3_stmt *st, char **cause,
 	return (0);
 }
 
-/* related_postings adds (add = 1) or removes a story's signature rows. */
+/* related_post_cmp orders postings by term, time and story. */
+static int
+related_post_cmp(const void *a, const void *b)
+{
+	const struct rpost	*x = a, *y = b;
+
+	if (x->term_id != y->term_id)
+		return (x->term_id < y->term_id ? -1 : 1);
+	if (x->published != y->published)
+		return (x->published < y->published ? -1 : 1);
+	return (x->story_id < y->story_id ? -1 : x->story_id > y->story_id);
+}
+
+/*
+ * related_chunk_next reads the next posting of a chunk blob: its time (a
+ * delta from the previous one, the first from tmin), story and weight (16
+ * bits: the postings only choose candidates, which are then scored
+ * exactly).  Returns 0, or -1 at the end or on a bad blob.
+ */
+static int
+related_chunk_next(const unsigned char **p, const unsigned char *end,
+    long long *published, long long *story_id, double *w)
+{
+	unsigned long long	 dt, id;
+
+	if (related_unvarint(p, end, &dt) == -1 ||
+	    related_unvarint(p, end, &id) == -1 || end - *p < 2)
+		return (-1);
+	*published += dt;
+	*story_id = id;
+	*w = ((*p)[0] | (*p)[1] << 8) / 65535.0;
+	*p += 2;
+	return (0);
+}
+
+/*
+ * related_chunk_decode reads the postings of a chunk into *out (of term
+ * term_id); returns their number, or -1 on a bad blob.
+ */
+static int
+related_chunk_decode(const void *blob, int len, long long term_id,
+    long long tmin, struct rpost **out)
+{
+	const unsigned char	*p = blob, *end = p + len;
+	long long		 t = tmin, id;
+	double			 w;
+	int			 n = 0, cap = 0;
+
+	*out = NULL;
+	while (p < end) {
+		if (related_chunk_next(&p, end, &t, &id, &w) == -1) {
+			free(*out);
+			*out = NULL;
+			return (-1);
+		}
+		if (n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			*out = xreallocarray(*out, cap, sizeof **out);
+		}
+		memset(&(*out)[n], 0, sizeof **out);
+		(*out)[n].term_id = term_id;
+		(*out)[n].published = t;
+		(*out)[n].story_id = id;
+		(*out)[n].w = w;
+		n++;
+	}
+	return (n);
+}
+
+/* related_chunk_encode writes n postings sorted by time (caller frees). */
+static unsigned char *
+related_chunk_encode(const struct rpost *p, int n, size_t *len)
+{
+	unsigned char	*b = NULL;
+	size_t		 cap = 0;
+	long long	 prev;
+	unsigned int	 w;
+	int		 i;
+
+	*len = 0;
+	prev = n > 0 ? p[0].published : 0;
+	for (i = 0; i < n; i++) {
+		related_varint(&b, len, &cap, p[i].published - prev);
+		related_varint(&b, len, &cap, p[i].story_id);
+		w = p[i].w <= 0 ? 0 : p[i].w >= 1 ? 65535 :
+		    (unsigned int)(p[i].w * 65535 + 0.5);
+		if (*len + 2 > cap) {
+			cap = (cap + 2) * 2;
+			b = xreallocarray(b, cap, 1);
+		}
+		(*len) += 2;
+		b[*len - 2] = w & 0xff;
+		b[*len - 1] = w >> 8;
+		prev = p[i].published;
+	}
+	if (b == NULL)
+		b = xmalloc(1);
+	return (b);
+}
+
+/* related_chunk_write inserts (id 0) or replaces a chunk of n postings. */
+static int
+related_chunk_write(struct store *s, long long id, const struct rpost *p,
+    int n, char **cause)
+{
+	sqlite3_stmt	*st;
+	unsigned char	*blob;
+	size_t		 len;
+
+	if ((st = store_stmt(s, id == 0 ? sql_chunk_add : sql_chunk_set)) ==
+	    NULL)
+		return (store_error(s, cause, "related"));
+	blob = related_chunk_encode(p, n, &len);
+	if (id == 0) {
+		sqlite3_bind_int64(st, 1, p[0].term_id);
+		sqlite3_bind_int64(st, 2, p[0].published);
+		sqlite3_bind_int64(st, 3, p[n - 1].published);
+		sqlite3_bind_int(st, 4, n);
+		sqlite3_bind_blob(st, 5, blob, len, free);
+	} else {
+		sqlite3_bind_int64(st, 1, p[0].published);
+		sqlite3_bind_int64(st, 2, p[n - 1].published);
+		sqlite3_bind_int(st, 3, n);
+		sqlite3_bind_blob(st, 4, blob, len, free);
+		sqlite3_bind_int64(st, 5, id);
+	}
+	return (related_step1(s, st, cause, "related: chunk"));
+}
+
+/*
+ * related_chunk_put adds n postings of one term, sorted by time: to the
+ * term's newest chunk when they fit and are not older than it (unless the
+ * term is new with them: it has no chunk), else as new chunks of about
+ * equal size.
+ */
+static int
+related_chunk_put(struct store *s, const struct rpost *p, int n,
+    char **cause)
+{
+	sqlite3_stmt	*st;
+	struct rpost	*old = NULL;
+	long long	 id = 0;
+	int		 nold = 0, i, k, per, nchunks, rc;
+
+	if (!p[0].fresh) {
+		if ((st = store_stmt(s, sql_chunk_last)) == NULL)
+			return (store_error(s, cause, "related"));
+		sqlite3_bind_int64(st, 1, p[0].term_id);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+		    sqlite3_column_int(st, 2) + n <= REL_CHUNK &&
+		    p[0].published >= sqlite3_column_int64(st, 1)) {
+			id = sqlite3_column_int64(st, 0);
+			nold = related_chunk_decode(sqlite3_column_blob(st, 3),
+			    sqlite3_column_bytes(st, 3), p[0].term_id,
+			    sqlite3_column_int64(st, 1), &old);
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return (store_error(s, cause, "related: chunk"));
+		if (id != 0 && nold >= 0) {
+			old = xreallocarray(old, nold + n, sizeof *old);
+			memcpy(old + nold, p, n * sizeof *p);
+			qsort(old, nold + n, sizeof *old, related_post_cmp);
+			rc = related_chunk_write(s, id, old, nold + n, cause);
+			free(old);
+			return (rc);
+		}
+		free(old);
+	}
+	nchunks = (n + REL_CHUNK - 1) / REL_CHUNK;
+	per = (n + nchunks - 1) / nchunks;
+	for (i = 0; i < n; i += per) {
+		k = n - i < per ? n - i : per;
+		if (related_chunk_write(s, 0, p + i, k, cause) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+/* related_chunk_drop removes the posting of a story from its term's chunk. */
+static int
+related_chunk_drop(struct store *s, long long term_id, long long published,
+    long long story_id, char **cause)
+{
+	sqlite3_stmt	*st;
+	struct rpost	*p = NULL;
+	long long	 id = 0;
+	int		 n = 0, i, rc;
+
+	if ((st = store_stmt(s, sql_chunk_at)) == NULL)
+		return (store_error(s, cause, "related"));
+	sqlite3_bind_int64(st, 1, term_id);
+	sqlite3_bind_int64(st, 2, published);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n = related_chunk_decode(sqlite3_column_blob(st, 3),
+		    sqlite3_column_bytes(st, 3), term_id,
+		    sqlite3_column_int64(st, 1), &p);
+		for (i = 0; i < n && p[i].story_id != story_id; i++)
+			;
+		if (i < n) {
+			id = sqlite3_column_int64(st, 0);
+			memmove(p + i, p + i + 1, (n - i - 1) * sizeof *p);
+			n--;
+			break;
+		}
+		free(p);
+		p = NULL;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (store_error(s, cause, "related: chunk"));
+	if (id == 0)
+		return (0);
+	if (n > 0)
+		rc = related_chunk_write(s, id, p, n, cause);
+	else if ((st = store_stmt(s, sql_chunk_del)) == NULL)
+		rc = store_error(s, cause, "related");
+	else {
+		sqlite3_bind_int64(st, 1, id);
+		rc = related_step1(s, st, cause, "related: chunk");
+	}
+	free(p);
+	return (rc);
+}
+
+/* related_postings adds (add = 1) or removes a story's signature postings. */
 static int
 related_postings(struct store *s, long long story_id, long long published,
     const struct rterm *sig, int n, int add, char **cause)
 {
-	sqlite3_stmt	*st;
+	struct rpost	 p;
 	int		 i;
 
-	st = store_stmt(s, add ? sql_post_add : sql_post_del);
-	if (st == NULL)
-		return (store_error(s, cause, "related"));
 	for (i = 0; i < n; i++) {
-		sqlite3_bind_int64(st, 1, sig[i].id);
-		sqlite3_bind_int64(st, 2, published);
-		sqlite3_bind_int64(st, 3, story_id);
-		if (add)
-			sqlite3_bind_double(st, 4, sig[i].sw);
-		if (related_step1(s, st, cause, "related: postings") == -1)
+		if (add) {
+			memset(&p, 0, sizeof p);
+			p.term_id = sig[i].id;
+			p.published = published;
+			p.story_id = story_id;
+			p.w = sig[i].sw;
+			if (related_chunk_put(s, &p, 1, cause) == -1)
+				return (-1);
+		} else if (related_chunk_drop(s, sig[i].id, published,
+		    story_id, cause) == -1)
 			return (-1);
 	}
 	return (0);
@@ -650,101 +1025,6 @@ related_forget(struct store *s, long long story_id, char **cause)
 out:
 	related_doc_clear(&d);
 	free(sig);
-	return (rc);
-}
-
-/* related_terms_of turns counted words into terms with ids (df counted). */
-static int
-related_terms_of(struct store *s, struct rwords *rw, struct rterm **out,
-    int *nout, char **cause)
-{
-	sqlite3_stmt	*st;
-	struct rterm	*t;
-	size_t		 i;
-	int		 n = 0;
-
-	*out = NULL;
-	*nout = 0;
-	if ((st = store_stmt(s, sql_term_add)) == NULL)
-		return (store_error(s, cause, "related"));
-	t = xcalloc(rw->n + 1, sizeof *t);
-	for (i = 0; i < rw->size; i++) {
-		if (rw->w[i] == NULL)
-			continue;
-		sqlite3_bind_text(st, 1, rw->w[i], -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_ROW) {
-			sqlite3_reset(st);
-			free(t);
-			return (store_error(s, cause, "related: term"));
-		}
-		t[n].id = sqlite3_column_int64(st, 0);
-		t[n].df = sqlite3_column_int64(st, 1);
-		t[n].tf = rw->tf[i];
-		t[n].ttf = rw->ttf[i];
-		n++;
-		sqlite3_reset(st);
-	}
-	qsort(t, n, sizeof *t, related_term_cmp);
-	*out = t;
-	*nout = n;
-	return (0);
-}
-
-/*
- * related_index tokenizes a story and stores its vector, signed (so that
- * it is a candidate at once) and pending, replacing an older one when its
- * head entry changed.
- */
-static int
-related_index(struct store *s, long long story_id, char **cause)
-{
-	sqlite3_stmt	*st;
-	struct rwords	 rw;
-	struct rdoc	 d;
-	unsigned char	*blob;
-	size_t		 len;
-	int		 rc;
-
-	if (related_forget(s, story_id, cause) == -1)
-		return (-1);
-	if ((st = store_stmt(s, sql_story_text)) == NULL)
-		return (store_error(s, cause, "related"));
-	sqlite3_bind_int64(st, 1, story_id);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return (rc == SQLITE_DONE ? 0 : store_error(s, cause,
-		    "related: story"));
-	}
-	memset(&d, 0, sizeof d);
-	d.story_id = story_id;
-	related_words_init(&rw, 4096);
-	related_tokens(&rw, (const char *)sqlite3_column_text(st, 0), 1);
-	related_tokens(&rw, (const char *)sqlite3_column_text(st, 1), 0);
-	d.feed_id = sqlite3_column_int64(st, 2);
-	d.published = sqlite3_column_int64(st, 3);
-	sqlite3_reset(st);
-	rc = related_terms_of(s, &rw, &d.t, &d.n, cause);
-	related_words_free(&rw);
-	if (rc == -1)
-		return (-1);
-	blob = related_encode(d.t, d.n, &len);
-	if ((st = store_stmt(s, sql_doc_add)) == NULL) {
-		free(blob);
-		related_doc_clear(&d);
-		return (store_error(s, cause, "related"));
-	}
-	sqlite3_bind_int64(st, 1, story_id);
-	sqlite3_bind_int64(st, 2, d.feed_id);
-	sqlite3_bind_int64(st, 3, d.published);
-	sqlite3_bind_blob(st, 4, blob, len, free);
-	rc = -1;
-	if (related_step1(s, st, cause, "related: index") == 0 &&
-	    related_count(s, 1, cause) == 0) {
-		/* The frequencies came back with the term ids. */
-		related_weights(&d, related_ndocs(s));
-		rc = related_resign(s, &d, 0, NULL, 0, cause);
-	}
-	related_doc_clear(&d);
 	return (rc);
 }
 
@@ -806,6 +1086,67 @@ related_w_cmp(const void *a, const void *b)
 }
 
 /*
+ * related_top copies into out the k first terms of t (n of them) in the
+ * order of cmp, in that order; returns how many (at most k).  A heap keeps
+ * the k best seen: no sort of every term of a long story.
+ */
+static int
+related_top(const struct rterm *t, int n, int k,
+    int (*cmp)(const void *, const void *), struct rterm *out)
+{
+	struct rterm	 tmp;
+	int		 i, j, c, m = 0;
+
+	for (i = 0; i < n; i++) {
+		if (m < k) {
+			/* Sift up: the worst stays at the root. */
+			out[j = m++] = t[i];
+			while (j > 0 && cmp(&out[(j - 1) / 2], &out[j]) < 0) {
+				tmp = out[j];
+				out[j] = out[(j - 1) / 2];
+				out[(j - 1) / 2] = tmp;
+				j = (j - 1) / 2;
+			}
+			continue;
+		}
+		if (cmp(&t[i], &out[0]) >= 0)
+			continue;
+		out[0] = t[i];
+		for (j = 0; (c = 2 * j + 1) < m; j = c) {
+			if (c + 1 < m && cmp(&out[c + 1], &out[c]) > 0)
+				c++;
+			if (cmp(&out[j], &out[c]) >= 0)
+				break;
+			tmp = out[j];
+			out[j] = out[c];
+			out[c] = tmp;
+		}
+	}
+	qsort(out, m, sizeof *out, cmp);
+	return (m);
+}
+
+/*
+ * related_sig returns the signature of a weighed story (caller frees):
+ * its REL_SIG_TERMS best terms, weights divided by the norm, sorted by
+ * term id.
+ */
+static struct rterm *
+related_sig(const struct rdoc *d, int *nsig)
+{
+	struct rterm	*sig;
+	int		 i, n;
+
+	sig = xcalloc(REL_SIG_TERMS, sizeof *sig);
+	n = related_top(d->t, d->n, REL_SIG_TERMS, related_sw_cmp, sig);
+	for (i = 0; i < n; i++)
+		sig[i].sw = d->norm > 0 ? sig[i].sw / d->norm : 0;
+	qsort(sig, n, sizeof *sig, related_term_cmp);
+	*nsig = n;
+	return (sig);
+}
+
+/*
  * related_resign replaces a story's signature (its REL_SIG_TERMS best
  * terms, weighed at today's frequencies) and norm, unless both are as
  * stored (the same terms, a norm within 2%): rewriting the postings is
@@ -821,14 +1162,7 @@ related_resign(struct store *s, struct rdoc *d, double oldnorm,
 	size_t		 len;
 	int		 i, n, same;
 
-	n = d->n < REL_SIG_TERMS ? d->n : REL_SIG_TERMS;
-	sig = xcalloc(d->n + 1, sizeof *sig);
-	if (d->n > 0)
-		memcpy(sig, d->t, d->n * sizeof *sig);
-	qsort(sig, d->n, sizeof *sig, related_sw_cmp);
-	for (i = 0; i < n; i++)
-		sig[i].sw = d->norm > 0 ? sig[i].sw / d->norm : 0;
-	qsort(sig, n, sizeof *sig, related_term_cmp);
+	sig = related_sig(d, &n);
 	same = n == nold && oldnorm > 0 &&
 	    fabs(d->norm - oldnorm) <= 0.02 * oldnorm;
 	for (i = 0; same && i < n; i++)
@@ -853,6 +1187,203 @@ related_resign(struct store *s, struct rdoc *d, double oldnorm,
 	sqlite3_bind_blob(st, 2, blob, len, free);
 	sqlite3_bind_int64(st, 3, d->story_id);
 	return (related_step1(s, st, cause, "related: signature"));
+}
+
+/*
+ * related_batch_read tokenizes the stories of a batch (those still there)
+ * into bs and v; returns how many were read, or -1 on error.
+ */
+static int
+related_batch_read(struct store *s, const long long *ids, int nids,
+    struct bvocab *v, struct bstory *bs, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 i, nb = 0, rc;
+
+	if ((st = store_stmt(s, sql_story_text)) == NULL)
+		return (store_error(s, cause, "related"));
+	for (i = 0; i < nids; i++) {
+		sqlite3_bind_int64(st, 1, ids[i]);
+		if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+			sqlite3_reset(st);
+			if (rc == SQLITE_DONE)
+				continue;	/* gone meanwhile */
+			return (store_error(s, cause, "related: story"));
+		}
+		bs[nb].story_id = ids[i];
+		related_tokens(v, &bs[nb], nb,
+		    (const char *)sqlite3_column_text(st, 0), 1);
+		related_tokens(v, &bs[nb], nb,
+		    (const char *)sqlite3_column_text(st, 1), 0);
+		bs[nb].feed_id = sqlite3_column_int64(st, 2);
+		bs[nb].published = sqlite3_column_int64(st, 3);
+		sqlite3_reset(st);
+		nb++;
+	}
+	return (nb);
+}
+
+/* related_batch_terms counts the batch's words, one statement each. */
+static int
+related_batch_terms(struct store *s, struct bvocab *v, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 i;
+
+	if ((st = store_stmt(s, sql_term_add)) == NULL)
+		return (store_error(s, cause, "related"));
+	for (i = 0; i < v->n; i++) {
+		sqlite3_bind_text(st, 1, v->v[i].w, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, v->v[i].ndocs);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_reset(st);
+			return (store_error(s, cause, "related: term"));
+		}
+		v->v[i].id = sqlite3_column_int64(st, 0);
+		v->v[i].df = sqlite3_column_int64(st, 1);
+		sqlite3_reset(st);
+	}
+	return (0);
+}
+
+/*
+ * related_batch_doc stores the vector and signature of one story of a
+ * batch (pending) and counts its postings under its words (nposts), or,
+ * with post not NULL, writes them there (at start[word]++).
+ */
+static int
+related_batch_doc(struct store *s, const struct bvocab *v,
+    const struct bstory *b, long long ndocs, int *count, struct rpost *post,
+    char **cause)
+{
+	sqlite3_stmt	*st;
+	struct rdoc	 d;
+	struct rterm	*sig;
+	struct bword	*bw;
+	struct rpost	*p;
+	unsigned char	*terms, *sigb;
+	size_t		 tlen, slen;
+	int		 i, nsig;
+
+	memset(&d, 0, sizeof d);
+	d.story_id = b->story_id;
+	d.n = b->n;
+	d.t = xcalloc(b->n + 1, sizeof *d.t);
+	for (i = 0; i < b->n; i++) {
+		bw = &v->v[b->t[i].v];
+		d.t[i].id = bw->id;
+		d.t[i].df = bw->df;
+		d.t[i].tf = b->t[i].tf;
+		d.t[i].ttf = b->t[i].ttf;
+		d.t[i].fresh = bw->fresh;
+		d.t[i].vi = b->t[i].v;
+	}
+	related_weights(&d, ndocs);
+	sig = related_sig(&d, &nsig);
+	for (i = 0; i < nsig; i++) {
+		if (post == NULL) {
+			count[sig[i].vi]++;
+			continue;
+		}
+		p = &post[count[sig[i].vi]++];
+		p->term_id = sig[i].id;
+		p->published = b->published;
+		p->story_id = b->story_id;
+		p->w = sig[i].sw;
+		p->fresh = sig[i].fresh;
+	}
+	if (post == NULL) {
+		free(sig);
+		related_doc_clear(&d);
+		return (0);
+	}
+	qsort(d.t, d.n, sizeof *d.t, related_term_cmp);
+	terms = related_encode(d.t, d.n, &tlen);
+	sigb = related_encode(sig, nsig, &slen);
+	free(sig);
+	related_doc_clear(&d);
+	if ((st = store_stmt(s, sql_doc_add)) == NULL) {
+		free(terms);
+		free(sigb);
+		return (store_error(s, cause, "related"));
+	}
+	sqlite3_bind_int64(st, 1, b->story_id);
+	sqlite3_bind_int64(st, 2, b->feed_id);
+	sqlite3_bind_int64(st, 3, b->published);
+	sqlite3_bind_double(st, 4, d.norm);
+	sqlite3_bind_blob(st, 5, terms, tlen, free);
+	sqlite3_bind_blob(st, 6, sigb, slen, free);
+	return (related_step1(s, st, cause, "related: index"));
+}
+
+/*
+ * related_index_batch indexes stories at once: each is tokenized, the
+ * document frequencies of the batch's words are added with one statement
+ * per distinct word, then each story's vector is stored, signed (so that
+ * it is a candidate at once) and pending, and the postings are written
+ * term by term.  A story indexed before (its head entry changed) is
+ * forgotten first.
+ */
+int
+related_index_batch(struct store *s, const long long *ids, int nids,
+    char **cause)
+{
+	struct bvocab	 v;
+	struct bstory	*bs;
+	struct rpost	*post = NULL;
+	long long	 ndocs;
+	int		*start = NULL, i, j, nb, npost = 0, rc = -1;
+
+	for (i = 0; i < nids; i++) {
+		if (related_forget(s, ids[i], cause) == -1)
+			return (-1);
+	}
+	related_vocab_init(&v);
+	bs = xcalloc(nids + 1, sizeof *bs);
+	if ((nb = related_batch_read(s, ids, nids, &v, bs, cause)) == -1 ||
+	    related_batch_terms(s, &v, cause) == -1 ||
+	    related_count(s, nb, cause) == -1)
+		goto out;
+	ndocs = related_ndocs(s);
+	/* A word whose stories are all of this batch has no chunk yet. */
+	for (i = 0; i < v.n; i++)
+		v.v[i].fresh = v.v[i].df == v.v[i].ndocs;
+	/*
+	 * The postings go by word: count them (a first pass that only
+	 * weighs), then place them, each word's in story order.
+	 */
+	start = xcalloc(v.n + 1, sizeof *start);
+	for (i = 0; i < nb; i++)
+		related_batch_doc(s, &v, &bs[i], ndocs, start, NULL, cause);
+	for (i = 0; i < v.n; i++) {
+		j = start[i];
+		start[i] = npost;
+		npost += j;
+	}
+	start[v.n] = npost;
+	post = xcalloc(npost + 1, sizeof *post);
+	for (i = 0; i < nb; i++) {
+		if (related_batch_doc(s, &v, &bs[i], ndocs, start, post,
+		    cause) == -1)
+			goto out;
+	}
+	/* start[i] is now the end of word i's postings, the start of i + 1. */
+	for (i = 0, j = 0; i < v.n; j = start[i++]) {
+		if (start[i] == j)
+			continue;
+		qsort(post + j, start[i] - j, sizeof *post, related_post_cmp);
+		if (related_chunk_put(s, post + j, start[i] - j, cause) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < nids; i++)
+		free(bs[i].t);
+	free(bs);
+	free(post);
+	free(start);
+	related_vocab_free(&v);
+	return (rc);
 }
 
 /* related_acc_get finds or adds the slot of a story id. */
@@ -931,7 +1462,8 @@ related_score_cmp(const void *a, const void *b)
 
 /*
  * related_candidates reads the postings of the story's best terms within
- * the window and returns the REL_CANDIDATES best, by approximate score.
+ * the window (newest chunks first) and returns the REL_CANDIDATES best, by
+ * approximate score.
  */
 static int
 related_candidates(struct store *s, const struct rdoc *d, struct rcand **out,
@@ -942,32 +1474,39 @@ related_candidates(struct store *s, const struct rdoc *d, struct rcand **out,
 	struct rterm	*q;
 	struct rslot	*slot, best[REL_CANDIDATES];
 	struct rcand	*c;
-	long long	 id;
+	const unsigned char *p, *end;
+	long long	 id, t, lo, hi;
+	double		 w;
 	size_t		 i;
-	int		 k, nq, n = 0;
+	int		 k, nq, got, n = 0;
 
 	*out = NULL;
 	*nout = 0;
-	if ((st = store_stmt(s, sql_post_scan)) == NULL)
+	if ((st = store_stmt(s, sql_chunk_scan)) == NULL)
 		return (store_error(s, cause, "related"));
 	memset(&a, 0, sizeof a);
-	q = xcalloc(d->n + 1, sizeof *q);
-	if (d->n > 0)
-		memcpy(q, d->t, d->n * sizeof *q);
-	qsort(q, d->n, sizeof *q, related_w_cmp);
-	nq = d->n < REL_QUERY_TERMS ? d->n : REL_QUERY_TERMS;
+	q = xcalloc(REL_QUERY_TERMS, sizeof *q);
+	nq = related_top(d->t, d->n, REL_QUERY_TERMS, related_w_cmp, q);
+	lo = d->published - REL_WINDOW;
+	hi = d->published + REL_WINDOW;
 	for (k = 0; k < nq && q[k].w > 0; k++) {
 		sqlite3_bind_int64(st, 1, q[k].id);
-		sqlite3_bind_int64(st, 2, d->published - REL_WINDOW);
-		sqlite3_bind_int64(st, 3, d->published + REL_WINDOW);
-		sqlite3_bind_int(st, 4, REL_POSTINGS_MAX);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			id = sqlite3_column_int64(st, 0);
-			if (id == d->story_id)
-				continue;
-			slot = related_acc_get(&a, id);
-			slot->acc += q[k].w / d->norm *
-			    sqlite3_column_double(st, 1);
+		sqlite3_bind_int64(st, 2, lo);
+		sqlite3_bind_int64(st, 3, hi);
+		/* The newest chunks first, up to about REL_POSTINGS_MAX. */
+		got = 0;
+		while (got < REL_POSTINGS_MAX && sqlite3_step(st) == SQLITE_ROW) {
+			t = sqlite3_column_int64(st, 0);
+			p = sqlite3_column_blob(st, 1);
+			end = p + sqlite3_column_bytes(st, 1);
+			while (p < end &&
+			    related_chunk_next(&p, end, &t, &id, &w) == 0) {
+				if (t < lo || t > hi || id == d->story_id)
+					continue;
+				slot = related_acc_get(&a, id);
+				slot->acc += q[k].w / d->norm * w;
+				got++;
+			}
 		}
 		sqlite3_reset(st);
 	}
@@ -1200,7 +1739,7 @@ out:
 
 /* related_next_id runs a query that yields one id; 0 when none. */
 static long long
-related_next_id(struct store *s, const char *sql)
+related_next_id(struct store *s, const char *sql, int arg)
 {
 	sqlite3_stmt	*st;
 	long long	 id = 0;
@@ -1208,7 +1747,7 @@ related_next_id(struct store *s, const char *sql)
 	if ((st = store_stmt(s, sql)) == NULL)
 		return (0);
 	if (sqlite3_bind_parameter_count(st) > 0)
-		sqlite3_bind_int64(st, 1, REL_WINDOW);
+		sqlite3_bind_int(st, 1, arg);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
@@ -1229,33 +1768,95 @@ related_dequeue(struct store *s, const char *sql, long long id,
 }
 
 /*
- * related_work does one step of pending work: forget a deleted story,
- * index a queued one, or compute a list.  Returns 1 when it did something,
- * 0 when there is nothing left, -1 on error.
+ * related_index_queue indexes up to max queued stories (the newest ids
+ * first) as one batch; returns how many, or -1 on error.
  */
 static int
-related_work(struct store *s, long long now, int nrelated, int *nindexed,
-    char **cause)
+related_index_queue(struct store *s, int max, char **cause)
+{
+	sqlite3_stmt	*st;
+	long long	*ids;
+	int		 i, n = 0, rc;
+
+	if ((st = store_stmt(s, sql_todo_batch)) == NULL)
+		return (store_error(s, cause, "related"));
+	ids = xcalloc(max, sizeof *ids);
+	sqlite3_bind_int(st, 1, max);
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	rc = related_index_batch(s, ids, n, cause);
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = related_dequeue(s, sql_todo_del, ids[i], cause);
+	free(ids);
+	return (rc == -1 ? -1 : n);
+}
+
+/* The work of one store_related_update call. */
+struct rwork {
+	long long	 now;
+	int		 nshow;		/* the output window */
+	int		 nrelated;
+	int		 budget_ms;	/* 0: no limit */
+	double		 start;
+	int		 batches;	/* index batches done */
+};
+
+/*
+ * related_work does one step of pending work: forget a deleted story,
+ * index a batch of queued ones, or compute a list the output window
+ * shows, or one that was wanted on demand.  Returns 1 when it did
+ * something, 0 when there is nothing left for this call, -1 on error.
+ */
+static int
+related_work(struct store *s, struct rwork *w, char **cause)
 {
 	long long	 id;
+	double		 t0, per;
+	int		 n, max;
 
-	if ((id = related_next_id(s, sql_gone_next)) != 0) {
+	if ((id = related_next_id(s, sql_gone_next, 0)) != 0) {
 		if (related_forget(s, id, cause) == -1 ||
 		    related_dequeue(s, sql_gone_del, id, cause) == -1)
 			return (-1);
 		return (1);
 	}
-	if (*nindexed < REL_BATCH &&
-	    (id = related_next_id(s, sql_todo_next)) != 0) {
-		(*nindexed)++;
-		if (related_index(s, id, cause) == -1 ||
-		    related_dequeue(s, sql_todo_del, id, cause) == -1)
+	if (related_next_id(s, sql_todo_next, 0) != 0) {
+		/*
+		 * Without a budget, one batch of the most a call does (the
+		 * rest for the next call: one transaction each); with one, a
+		 * batch sized from the last one's cost per story.
+		 */
+		if (w->budget_ms <= 0) {
+			if (w->batches > 0)
+				return (0);
+			max = REL_BULK;
+		} else {
+			if (s->rel_batch <= 0)
+				s->rel_batch = 16;
+			max = s->rel_batch;
+		}
+		t0 = related_ms();
+		if ((n = related_index_queue(s, max, cause)) == -1)
+			return (-1);
+		w->batches++;
+		if (w->budget_ms > 0 && n > 0) {
+			per = (related_ms() - t0) / n;
+			max = per > 0 ? w->budget_ms / 2 / per : REL_BULK;
+			s->rel_batch = max < 1 ? 1 : max > REL_BULK ? REL_BULK :
+			    max;
+		}
+		return (1);
+	}
+	if (w->nshow > 0 && (id = related_next_id(s, sql_doc_shown,
+	    w->nshow + REL_MARGIN)) != 0) {
+		if (related_compute(s, id, w->nrelated, w->now, cause) == -1)
 			return (-1);
 		return (1);
 	}
-	if ((id = related_next_id(s, sql_doc_pending)) != 0 ||
-	    (id = related_next_id(s, sql_doc_stale_next)) != 0) {
-		if (related_compute(s, id, nrelated, now, cause) == -1)
+	if ((id = related_next_id(s, sql_want_next, 0)) != 0) {
+		if (related_compute(s, id, w->nrelated, w->now, cause) == -1 ||
+		    related_dequeue(s, sql_want_del, id, cause) == -1)
 			return (-1);
 		return (1);
 	}
@@ -1266,6 +1867,7 @@ related_work(struct store *s, long long now, int nrelated, int *nindexed,
  * related_refresh marks stale the lists of the newest REL_REFRESH stories
  * when the store has doubled since they were last refreshed: they were
  * computed with thinner statistics (at first, from a handful of stories).
+ * Those the output shows are redone at once, the others when shown.
  */
 static int
 related_refresh(struct store *s, char **cause)
@@ -1301,43 +1903,56 @@ related_refresh(struct store *s, char **cause)
 
 /* related_more tells whether work is left for a later call. */
 static int
-related_more(struct store *s)
+related_more(struct store *s, int nshow)
 {
-	return (related_next_id(s, sql_gone_next) != 0 ||
-	    related_next_id(s, sql_todo_next) != 0 ||
-	    related_next_id(s, sql_doc_pending) != 0 ||
-	    related_next_id(s, sql_doc_stale_next) != 0);
+	return (related_next_id(s, sql_gone_next, 0) != 0 ||
+	    related_next_id(s, sql_todo_next, 0) != 0 ||
+	    (nshow > 0 && related_next_id(s, sql_doc_shown,
+	    nshow + REL_MARGIN) != 0) ||
+	    related_next_id(s, sql_want_next, 0) != 0);
 }
 
 int
-store_related_update(struct store *s, long long now, int nrelated,
-    char **cause)
+store_related_update(struct store *s, long long now, int nshow,
+    int nrelated, int budget_ms, char **cause)
 {
-	double	 start;
-	int	 rc, nindexed = 0;
+	struct rwork	 w;
+	int		 rc;
 
+	/* Nothing to do: no write transaction (an idle daemon stays idle). */
+	if (!related_more(s, nshow))
+		return (0);
+	memset(&w, 0, sizeof w);
+	w.now = now;
+	w.nshow = nshow;
+	w.nrelated = nrelated;
+	w.budget_ms = budget_ms;
 	if (store_begin(s, cause) == -1)
 		return (-1);
 	if (related_refresh(s, cause) == -1) {
 		store_rollback(s);
 		return (-1);
 	}
-	start = related_ms();
+	w.start = related_ms();
 	do {
-		if ((rc = related_work(s, now, nrelated, &nindexed, cause)) ==
-		    -1) {
+		if ((rc = related_work(s, &w, cause)) == -1) {
 			store_rollback(s);
 			return (-1);
 		}
-	} while (rc == 1 && related_ms() - start < REL_BUDGET_MS);
-	rc = related_more(s);
+	} while (rc == 1 && (budget_ms <= 0 ||
+	    related_ms() - w.start < budget_ms));
+	rc = related_more(s, nshow);
 	if (store_commit(s, cause) == -1)
 		return (-1);
 	return (rc);
 }
 
-int
-store_related_story(struct store *s, long long story_id, long long now,
+/*
+ * related_story computes the list of one story inside the open
+ * transaction, indexing it first if it is still queued.
+ */
+static int
+related_story(struct store *s, long long story_id, long long now,
     int nrelated, char **cause)
 {
 	static const char sql_queued[] =
@@ -1345,25 +1960,100 @@ store_related_story(struct store *s, long long story_id, long long now,
 	sqlite3_stmt	*st;
 	int		 queued;
 
-	if (store_begin(s, cause) == -1)
-		return (-1);
-	if ((st = store_stmt(s, sql_queued)) == NULL) {
-		store_rollback(s);
+	if ((st = store_stmt(s, sql_queued)) == NULL)
 		return (store_error(s, cause, "related"));
-	}
 	sqlite3_bind_int64(st, 1, story_id);
 	queued = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_reset(st);
-	if (queued && (related_index(s, story_id, cause) == -1 ||
-	    related_dequeue(s, sql_todo_del, story_id, cause) == -1)) {
-		store_rollback(s);
+	if (queued && (related_index_batch(s, &story_id, 1, cause) == -1 ||
+	    related_dequeue(s, sql_todo_del, story_id, cause) == -1))
 		return (-1);
-	}
-	if (related_compute(s, story_id, nrelated, now, cause) == -1) {
+	if (related_compute(s, story_id, nrelated, now, cause) == -1 ||
+	    related_dequeue(s, sql_want_del, story_id, cause) == -1)
+		return (-1);
+	return (0);
+}
+
+int
+store_related_story(struct store *s, long long story_id, long long now,
+    int nrelated, char **cause)
+{
+	if (store_begin(s, cause) == -1)
+		return (-1);
+	if (related_story(s, story_id, now, nrelated, cause) == -1) {
 		store_rollback(s);
 		return (-1);
 	}
 	return (store_commit(s, cause));
+}
+
+/*
+ * related_needs tells what a story shown needs: 0 nothing, 1 its list now
+ * (it has none, and none was computed), 2 a new one soon (it is stale, or
+ * has one from before it was last indexed: that one is shown meanwhile).
+ */
+static int
+related_needs(struct store *s, long long story_id)
+{
+	sqlite3_stmt	*st;
+	int		 state = REL_DONE, has = 1;
+
+	if ((st = store_stmt(s, sql_doc_state)) == NULL)
+		return (0);
+	sqlite3_bind_int64(st, 1, story_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		state = sqlite3_column_type(st, 0) == SQLITE_NULL ?
+		    REL_PENDING : sqlite3_column_int(st, 0);
+		has = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	if (state == REL_DONE)
+		return (0);
+	return (state == REL_PENDING && !has ? 1 : 2);
+}
+
+int
+related_demand(struct store *s, const long long *ids, int n, int nrelated,
+    long long now)
+{
+	static const char sql_want[] =
+	    "INSERT OR IGNORE INTO related_want VALUES (?)";
+	sqlite3_stmt	*st;
+	double		 start = related_ms();
+	char		*cause = NULL;
+	int		 i, need, done = 0, began = 0;
+
+	if (nrelated <= 0 || s->intx)
+		return (0);
+	for (i = 0; i < n; i++) {
+		if ((need = related_needs(s, ids[i])) == 0)
+			continue;
+		if (!began) {
+			if (store_begin(s, &cause) == -1)
+				break;
+			began = 1;
+		}
+		if (need == 1 && related_ms() - start < REL_DEMAND_MS) {
+			if (related_story(s, ids[i], now, nrelated,
+			    &cause) == -1)
+				break;
+			done++;
+		} else if ((st = store_stmt(s, sql_want)) == NULL)
+			break;
+		else {
+			sqlite3_bind_int64(st, 1, ids[i]);
+			if (related_step1(s, st, &cause, "related") == -1)
+				break;
+		}
+	}
+	if (began && (i < n || store_commit(s, &cause) == -1)) {
+		if (i < n)
+			store_rollback(s);
+		free(cause);
+		return (-1);
+	}
+	free(cause);
+	return (done);
 }
 
 long long

@@ -242,8 +242,33 @@ static const char schema_v5[] =
 "CREATE INDEX related_doc_time ON related_doc(published);"
 "ALTER TABLE related_stat ADD COLUMN refreshed INTEGER NOT NULL DEFAULT 0;";
 
+/*
+ * Version 6 (related.c): postings packed by term (related_chunk: one row
+ * holds up to a hundred stories' postings of one term, so that a batch of
+ * stories writes each term once), lists wanted on demand (related_want),
+ * and no index of pending stories (most never need a list).  The index is
+ * rebuilt: every story is queued again; the lists already computed stay.
+ */
+static const char schema_v6[] =
+"DROP TABLE related_posting;"
+"DROP INDEX related_doc_todo;"
+"CREATE TABLE related_chunk ("
+"  id INTEGER PRIMARY KEY,"
+"  term_id INTEGER NOT NULL,"
+"  tmin INTEGER NOT NULL,"
+"  tmax INTEGER NOT NULL,"
+"  n INTEGER NOT NULL,"
+"  posts BLOB NOT NULL"
+");"
+"CREATE INDEX related_chunk_term ON related_chunk(term_id, tmax, tmin);"
+"CREATE TABLE related_want (story_id INTEGER PRIMARY KEY);"
+"DELETE FROM related_doc;"
+"DELETE FROM related_term;"
+"UPDATE related_stat SET ndocs = 0, refreshed = 0;"
+"INSERT OR IGNORE INTO related_todo SELECT id FROM story;";
+
 static const char *schema_steps[SCHEMA_VERSION] = { schema_v1, schema_v2,
-    schema_v3, schema_v4, schema_v5 };
+    schema_v3, schema_v4, schema_v5, schema_v6 };
 
 /* schema_version reads PRAGMA user_version. */
 static int

@@ -212,15 +212,19 @@ int	 store_retention(struct store *, long long max_age, int max_entries,
 /* related.c */
 
 /*
- * store_related_update does a bounded share (some tens of milliseconds) of
- * the related-stories work, in one transaction: it indexes the stories
- * that arrived or changed, forgets those that went, and computes (newest
- * first, for the stories of the last 30 days) the lists that are missing
- * or that a newer story may improve, up to nrelated stories each.  Returns 1 when work is left for another call,
- * 0 when all is done, -1 on error.
+ * store_related_update does a share of the related-stories work, in one
+ * transaction: it forgets the stories that went, indexes in batches those
+ * that arrived or changed, and computes (newest first) the lists that the
+ * output window shows (the newest nshow stories, and a small margin) when
+ * they are missing or a newer story may improve them, and those wanted
+ * on demand, up to nrelated stories each.  With budget_ms > 0 it stops
+ * after about that long (the daemon's slices); with 0, after one batch of
+ * a few thousand stories (or when all is done).  Returns 1 when work is
+ * left for another call, 0 when all is done (without writing anything
+ * when there was nothing to do), -1 on error.
  */
-int	 store_related_update(struct store *, long long now, int nrelated,
-	    char **cause);
+int	 store_related_update(struct store *, long long now, int nshow,
+	    int nrelated, int budget_ms, char **cause);
 /*
  * store_related_story computes the list of one story now (indexing it
  * first if it is still queued), whatever its state.

@@ -33,6 +33,7 @@ struct store {
 	long long		 changes;	/* total_changes at begin */
 	int			 fts_pending;	/* rows in temp.fts_pending */
 	long long		 recent_keys;	/* about, in dedup_recent */
+	int			 rel_batch;	/* stories indexed per slice */
 };
 
 /* store.c */
@@ -62,8 +63,25 @@ void		 store_bind_time(sqlite3_stmt *, int col, long long);
 int		 feeds_db_record(struct store *, long long feed_id,
 		    const struct fetch_record *, char **cause);
 
+/* related.c */
+/*
+ * related_demand computes the lists of the shown stories of ids that have
+ * none yet, for about REL_DEMAND_MS, and queues the rest and the stale
+ * ones for store_related_update (related_want); returns how many it
+ * computed, -1 on error.  Outside a transaction only.
+ */
+int		 related_demand(struct store *, const long long *ids, int n,
+		    int nrelated, long long now);
+/*
+ * related_index_batch indexes the stories of ids as one batch (document
+ * frequencies and postings written once per distinct term) inside the open
+ * transaction; the callers dequeue them.
+ */
+int		 related_index_batch(struct store *, const long long *ids,
+		    int n, char **cause);
+
 /* schema.c */
-#define SCHEMA_VERSION	5
+#define SCHEMA_VERSION	6
 /* schema_migrate brings db from its user_version up to target. */
 int		 schema_migrate(sqlite3 *, int target, char **cause);
 

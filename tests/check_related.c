@@ -1,7 +1,9 @@
 /*
  * check_related.c: tests of storage/related.c on small hand-made corpora:
  * the right neighbours, no duplicate of the story, the per-source cap, the
- * score threshold, lists that improve as stories arrive, stories that go.
+ * score threshold, lists that improve as stories arrive, stories that go,
+ * lists computed for the output window only (the others on demand), and a
+ * batch index equal to one built story by story.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +159,7 @@ static const struct story corpus_story[NTOPICS][MAXPER] = {
 };
 
 static char	 db_path[64];
+static int	 show = 50;	/* the output window of store_related_update */
 
 static const char *
 tmp_db(void)
@@ -236,20 +239,34 @@ feed_id(struct store *s, int source)
 	return (id);
 }
 
-/* ingest stores a document for a source and runs the related work. */
+/* update runs the related work until none is left. */
+static void
+update(struct store *s, int nrelated)
+{
+	char	*cause = NULL;
+	int	 rc, calls = 0;
+
+	while ((rc = store_related_update(s, NOW, show, nrelated, 0,
+	    &cause)) == 1)
+		ck_assert_int_lt(++calls, 1000);
+	ck_assert_msg(rc == 0, "%s", cause);
+}
+
+/*
+ * ingest stores a document for a source and runs the related work (not
+ * when nrelated is negative).
+ */
 static void
 ingest(struct store *s, int source, struct doc *d, int nrelated)
 {
 	char	*cause = NULL;
-	int	 rc, calls = 0;
 
 	d->title = xstrdup("Source");
 	ck_assert_msg(store_ingest(s, feed_id(s, source), d, NOW, NULL,
 	    &cause) == 0, "%s", cause);
 	doc_free(d);
-	while ((rc = store_related_update(s, NOW, nrelated, &cause)) == 1)
-		ck_assert_int_lt(++calls, 1000);
-	ck_assert_msg(rc == 0, "%s", cause);
+	if (nrelated >= 0)
+		update(s, nrelated);
 }
 
 /*
@@ -321,6 +338,106 @@ sql_int(struct store *s, const char *sql)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return (v);
+}
+
+/* One posting of the index, as related.c packs them in related_chunk. */
+struct tpost {
+	char		 term[48];
+	long long	 story;
+	long long	 published;
+	double		 w;
+};
+
+static int
+uvarint(const unsigned char **p, const unsigned char *end,
+    unsigned long long *v)
+{
+	int	 shift = 0;
+
+	*v = 0;
+	while (*p < end && shift < 64) {
+		*v |= (unsigned long long)(**p & 0x7f) << shift;
+		if ((*(*p)++ & 0x80) == 0)
+			return (0);
+		shift += 7;
+	}
+	return (-1);
+}
+
+static int
+tpost_cmp(const void *a, const void *b)
+{
+	const struct tpost	*x = a, *y = b;
+	int			 c;
+
+	if ((c = strcmp(x->term, y->term)) != 0)
+		return (c);
+	return (x->story < y->story ? -1 : x->story > y->story);
+}
+
+/*
+ * postings decodes every posting of the index (a time delta from the
+ * chunk's tmin, the story, a 16-bit weight each), checking each chunk's
+ * count and time span; sorted by term and story.
+ */
+static int
+postings(struct store *s, struct tpost **out)
+{
+	sqlite3_stmt		*st;
+	const unsigned char	*p, *end;
+	unsigned long long	 dt, id;
+	long long		 t, tmax;
+	int			 n = 0, k;
+
+	*out = NULL;
+	ck_assert_int_eq(sqlite3_prepare_v2(s->db, "SELECT t.term, c.tmin, "
+	    "c.tmax, c.n, c.posts FROM related_chunk c JOIN related_term t "
+	    "ON t.id = c.term_id", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		t = sqlite3_column_int64(st, 1);
+		tmax = sqlite3_column_int64(st, 2);
+		p = sqlite3_column_blob(st, 4);
+		end = p + sqlite3_column_bytes(st, 4);
+		for (k = 0; p < end; k++) {
+			ck_assert_int_eq(uvarint(&p, end, &dt), 0);
+			ck_assert_int_eq(uvarint(&p, end, &id), 0);
+			ck_assert_int_ge(end - p, 2);
+			t += dt;
+			ck_assert(k > 0 || dt == 0);
+			*out = xreallocarray(*out, n + 1, sizeof **out);
+			snprintf((*out)[n].term, sizeof (*out)[n].term, "%s",
+			    sqlite3_column_text(st, 0));
+			(*out)[n].story = id;
+			(*out)[n].published = t;
+			(*out)[n].w = (p[0] | p[1] << 8) / 65535.0;
+			p += 2;
+			n++;
+		}
+		ck_assert_int_eq(k, sqlite3_column_int(st, 3));
+		ck_assert_int_eq(t, tmax);
+	}
+	sqlite3_finalize(st);
+	if (n > 0)
+		qsort(*out, n, sizeof **out, tpost_cmp);
+	return (n);
+}
+
+/* sql_text gives the rows of a one-column query, one a line. */
+static char *
+sql_text(struct store *s, const char *sql)
+{
+	sqlite3_stmt	*st;
+	char		*out = xstrdup(""), *t;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		xasprintf(&t, "%s%s\n", out, sqlite3_column_text(st, 0));
+		free(out);
+		out = t;
+	}
+	sqlite3_finalize(st);
+	return (out);
 }
 
 START_TEST(test_neighbours)
@@ -519,8 +636,10 @@ END_TEST
 START_TEST(test_forget)
 {
 	struct store	*s;
-	char		*cause = NULL;
+	struct tpost	*p;
+	char		*cause = NULL, sql[256];
 	long long	 df;
+	int		 i, np;
 
 	s = open_new();
 	corpus(s, 2, 4, 5);
@@ -530,7 +649,7 @@ START_TEST(test_forget)
 	/* Source 0 goes with its stories: their rows and counts follow. */
 	ck_assert_msg(store_feed_remove(s, "http://source0.test/feed",
 	    &cause) == 0, "%s", cause);
-	while (store_related_update(s, NOW, 5, &cause) == 1)
+	while (store_related_update(s, NOW, 50, 5, 0, &cause) == 1)
 		;
 	ck_assert_int_eq(sql_int(s, "SELECT ndocs FROM related_stat"),
 	    sql_int(s, "SELECT count(*) FROM story"));
@@ -538,8 +657,17 @@ START_TEST(test_forget)
 	    sql_int(s, "SELECT count(*) FROM story"));
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related WHERE "
 	    "related_story_id NOT IN (SELECT id FROM story)"), 0);
-	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_posting "
-	    "WHERE story_id NOT IN (SELECT id FROM story)"), 0);
+	np = postings(s, &p);
+	ck_assert_int_gt(np, 0);
+	for (i = 0; i < np; i++) {
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM related_doc "
+		    "d JOIN story s ON s.id = d.story_id WHERE d.story_id = "
+		    "%lld AND d.published = %lld", p[i].story,
+		    p[i].published);
+		ck_assert_msg(sql_int(s, sql) == 1, "posting of story %lld",
+		    p[i].story);
+	}
+	free(p);
 	ck_assert_int_le(sql_int(s, "SELECT coalesce(max(df), 0) FROM "
 	    "related_term"), sql_int(s, "SELECT count(*) FROM story"));
 	ck_assert_int_lt(sql_int(s, "SELECT df FROM related_term WHERE "
@@ -603,7 +731,7 @@ START_TEST(test_migration)
 	s = store_open(db_path, &cause);
 	ck_assert_msg(s != NULL, "%s", cause);
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_todo"), 2);
-	while (store_related_update(s, NOW, 5, &cause) == 1)
+	while (store_related_update(s, NOW, 50, 5, 0, &cause) == 1)
 		;
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_todo"), 0);
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_doc WHERE "
@@ -614,9 +742,217 @@ START_TEST(test_migration)
 }
 END_TEST
 
-/* write_feed writes topics 0 and 1 dealt over two RSS files of dir. */
+/*
+ * corpus_once stores the first per stories of the first ntopics topics
+ * over 3 sources, without related work, then runs it once (unless nrelated
+ * is negative).
+ */
 static void
-write_feeds(const char *dir, char *conf, size_t len)
+corpus_once(struct store *s, int ntopics, int per, int nrelated)
+{
+	struct doc	*d[3];
+	char		 link[64];
+	int		 t, i;
+
+	for (i = 0; i < 3; i++)
+		d[i] = doc_new();
+	for (t = 0; t < ntopics; t++) {
+		for (i = 0; i < per && corpus_story[t][i].title != NULL; i++) {
+			snprintf(link, sizeof link, "http://t/%d/%d", t, i);
+			add_entry(d[(t + i) % 3], link,
+			    xstrdup(corpus_story[t][i].title),
+			    story_html(&corpus_story[t][i]),
+			    NOW - 3600 * (t * per + i));
+		}
+	}
+	for (i = 0; i < 3; i++)
+		ingest(s, i, d[i], -1);
+	if (nrelated >= 0)
+		update(s, nrelated);
+}
+
+START_TEST(test_window)
+{
+	struct store	*s;
+	struct item	*it;
+	char		*cause = NULL;
+	long long	 id;
+	int		 j;
+
+	/* 20 stories, a window of 2 (and the margin of 8): 10 lists. */
+	s = open_new();
+	show = 2;
+	corpus_once(s, 4, 5, 5);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_doc"), 20);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_doc WHERE "
+	    "state = 0"), 10);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_doc WHERE "
+	    "state = 1"), 10);
+	/* The computed ones are the newest, as the output shows them. */
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_doc p, "
+	    "related_doc c WHERE p.state = 1 AND c.state = 0 AND "
+	    "p.published > c.published"), 0);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related r JOIN "
+	    "related_doc d ON d.story_id = r.story_id WHERE d.state = 1"), 0);
+	ck_assert_int_gt(sql_int(s, "SELECT count(*) FROM related"), 10);
+	/* Nothing is left to do: no write, no work. */
+	ck_assert_int_eq(store_related_update(s, NOW, show, 5, 20, &cause),
+	    0);
+	/* An older story gets its list on demand, and keeps it. */
+	it = related_of(s, "http://t/3/4", 5);
+	ck_assert_int_eq(it->nrelated, 0);
+	id = it->story_id;
+	item_free(it);
+	ck_assert_msg(store_related_story(s, id, NOW, 5, &cause) == 0, "%s",
+	    cause);
+	it = related_of(s, "http://t/3/4", 5);
+	ck_assert_int_ge(it->nrelated, 2);
+	for (j = 0; j < it->nrelated; j++)
+		ck_assert_int_eq(topic_of(it->related[j].url), 3);
+	item_free(it);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_doc WHERE "
+	    "state = 0"), 11);
+	update(s, 5);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_doc WHERE "
+	    "state = 0"), 11);
+	show = 50;
+	close_rm(s);
+}
+END_TEST
+
+START_TEST(test_demand_page)
+{
+	struct store	*s;
+	struct channel	*ch, *old;
+	char		*cause = NULL, sql[160];
+	int		 i, j, n = 0;
+
+	s = open_new();
+	show = 2;
+	corpus_once(s, 4, 5, 5);
+	/* The first page is the window: every list is there. */
+	ch = store_channel(s, NULL, NULL, 10, 5, &cause);
+	ck_assert_msg(ch != NULL, "%s", cause);
+	ck_assert_int_eq(ch->nitems, 10);
+	ck_assert_ptr_nonnull(ch->next);
+	for (i = 0; i < ch->nitems; i++)
+		n += ch->items[i].nrelated > 0;
+	ck_assert_int_ge(n, 8);
+	/* The next page: lists computed now, or wanted (for later). */
+	old = store_channel(s, NULL, ch->next, 10, 5, &cause);
+	ck_assert_msg(old != NULL, "%s", cause);
+	ck_assert_int_eq(old->nitems, 10);
+	ck_assert_int_gt(old->items[0].nrelated, 0);
+	for (i = 0; i < old->nitems; i++) {
+		for (j = 0; j < old->items[i].nrelated; j++)
+			ck_assert_int_eq(topic_of(old->items[i].related[j].url),
+			    topic_of(old->items[i].link));
+		/*
+		 * Computed (and kept, even if a list computed after it
+		 * marked it stale), or wanted.
+		 */
+		snprintf(sql, sizeof sql, "SELECT (SELECT state FROM "
+		    "related_doc WHERE story_id = %lld) <> 1 OR EXISTS (SELECT "
+		    "1 FROM related_want WHERE story_id = %lld)",
+		    old->items[i].story_id, old->items[i].story_id);
+		ck_assert_msg(sql_int(s, sql) == 1, "item %d story %lld", i,
+		    old->items[i].story_id);
+	}
+	channel_free(ch);
+	channel_free(old);
+	/* The background work computes the wanted ones. */
+	update(s, 5);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_want"), 0);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_doc WHERE "
+	    "state = 1"), 0);
+	show = 50;
+	close_rm(s);
+}
+END_TEST
+
+/*
+ * index_state builds the index of the corpus, story by story (one = 1) or
+ * as one batch, then recomputes every list (which re-signs each story at
+ * the final statistics), and describes the document frequencies (*df) and
+ * postings (*post, *np).
+ */
+static void
+index_state(int one, char **df, struct tpost **post, int *np)
+{
+	struct store	*s;
+	long long	*ids;
+	char		*cause = NULL;
+	int		 i, n;
+
+	s = open_new();
+	corpus_once(s, NTOPICS, MAXPER, -1);
+	n = sql_int(s, "SELECT count(*) FROM related_todo");
+	ck_assert_int_eq(n, 22);
+	ids = xcalloc(n, sizeof *ids);
+	for (i = 0; i < n; i++)
+		ids[i] = i + 1;
+	ck_assert_int_eq(sql_int(s, "SELECT max(story_id) FROM related_todo"),
+	    n);
+	if (one) {
+		for (i = 0; i < n; i++) {
+			ck_assert_int_eq(store_begin(s, &cause), 0);
+			ck_assert_msg(related_index_batch(s, &ids[i], 1,
+			    &cause) == 0, "%s", cause);
+			ck_assert_int_eq(store_commit(s, &cause), 0);
+		}
+	} else {
+		ck_assert_int_eq(store_begin(s, &cause), 0);
+		ck_assert_msg(related_index_batch(s, ids, n, &cause) == 0, "%s",
+		    cause);
+		ck_assert_int_eq(store_commit(s, &cause), 0);
+	}
+	ck_assert_int_eq(sqlite3_exec(s->db, "DELETE FROM related_todo", NULL,
+	    NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sql_int(s, "SELECT ndocs FROM related_stat"), n);
+	*df = sql_text(s, "SELECT term || ' ' || df FROM related_term ORDER "
+	    "BY term");
+	for (i = 0; i < n; i++)
+		ck_assert_msg(store_related_story(s, ids[i], NOW, 5, &cause) ==
+		    0, "%s", cause);
+	*np = postings(s, post);
+	free(ids);
+	close_rm(s);
+}
+
+START_TEST(test_bulk_same)
+{
+	struct tpost	*p1, *pb;
+	char		*df1, *dfb;
+	int		 n1, nb, i;
+
+	index_state(1, &df1, &p1, &n1);
+	index_state(0, &dfb, &pb, &nb);
+	ck_assert_int_gt(strlen(df1), 100);
+	ck_assert_str_eq(df1, dfb);
+	ck_assert_int_gt(n1, 22 * 10);
+	ck_assert_int_eq(n1, nb);
+	for (i = 0; i < n1; i++) {
+		ck_assert_str_eq(p1[i].term, pb[i].term);
+		ck_assert_int_eq(p1[i].story, pb[i].story);
+		ck_assert_int_eq(p1[i].published, pb[i].published);
+		ck_assert_msg(p1[i].w - pb[i].w < 0.1 &&
+		    pb[i].w - p1[i].w < 0.1, "%s %lld: %.3f %.3f", p1[i].term,
+		    p1[i].story, p1[i].w, pb[i].w);
+	}
+	free(df1);
+	free(dfb);
+	free(p1);
+	free(pb);
+}
+END_TEST
+
+/*
+ * write_feeds writes the first ntopics topics (five stories each) dealt
+ * over two RSS files of dir, and a configuration (with [output] items,
+ * unless 0).
+ */
+static void
+write_feeds(const char *dir, char *conf, size_t len, int ntopics, int items)
 {
 	FILE	*fp[2];
 	char	 path[512];
@@ -627,6 +963,8 @@ write_feeds(const char *dir, char *conf, size_t len)
 	ck_assert_ptr_nonnull(fp[0]);
 	fprintf(fp[0], "[syndic]\ndatabase = %s/s.db\n[output]\nrelated = "
 	    "3\n", dir);
+	if (items > 0)
+		fprintf(fp[0], "items = %d\n", items);
 	for (f = 0; f < 2; f++)
 		fprintf(fp[0], "[feed \"file://%s/f%d.xml\"]\n", dir, f);
 	fclose(fp[0]);
@@ -638,7 +976,7 @@ write_feeds(const char *dir, char *conf, size_t len)
 		    "<channel><title>Source %d</title><link>http://s%d/</link>"
 		    "<description>d</description>", f, f);
 	}
-	for (t = 0; t < 2; t++) {
+	for (t = 0; t < ntopics; t++) {
 		for (i = 0; i < 5; i++) {
 			f = (t + i) % 2;
 			fprintf(fp[f], "<item><title>%s</title><link>"
@@ -667,7 +1005,7 @@ START_TEST(test_cli)
 		    "http://nowhere/", NULL };
 
 	dir = h_tmpdir();
-	write_feeds(dir, conf, sizeof conf);
+	write_feeds(dir, conf, sizeof conf, 2, 0);
 	/* The real pipeline: poll computes the lists before it exits. */
 	ck_assert_int_eq(h_run(poll, NULL, &out, &err), 0);
 	free(out);
@@ -695,6 +1033,75 @@ START_TEST(test_cli)
 }
 END_TEST
 
+/* db_int runs a one-number query on the store of a directory. */
+static long long
+db_int(const char *dir, const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	char		 path[512];
+	long long	 v = -1;
+
+	snprintf(path, sizeof path, "%s/s.db", dir);
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return (v);
+}
+
+START_TEST(test_cli_window)
+{
+	char	*dir, conf[512], *out = NULL, *err = NULL, *p;
+	char	*poll[] = { (char *)h_syndic(), "-c", conf, "poll", "--all",
+		    NULL };
+	char	*pub[] = { (char *)h_syndic(), "-c", conf, "publish", NULL };
+	char	*rel[] = { (char *)h_syndic(), "-c", conf, "related",
+		    "http://t/3/0", NULL };
+	int	 n;
+
+	dir = h_tmpdir();
+	/* 20 stories; the output shows 2: poll computes 2 + 8 lists. */
+	write_feeds(dir, conf, sizeof conf, 4, 2);
+	ck_assert_int_eq(h_run(poll, NULL, &out, &err), 0);
+	ck_assert_msg(strstr(out, "related: ") != NULL, "%s", out);
+	free(out);
+	free(err);
+	ck_assert_int_eq(db_int(dir, "SELECT count(*) FROM related_doc"), 20);
+	ck_assert_int_eq(db_int(dir, "SELECT count(*) FROM related_doc WHERE "
+	    "state = 0"), 10);
+	ck_assert_int_eq(db_int(dir, "SELECT count(*) FROM related_doc p, "
+	    "related_doc c WHERE p.state > 0 AND c.state = 0 AND "
+	    "p.published > c.published"), 0);
+	/* The published feed carries the lists of the stories it shows. */
+	ck_assert_int_eq(h_run(pub, NULL, &out, &err), 0);
+	for (n = 0, p = out; (p = strstr(p, "rel=\"related\"")) != NULL; p++)
+		n++;
+	ck_assert_msg(n >= 2, "%d related links: %s", n, out);
+	ck_assert_ptr_nonnull(strstr(out, "You might also like"));
+	free(out);
+	free(err);
+	/* An older story (of the oldest hour) gets one on demand. */
+	ck_assert_int_eq(db_int(dir, "SELECT d.state FROM related_doc d JOIN "
+	    "entries e ON e.story_id = d.story_id WHERE e.link = "
+	    "'http://t/3/0'"), 1);
+	ck_assert_int_eq(h_run(rel, NULL, &out, &err), 0);
+	ck_assert_msg(strstr(out, "http://t/3/") != NULL, "%s", out);
+	ck_assert_ptr_null(strstr(out, "http://t/0/"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(db_int(dir, "SELECT d.state FROM related_doc d JOIN "
+	    "entries e ON e.story_id = d.story_id WHERE e.link = "
+	    "'http://t/3/0'"), 0);
+	h_cleanup(dir);
+	free(dir);
+}
+END_TEST
+
 static Suite *
 related_suite(void)
 {
@@ -713,6 +1120,10 @@ related_suite(void)
 	tcase_add_test(tc, test_find);
 	tcase_add_test(tc, test_migration);
 	tcase_add_test(tc, test_cli);
+	tcase_add_test(tc, test_window);
+	tcase_add_test(tc, test_demand_page);
+	tcase_add_test(tc, test_bulk_same);
+	tcase_add_test(tc, test_cli_window);
 	suite_add_tcase(su, tc);
 	return (su);
 }
