@@ -31,6 +31,7 @@
 #include "storage.h"
 #include "store_priv.h"
 #include "xmalloc.h"
+#include "bench_util.h"
 
 #define VOCAB		60000
 #define EVENT_WORDS	12
@@ -39,69 +40,32 @@
 #define T0		1790000000LL
 #define SPAN		(60 * 86400LL)
 
-static char		*vocab[VOCAB];
-static double		 cdf[VOCAB];
-static unsigned long long rng = 0x9e3779b97f4a7c15ULL;
+static struct bench_vocab	 vocab;
+static struct bench_rng		 rng = { 0x9e3779b97f4a7c15ULL };
 
 static unsigned long long
 rnd64(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (rng);
-}
-
-static double
-rnd01(void)
-{
-	return ((rnd64() >> 11) * (1.0 / 9007199254740992.0));
+	return (bench_rnd64(&rng));
 }
 
 /* model_init makes the vocabulary (unique made-up words) and its Zipf. */
 static void
 model_init(void)
 {
-	static const char *syl[] = { "ba", "ko", "ri", "tu", "me", "sa", "lo",
-	    "ni", "de", "ga", "pu", "ve", "zo", "fi", "ha", "ju", "ke", "mo",
-	    "na", "pe", "ru", "si", "ta", "wo" };
-	double	 sum = 0;
-	size_t	 len;
-	int	 i, v, n = sizeof syl / sizeof syl[0];
+	static const char *const syl[] = { "ba", "ko", "ri", "tu", "me",
+	    "sa", "lo", "ni", "de", "ga", "pu", "ve", "zo", "fi", "ha", "ju",
+	    "ke", "mo", "na", "pe", "ru", "si", "ta", "wo" };
 
-	for (i = 0; i < VOCAB; i++) {
-		v = i + n;
-		vocab[i] = xmalloc(16);
-		len = 0;
-		while (v > 0 && len + 2 < 15) {
-			memcpy(vocab[i] + len, syl[v % n], 2);
-			len += 2;
-			v /= n;
-		}
-		vocab[i][len++] = 'x';
-		vocab[i][len] = '\0';
-		sum += 1.0 / (i + 1);
-		cdf[i] = sum;
-	}
-	for (i = 0; i < VOCAB; i++)
-		cdf[i] /= sum;
+	bench_vocab_init(&vocab, VOCAB, syl, sizeof syl / sizeof syl[0],
+	    NULL);
 }
 
 /* zipf draws a word of the vocabulary. */
 static const char *
 zipf(void)
 {
-	double	 u = rnd01();
-	int	 lo = 0, hi = VOCAB - 1, mid;
-
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (cdf[mid] < u)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (vocab[lo]);
+	return (bench_vocab_draw(&vocab, &rng));
 }
 
 /* event_word gives word k of an event (from the rarer part). */
@@ -111,7 +75,7 @@ event_word(long long ev, int k)
 	unsigned long long h = (ev * EVENT_WORDS + k + 1) *
 	    0x9e3779b97f4a7c15ULL;
 
-	return (vocab[2000 + (h >> 20) % (VOCAB - 2000)]);
+	return (vocab.word[2000 + (h >> 20) % (VOCAB - 2000)]);
 }
 
 /* story writes the title and text of story i. */
@@ -198,24 +162,13 @@ fill(struct store *s, long long n)
 static double
 now_ms(clockid_t c)
 {
-	struct timespec	 ts;
-
-	clock_gettime(c, &ts);
-	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
-}
-
-static int
-dbl_cmp(const void *a, const void *b)
-{
-	double	 x = *(const double *)a, y = *(const double *)b;
-
-	return (x < y ? -1 : x > y);
+	return (bench_clock(c) * 1e3);
 }
 
 static void
 report(const char *what, double *v, int n)
 {
-	qsort(v, n, sizeof *v, dbl_cmp);
+	bench_sort(v, n);
 	printf("%s_p50 %.2f\n%s_p95 %.2f\n%s_max %.2f\n", what, v[n / 2],
 	    what, v[n * 95 / 100], what, v[n - 1]);
 }
@@ -225,7 +178,7 @@ main(int argc, char **argv)
 {
 	struct store	*s;
 	const char	*out = "/tmp/related-driver.db";
-	char		*cause = NULL, p[4096];
+	char		*cause = NULL;
 	double		*wall, *cpu, w0, c0;
 	long long	 n = 100000, id;
 	int		 ch, i, sample = 300, calls = 0, rc;
@@ -233,26 +186,20 @@ main(int argc, char **argv)
 	while ((ch = getopt(argc, argv, "n:o:s:")) != -1) {
 		switch (ch) {
 		case 'n':
-			n = atoll(optarg);
+			n = bench_count(optarg, 1, 1LL << 40, "-n");
 			break;
 		case 'o':
 			out = optarg;
 			break;
 		case 's':
-			sample = atoi(optarg);
+			sample = bench_count(optarg, 1, 10000000, "-s");
 			break;
 		default:
 			errx(64, "usage: related_driver [-n STORIES] "
 			    "[-s SAMPLE] [-o DB]");
 		}
 	}
-	if (n < 1 || sample < 1)
-		errx(64, "bad -n or -s");
-	unlink(out);
-	snprintf(p, sizeof p, "%s-wal", out);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", out);
-	unlink(p);
+	bench_unlink_db(out);
 	model_init();
 	if ((s = store_open(out, &cause)) == NULL)
 		errx(1, "%s", cause);

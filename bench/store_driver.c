@@ -25,85 +25,42 @@
 #include "storage.h"
 #include "store_priv.h"
 #include "xmalloc.h"
+#include "bench_util.h"
 
 #define VOCAB		8000
 #define T0		1790000000LL
 #define SPAN		(60 * 86400LL)	/* the run covers 60 days */
 
-static char		*vocab[VOCAB];
-static double		 zipf[VOCAB];
-static unsigned long long rng = 88172645463325252ULL;
-
-static unsigned long long
-rnd64(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (rng);
-}
-
-static double
-rnd01(void)
-{
-	return ((rnd64() >> 11) * (1.0 / 9007199254740992.0));
-}
-
-static double
-cpu_s(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (ts.tv_sec + ts.tv_nsec / 1e9);
-}
-
-static double
-now_s(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec + ts.tv_nsec / 1e9);
-}
+static struct bench_vocab	 vocab;
+static struct bench_rng		 rng = { 88172645463325252ULL };
 
 /* vocab_init makes VOCAB pseudo-words and a Zipf cumulative table. */
 static void
 vocab_init(void)
 {
-	static const char *syl[] = { "ka", "lo", "mi", "ter", "an", "bo",
-	    "ri", "sen", "ta", "ve", "nor", "pa", "el", "dun", "ci", "gra" };
-	double	 sum = 0;
-	char	 w[32];
-	int	 i, j, n;
+	static const char *const syl[] = { "ka", "lo", "mi", "ter", "an",
+	    "bo", "ri", "sen", "ta", "ve", "nor", "pa", "el", "dun", "ci",
+	    "gra" };
 
-	for (i = 0; i < VOCAB; i++) {
-		w[0] = '\0';
-		n = 1 + (int)(rnd64() % 3);
-		for (j = 0; j < n; j++)
-			strcat(w, syl[rnd64() % 16]);
-		vocab[i] = xstrdup(w);
-		sum += 1.0 / (i + 1);
-		zipf[i] = sum;
-	}
-	for (i = 0; i < VOCAB; i++)
-		zipf[i] /= sum;
+	bench_vocab_init(&vocab, VOCAB, syl, 16, &rng);
 }
 
 static const char *
 word(void)
 {
-	double	 r = rnd01();
-	int	 lo = 0, hi = VOCAB - 1, mid;
+	return (bench_vocab_draw(&vocab, &rng));
+}
 
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (zipf[mid] < r)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (vocab[lo]);
+static unsigned long long
+rnd64(void)
+{
+	return (bench_rnd64(&rng));
+}
+
+static double
+rnd01(void)
+{
+	return (bench_rnd01(&rng));
 }
 
 /* text_new writes n words in paragraphs of about 60. */
@@ -194,7 +151,7 @@ static double
 view_time(struct store *s, const char *sql, long long *rows)
 {
 	sqlite3_stmt	*st;
-	double		 t = now_s();
+	double		 t = bench_now();
 
 	*rows = 0;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
@@ -204,7 +161,7 @@ view_time(struct store *s, const char *sql, long long *rows)
 	while (sqlite3_step(st) == SQLITE_ROW)
 		(*rows)++;
 	sqlite3_finalize(st);
-	return ((now_s() - t) * 1000);
+	return ((bench_now() - t) * 1000);
 }
 
 /* The queries of syndic-store(5); TODAY is the start of the last day. */
@@ -248,7 +205,7 @@ main(int argc, char **argv)
 	struct store_counts	 c;
 	struct channel		*ch;
 	const char		*db = "/tmp/syndic-bench.db";
-	char			 url[128], path[256], *cause = NULL, *cur, *sql;
+	char			 url[128], *cause = NULL, *cur, *sql;
 	long long		 n = 100000, done = 0, serial = 0, t, *ids;
 	long long		 added = 0, folded = 0, rows, lastday = 0;
 	double			 t_ingest = 0, t_ret = 0, t0, ms, c0, c_ingest = 0;
@@ -262,13 +219,13 @@ main(int argc, char **argv)
 			append = 1;	/* add to an existing store */
 			break;
 		case 'n':
-			n = atoll(optarg);
+			n = bench_count(optarg, 1, 1LL << 40, "-n");
 			break;
 		case 'f':
-			nfeeds = atoi(optarg);
+			nfeeds = bench_count(optarg, 1, 1000000, "-f");
 			break;
 		case 'b':
-			per = atoi(optarg);
+			per = bench_count(optarg, 1, 100000, "-b");
 			break;
 		case 'o':
 			db = optarg;
@@ -279,11 +236,8 @@ main(int argc, char **argv)
 			return (64);
 		}
 	}
-	if (!append) {
-		unlink(db);
-		snprintf(path, sizeof path, "%s-wal", db);
-		unlink(path);
-	}
+	if (!append)
+		bench_unlink_db(db);
 	if ((s = store_open(db, &cause)) == NULL) {
 		fprintf(stderr, "%s\n", cause);
 		return (1);
@@ -305,26 +259,26 @@ main(int argc, char **argv)
 		for (i = 0; i < per; i++)
 			make_entry(&d->entries[i], f, serial++, t);
 		d->nentries = per;
-		t0 = now_s();
-		c0 = cpu_s();
+		t0 = bench_now();
+		c0 = bench_clock(CLOCK_PROCESS_CPUTIME_ID);
 		if (store_ingest(s, ids[f], d, t, &st, &cause) == -1) {
 			fprintf(stderr, "ingest: %s\n", cause);
 			return (1);
 		}
-		t_ingest += now_s() - t0;
-		c_ingest += cpu_s() - c0;
+		t_ingest += bench_now() - t0;
+		c_ingest += bench_clock(CLOCK_PROCESS_CPUTIME_ID) - c0;
 		added += st.added;
 		folded += st.folded;
 		done += per;
 		doc_free(d);
 		if (t - lastday >= 86400) {
 			lastday = t;
-			t0 = now_s();
+			t0 = bench_now();
 			if (store_retention(s, 0, 0, 50, t, &cause) == -1) {
 				fprintf(stderr, "retention: %s\n", cause);
 				return (1);
 			}
-			t_ret += now_s() - t0;
+			t_ret += bench_now() - t0;
 		}
 	}
 	store_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", NULL);
@@ -346,12 +300,12 @@ main(int argc, char **argv)
 		printf("view_ms %.2f rows %lld: %s\n", ms, rows, sql);
 		free(sql);
 	}
-	t0 = now_s();
+	t0 = bench_now();
 	ch = store_channel(s, NULL, NULL, 50, 5, NULL);
-	printf("channel_first_page_ms %.2f\n", (now_s() - t0) * 1000);
+	printf("channel_first_page_ms %.2f\n", (bench_now() - t0) * 1000);
 	cur = xstrdup0(ch->next);
 	channel_free(ch);
-	t0 = now_s();
+	t0 = bench_now();
 	for (page = 0; page < 20 && cur != NULL; page++) {
 		ch = store_channel(s, NULL, cur, 50, 5, NULL);
 		free(cur);
@@ -359,11 +313,11 @@ main(int argc, char **argv)
 		channel_free(ch);
 	}
 	printf("channel_page_ms %.2f (mean of 20 next pages)\n",
-	    (now_s() - t0) * 1000 / 20);
+	    (bench_now() - t0) * 1000 / 20);
 	free(cur);
-	t0 = now_s();
+	t0 = bench_now();
 	ch = store_channel(s, "world", NULL, 50, 5, NULL);
-	printf("channel_tag_page_ms %.2f\n", (now_s() - t0) * 1000);
+	printf("channel_tag_page_ms %.2f\n", (bench_now() - t0) * 1000);
 	channel_free(ch);
 	store_close(s);
 	free(ids);
