@@ -38,13 +38,15 @@ SIZES = {
 	    "poll_feeds": (1000,), "store_entries": (100000,),
 	    "related_entries": (100000,), "idle_feeds": 1000,
 	    "idle_seconds": 60, "serve_kb": (50, 500), "wrk_seconds": 3,
-	    "slow_runs": 1, "peer_timeout": 180},
+	    "slow_runs": 1, "peer_timeout": 180, "poll_second": 1000},
 	"full": {"parse_feeds": 1000, "sanitize_mb": 64,
 	    "poll_feeds": (1000, 10000), "store_entries": (100000, 1000000),
 	    "related_entries": (100000, 1000000), "idle_feeds": 1000,
 	    "idle_seconds": 60, "serve_kb": (50, 500), "wrk_seconds": 10,
-	    "slow_runs": 1, "peer_timeout": 3600},
+	    "slow_runs": 1, "peer_timeout": 600, "poll_second": 1000},
 }
+# What each size runs without --set (the targets say where they run).
+DEFAULT_SIZES = {k: dict(v) for k, v in SIZES.items()}
 CONC = 16		# parallel fetches, the same for every poller
 SEED = 1
 TIME = "/usr/bin/time"	# GNU time: CPU and peak RSS of a command
@@ -417,6 +419,9 @@ class Harness:
 		self.results = {}
 		self.cur = None
 		self._corpus = None
+		self.judged = set()	# (suite, size) of the targets judged
+		self._origin = None
+		self.polled = {}	# feeds: syndic's store after poll, URLs
 
 	def gen_version(self):
 		with open(self.gencorpus) as fp:
@@ -427,6 +432,16 @@ class Harness:
 		if self._corpus is None:
 			self._corpus = Corpus(self, self.corpus_feeds())
 		return self._corpus
+
+	def origin(self):
+		"""The loopback nginx serving the corpus (poll and idle), started
+		once and stopped when the suites are done."""
+		if self._origin is None:
+			c = self.corpus()
+			c.gzip_all()
+			self._origin = Nginx(self, os.path.join(c.dir, "feeds"),
+			    "origin")
+		return self._origin
 
 	def corpus_feeds(self):
 		"""Feeds the selected suites need (entries-sized suites included:
@@ -439,7 +454,9 @@ class Harness:
 			n = max(n, s["idle_feeds"])
 		for k in ("store", "related"):
 			if k in self.a.suites:
-				n = max(n, int(max(s[k + "_entries"]) / 44) + 50)
+				e = [x for x in s[k + "_entries"] if x <= CORPUS_MAX]
+				if e:
+					n = max(n, int(max(e) / 44) + 50)
 		return n
 
 	def target(self, issue, text, value, holds):
@@ -460,6 +477,13 @@ class Harness:
 		print("\n### %s\n\n%s: %s\n" % (suite, NA, why))
 
 	def run_suites(self, argv, done=None):
+		try:
+			self._run_suites(argv, done)
+		finally:
+			if self._origin is not None:
+				self._origin.stop()
+
+	def _run_suites(self, argv, done):
 		for s in self.a.suites:
 			log("suite", s)
 			self.cur = s
@@ -555,24 +579,22 @@ def suite_parse(h):
 	tools.append(("xmllint --stream", ["xmllint", "--stream", "--noout"]
 	    + files, None, "xmllint"))
 
-	# A first run of each tool counts what it saw; then the runs go round
-	# robin, so that a burst of load on the machine hits every tool.
-	res = {}
-	for name, cmd, stdin, key in tools:
-		log("parse:", name)
-		counted = None
-		r0 = run(cmd, stdin=stdin)
-		m = re.search(r"entries (\d+)", r0["out"])
-		if m:
-			counted = int(m.group(1))
-		elif key == "sfeed":
-			counted = r0["out"].count("\n")
-		res[key] = {"name": name, "counted": counted, "runs": []}
+	# The runs go round robin, so that a burst of load on the machine hits
+	# every tool; the first round also counts what each tool saw.
+	res = {key: {"name": name, "counted": None, "runs": []} for
+	    name, cmd, stdin, key in tools}
 	for i in range(h.runs):
 		log("parse: round %d of %d" % (i + 1, h.runs))
 		for name, cmd, stdin, key in tools:
-			res[key]["runs"].append(one_parse(cmd, stdin, mb,
-			    entries))
+			r, out = one_parse(cmd, stdin, mb, entries)
+			res[key]["runs"].append(r)
+			if i:
+				continue
+			m = re.search(r"entries (\d+)", out)
+			if m:
+				res[key]["counted"] = int(m.group(1))
+			elif key == "sfeed":
+				res[key]["counted"] = out.count("\n")
 	for key in res:
 		runs = res[key].pop("runs")
 		res[key].update({k: stats([r[k] for r in runs]) for k in
@@ -648,11 +670,12 @@ def poller_sanitizes(h):
 
 
 def one_parse(cmd, stdin, mb, entries):
+	"""One timed parse: its figures and its output."""
 	r = run(cmd, stdin=stdin)
 	cpu = max(r["cpu"], 0.01)
 	return {"mbs": mb / r["wall"], "eps": entries / r["wall"],
 	    "mbc": mb / cpu, "epc": entries / cpu, "rss": r["rss"],
-	    "wall": r["wall"]}
+	    "wall": r["wall"]}, r["out"]
 
 
 def feedparser_version():
@@ -713,14 +736,10 @@ def suite_sanitize(h):
 
 def suite_poll(h):
 	c = h.corpus()
-	c.gzip_all()
-	ng = Nginx(h, os.path.join(c.dir, "feeds"), "origin")
-	try:
-		per = {}
-		for n in h.size["poll_feeds"]:
-			per[n] = poll_size(h, c, ng, n)
-	finally:
-		ng.stop()
+	ng = h.origin()
+	per = {}
+	for n in h.size["poll_feeds"]:
+		per[n] = poll_size(h, c, ng, n)
 	poll_targets(h, per)
 
 
@@ -744,11 +763,14 @@ def poll_size(h, c, ng, n):
 		cold = []
 		cond = []
 		# The slow peers repeat fewer times, and are stopped when they
-		# take longer than the size's peer_timeout.
+		# take longer than the size's peer_timeout.  Their 2nd pass,
+		# which no target needs, is skipped above poll_second feeds.
 		fast = name.startswith("curl")
-		lim = h.size["peer_timeout"] * (3 if name.startswith("syndic")
-		    else 1)
+		mine = name.startswith("syndic")
+		lim = h.size["peer_timeout"] * (3 if mine else 1)
+		second = fast or mine or n <= h.size["poll_second"]
 		outs = []
+		partial = None
 		for _ in range(h.runs if fast else h.slow_runs):
 			prep["reset"]()
 			cold.append(run(prep["cmd"], env=prep.get("env"),
@@ -756,13 +778,23 @@ def poll_size(h, c, ng, n):
 			    subprocess.DEVNULL, timeout=lim))
 			outs.append(cold[-1]["out"])
 			if cold[-1].get("timeout"):
+				# What it had stored when it was stopped.
+				partial = prep.get("check", lambda: "")()
+				log("poll %d: %s stopped after %d s: %s" % (n,
+				    name, lim, partial))
 				break
+			if not second:
+				continue
 			cond.append(run(prep["cmd2"] if "cmd2" in prep else
 			    prep["cmd"], env=prep.get("env"), cwd=d,
 			    stdout=subprocess.DEVNULL, timeout=lim))
+		if mine and partial is None and cond:
+			h.polled[n] = (os.path.join(d, "syndic.db"), urls)
 		res[name] = {"cold": summarize(cold), "cond": summarize(cond),
-		    "check": prep.get("check", lambda: "")(),
-		    "runs": len(cold), "outs": outs}
+		    "check": partial if partial is not None else
+		    prep.get("check", lambda: "")(), "runs": len(cold),
+		    "outs": outs, "limit": lim, "stopped": partial is not None,
+		    "second": second}
 	s = res["syndic poll --all"]
 	rows = []
 	for name, _ in tools:
@@ -770,13 +802,20 @@ def poll_size(h, c, ng, n):
 		if "na" in r:
 			rows.append([name, NA] + ["-"] * 8)
 			continue
+		if r["stopped"]:
+			stored = "did not finish in %d s: %s" % (r["limit"],
+			    r["check"])
+		else:
+			stored = r["check"]
+		nosec = "-" if r["second"] else "not run (no target " \
+		    "needs it at this size)"
 		rows.append([name + " (%d run%s)" % (r["runs"], "s" if
 		    r["runs"] > 1 else ""), fmtw(r["cold"], "wall"),
 		    fmtw(r["cold"], "cpu"), "-" if r["cold"].get("timeout") else
 		    fmt(r["cold"]["rss"]["median"] / 1024),
 		    fmtratio(s, r, "cold"), fmtr(cpu_ratio(s, r, "cold")),
-		    fmtw(r["cond"], "wall"), fmtw(r["cond"], "cpu"),
-		    fmtratio(s, r, "cond"), r["check"]])
+		    fmtw(r["cond"], "wall", nosec), fmtw(r["cond"], "cpu",
+		    nosec), fmtratio(s, r, "cond"), stored])
 	h.table("poll", "poll: %s feeds from a loopback nginx" %
 	    "{:,}".format(n), ["tool", "cold wall s", "cold CPU s",
 	    "cold peak RSS MiB", "tool ÷ syndic (cold wall)",
@@ -784,7 +823,9 @@ def poll_size(h, c, ng, n):
 	    "2nd pass CPU s", "tool ÷ syndic (2nd)", "stored"], rows,
 	    "%d feeds, %.0f MB, %d entries; %d parallel fetches for every "
 	    "tool; curl %d runs, the others %d (sfeed_update and newsboat "
-	    "stopped after %d s). Cold: empty store; 2nd pass: the same feeds "
+	    "stopped after %d s, syndic after three times that; a stopped "
+	    "tool's wall time is a lower bound and \"stored\" says how far it "
+	    "got). Cold: empty store; 2nd pass: the same feeds "
 	    "again, unchanged (syndic, newsboat and curl send validators and "
 	    "get 304; sfeed_update has no conditional requests and refetches)."
 	    " CPU is user+sys of the process and its children; peak RSS is "
@@ -869,10 +910,10 @@ def summarize(runs):
 	return out
 
 
-def fmtw(s, key):
+def fmtw(s, key, none="-"):
 	"""fmts of one field of a summarize(), marking lower bounds."""
 	if s is None:
-		return "-"
+		return none
 	if s.get("timeout"):
 		return "> %s (stopped)" % fmt(s["wall"]["max"]) if key == \
 		    "wall" else "-"
@@ -890,19 +931,26 @@ def poll_syndic(h, d, urls):
 				os.unlink(db + ext)
 
 	def check():
-		return count_rows(db, "entries")
+		return count_rows(db, "entries", "SELECT count(*) FROM feeds "
+		    "WHERE last_fetch IS NOT NULL", len(urls))
 	return {"cmd": [h.syndic.bin, "-c", conf, "poll", "--all"],
 	    "reset": reset, "check": check, "summary": True}
 
 
-def count_rows(db, table):
+def count_rows(db, table, feeds_sql=None, nfeeds=None):
+	"""Entries stored in db (and of how many feeds, with feeds_sql)."""
 	try:
-		con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+		con = sqlite3.connect("file:%s?mode=ro" % db, uri=True,
+		    timeout=30)
 		n = con.execute("select count(*) from %s" % table).fetchone()[0]
+		f = con.execute(feeds_sql).fetchone()[0] if feeds_sql else None
 		con.close()
-		return "{:,} entries".format(n)
 	except sqlite3.Error as e:
 		return "(%s)" % e
+	out = "{:,} entries".format(n)
+	if f is not None:
+		out += " of {:,}/{:,} feeds".format(f, nfeeds)
+	return out
 
 
 def poll_sfeed(h, d, urls):
@@ -920,11 +968,14 @@ def poll_sfeed(h, d, urls):
 		os.makedirs(os.path.join(sd, "feeds"))
 
 	def check():
-		n = 0
-		for f in os.listdir(os.path.join(sd, "feeds")):
-			with open(os.path.join(sd, "feeds", f), "rb") as fp:
-				n += fp.read().count(b"\n")
-		return "{:,} entries".format(n)
+		n = f = 0
+		for x in os.listdir(os.path.join(sd, "feeds")):
+			with open(os.path.join(sd, "feeds", x), "rb") as fp:
+				k = fp.read().count(b"\n")
+			n += k
+			f += k > 0
+		return "{:,} entries of {:,}/{:,} feeds".format(n, f,
+		    len(urls))
 	env = dict(os.environ, HOME=d)
 	return {"cmd": ["sfeed_update", rc], "reset": reset, "check": check,
 	    "env": env}
@@ -947,7 +998,8 @@ def poll_newsboat(h, d, urls):
 				os.unlink(os.path.join(nd, f))
 
 	def check():
-		return count_rows(db, "rss_item")
+		return count_rows(db, "rss_item", "SELECT count(DISTINCT "
+		    "feedurl) FROM rss_item", len(urls))
 	env = dict(os.environ, HOME=nd, XDG_CONFIG_HOME=nd, XDG_DATA_HOME=nd)
 	return {"cmd": cmd, "reset": reset, "check": check, "env": env}
 
@@ -993,52 +1045,98 @@ def poll_curl(h, d, urls):
 	    "reset": lambda: None, "check": check}
 
 
+POLL_SIZES = (1000, 10000)	# the sizes issue #5 sets
+NOT_RUN = "not run at this size"
+
+
+def not_run(h, key, size):
+	"""The measured text of a target whose size was not run."""
+	if size in DEFAULT_SIZES["small"][key]:
+		return NOT_RUN
+	return NOT_RUN + " (`bench/run --size full` runs it)"
+
+
 def poll_targets(h, per):
-	for n, res in sorted(per.items()):
+	"""Issue #5's targets, judged at the sizes it sets; a size that was
+	not run says so (figures at other sizes are in the tables)."""
+	for n in POLL_SIZES:
+		cold = "poll %s: cold pass at least 4x faster than " \
+		    "sfeed_update and newsboat" % "{:,}".format(n)
+		cond = "poll %s: all-304 pass within 2x of the curl floor" % \
+		    "{:,}".format(n)
+		if n not in per:
+			h.target(5, cold, not_run(h, "poll_feeds", n), None)
+			h.target(5, cond, not_run(h, "poll_feeds", n), None)
+			if n >= 10000:
+				h.target(5, "poll %s: peak memory at most 64 MiB" %
+				    "{:,}".format(n), not_run(h, "poll_feeds", n),
+				    None)
+			continue
+		res = per[n]
 		s = res["syndic poll --all"]
 		if "na" in s:
-			h.target(5, "poll %d: cold pass at least 4x faster than "
-			    "sfeed_update and newsboat" % n, NA, None)
-			h.target(5, "poll %d: all-304 pass within 2x of the curl "
-			    "floor" % n, NA, None)
+			h.target(5, cold, NA, None)
+			h.target(5, cond, NA, None)
 			continue
 		ok = True
 		txt = []
 		for peer in ("sfeed_update", "newsboat -x reload"):
-			x = ratio_of(s, res[peer], "cold")
-			if x is None:
+			x, holds, t = cold_ratio(s, res[peer])
+			txt.append(t)
+			if holds is None and ok:
 				ok = None
-				txt.append("-")
-				continue
-			stopped = res[peer]["cold"].get("timeout")
-			cr = cpu_ratio(s, res[peer], "cold")
-			txt.append(("> %.1fx" if stopped else "%.1fx") % x +
-			    (" (CPU %.1fx)" % cr if cr else ""))
-			if x < 4:
-				ok = None if stopped and ok else False
-		h.target(5, "poll %d: cold pass at least 4x faster than "
-		    "sfeed_update and newsboat" % n, ", ".join(txt), ok)
-		f = ratio(s["cond"]["wall"]["median"], res[
-		    "curl --parallel (floor)"]["cond"]["wall"]["median"])
-		h.target(5, "poll %d: all-304 pass within 2x of the curl floor"
-		    % n, "%.2fx the floor" % f, f <= 2)
+			elif holds is False:
+				ok = False
+		h.target(5, cold, ", ".join(txt), ok)
+		fl = res["curl --parallel (floor)"]
+		if s["stopped"] or not s["cond"] or "na" in fl:
+			h.target(5, cond, "syndic did not finish its cold pass "
+			    "in %d s" % s["limit"] if s["stopped"] else "-", None)
+		else:
+			f = ratio(s["cond"]["wall"]["median"],
+			    fl["cond"]["wall"]["median"])
+			h.target(5, cond, "%.2fx the floor" % f, f <= 2)
 		if n >= 10000:
-			m = s["cold"]["rss"]["median"] / 1024
-			h.target(5, "poll %d: peak memory at most 64 MiB" % n,
-			    "%s MiB" % fmt(m), m <= 64)
-	ns = sorted(per)
-	if ns[-1] < 10000:
-		h.target(5, "poll 10000: peak memory at most 64 MiB", "not run "
-		    "at this size (`bench/run --size full`)", None)
-		h.target(5, "poll: cost linear in the number of feeds", "not "
-		    "run at this size (`bench/run --size full`)", None)
-	if len(ns) >= 2 and "na" not in per[ns[0]]["syndic poll --all"]:
-		a = per[ns[0]]["syndic poll --all"]["cold"]["wall"]["median"]
-		b = per[ns[-1]]["syndic poll --all"]["cold"]["wall"]["median"]
-		g = (b / ns[-1]) / (a / ns[0])
-		h.target(5, "poll: cost linear in the number of feeds (per-feed "
-		    "time at %d ÷ at %d)" % (ns[-1], ns[0]), "%.2f" % g,
-		    g <= 1.5)
+			t = "poll %s: peak memory at most 64 MiB" % \
+			    "{:,}".format(n)
+			if s["stopped"]:
+				h.target(5, t, "syndic did not finish in %d s" %
+				    s["limit"], None)
+			else:
+				m = s["cold"]["rss"]["median"] / 1024
+				h.target(5, t, "%s MiB" % fmt(m), m <= 64)
+	lin = "poll: cost linear in the number of feeds (per-feed cold " \
+	    "time at 10,000 ÷ at 1,000)"
+	a, b = per.get(1000), per.get(10000)
+	if a is None or b is None:
+		h.target(5, lin, not_run(h, "poll_feeds", 10000), None)
+	elif "na" in a["syndic poll --all"] or a["syndic poll --all"][
+	    "stopped"] or b["syndic poll --all"]["stopped"]:
+		h.target(5, lin, "syndic did not finish a cold pass", None)
+	else:
+		wa = a["syndic poll --all"]["cold"]["wall"]["median"]
+		wb = b["syndic poll --all"]["cold"]["wall"]["median"]
+		g = (wb / 10000) / (wa / 1000)
+		h.target(5, lin, "%.2f" % g, g <= 1.5)
+
+
+def cold_ratio(s, r):
+	"""How many times longer a peer's cold pass took than syndic's, as
+	text, and whether that is at least 4; a stopped pass bounds it."""
+	if "na" in r:
+		return None, None, "-"
+	sw = s["cold"]["wall"]["median"] if not s["stopped"] else s["limit"]
+	rw = r["cold"]["wall"]["median"] if not r["stopped"] else r["limit"]
+	x = rw / sw
+	if s["stopped"] and r["stopped"]:
+		return None, None, "both stopped"
+	if r["stopped"]:
+		return x, True if x >= 4 else None, "> %.1fx (peer stopped)" % x
+	if s["stopped"]:
+		return x, False if x < 4 else None, "< %.1fx (syndic " \
+		    "stopped)" % x
+	cr = cpu_ratio(s, r, "cold")
+	return x, x >= 4, "%.1fx" % x + (" (CPU %.1fx)" % cr if cr else "")
 
 
 # Suite: store.
@@ -1170,42 +1268,89 @@ def view_times(db, runs):
 	return out
 
 
-def store_driver_rows(h, d):
-	"""The store work's own load generator, when it is built."""
-	sd = os.path.join(h.build, "bench", "store_driver")
-	rows, views = [], []
-	if not os.access(sd, os.X_OK):
-		return rows, views
-	for target in h.size["store_entries"]:
-		log("store: store_driver -n %d" % target)
-		db = os.path.join(d, "driver-%d.db" % target)
-		r = run([sd, "-n", str(target), "-o", db])
-		m = {}
-		for line in r["out"].splitlines():
-			k, _, v = line.partition(" ")
-			if k == "view_ms":
-				ms, _, rest = v.partition(" rows ")
-				nrows, _, q = rest.partition(": ")
-				views.append(["{:,}".format(target), "`%s`" % q,
-				    ms, nrows])
-			elif k.startswith("channel"):
-				views.append(["{:,}".format(target), k,
-				    v.split()[0], "-"])
-			else:
-				m[k] = v
-		e = float(m["entries"])
-		rows.append(["{:,} (store_driver)".format(int(e)),
-		    fmt(float(m["ingest_entries_per_s"])), "-", "-",
-		    fmt(float(m["bytes_per_entry"])), "-", fmt(r["rss"] / 1024),
-		    "{:,}".format(int(m["stories"]))])
-		h.target(4, "store: ingest at least 5,000 entries/s with dedup "
-		    "on (store_driver, %s entries)" % "{:,}".format(int(e)),
-		    "%s/s" % fmt(float(m["ingest_entries_per_s"])),
-		    float(m["ingest_entries_per_s"]) >= 5000)
-		for x in (db, db + "-wal", db + "-shm"):
-			if os.path.exists(x):
-				os.unlink(x)
-	return rows, views
+def stamp(path):
+	"""What identifies one build of a driver (its stores are rebuilt when
+	it is relinked)."""
+	st = os.stat(path)
+	return "%d:%d" % (st.st_mtime_ns, st.st_size)
+
+
+def driver_store(h, n):
+	"""A store of n synthetic entries made by bench/store_driver through
+	store_ingest (folding on, 25 entries an update, retention once a
+	simulated day), built once per build of the driver and kept for the
+	suites that read a big store; returns the path and its figures."""
+	sd = h.syndic.driver("store_driver")
+	d = os.path.join(h.work, "store")
+	os.makedirs(d, exist_ok=True)
+	db = os.path.join(d, "driver-%d.db" % n)
+	meta = db + ".json"
+	if os.path.exists(meta) and os.path.exists(db):
+		with open(meta) as fp:
+			m = json.load(fp)
+		if m.get("stamp") == stamp(sd):
+			log("store: reusing %s (built %s)" % (db, m["built"]))
+			return db, m
+	for x in (meta, db, db + "-wal", db + "-shm"):
+		if os.path.exists(x):
+			os.unlink(x)
+	log("store: store_driver -n %d" % n)
+	r = run([sd, "-n", str(n), "-o", db])
+	m = {"stamp": stamp(sd), "built": time.strftime("%Y-%m-%d %H:%M "
+	    "UTC", time.gmtime()), "wall": r["wall"], "rss": r["rss"],
+	    "kv": {}, "views": []}
+	for line in r["out"].splitlines():
+		k, _, v = line.partition(" ")
+		if k == "view_ms":
+			ms, _, rest = v.partition(" rows ")
+			nrows, _, q = rest.partition(": ")
+			m["views"].append([q, ms, nrows])
+		elif k.startswith("channel"):
+			m["views"].append([k, v.split()[0], "-"])
+		else:
+			m["kv"][k] = v
+	with open(meta, "w") as fp:
+		json.dump(m, fp, indent=1)
+	return db, m
+
+
+def store_driver_size(h, target, rows, vrows, dviews):
+	"""The store suite at a size the corpus does not reach: a store made
+	by bench/store_driver."""
+	db, m = driver_store(h, target)
+	kv = m["kv"]
+	e = float(kv["entries"])
+	eps = float(kv["ingest_entries_per_s"])
+	rows.append(["{:,} (store_driver)".format(int(e)), fmt(eps), "-", "-",
+	    fmt(float(kv["bytes_per_entry"])), "-", fmt(m["rss"] / 1024),
+	    "{:,}".format(int(kv["stories"]))])
+	store_rate_target(h, e, eps, " (store_driver)")
+	for v, t in view_times(db, h.runs):
+		vrows.append(["{:,} (store_driver)".format(int(e)), "`%s`" % v,
+		    fmts(t["first 50 rows"]), fmts(t["count(*)"]),
+		    "{:,}".format(t["rows"])])
+	for q, ms, nrows in m["views"]:
+		dviews.append(["{:,}".format(int(e)), q if q.startswith(
+		    "channel") else "`%s`" % q, ms, nrows])
+
+
+STORE_SIZES = (100000, 1000000)	# the sizes issue #4 sets
+CORPUS_MAX = 200000	# bigger stores come from the drivers, not the corpus
+
+
+def near(e, size):
+	"""Whether a store of e entries is one of size (within 5%)."""
+	return abs(e - size) <= size * 0.05
+
+
+def store_rate_target(h, e, eps, how=""):
+	at = [x for x in STORE_SIZES if near(e, x)]
+	if not at:
+		return
+	h.judged.add(("store", at[0]))
+	h.target(4, "store: ingest at least 5,000 entries/s with dedup on "
+	    "(%s entries%s)" % ("{:,}".format(at[0]), how), "%s/s (%s "
+	    "entries)" % (fmt(eps), "{:,}".format(int(e))), eps >= 5000)
 
 
 def fold_quality(db, c, n):
@@ -1262,8 +1407,11 @@ def suite_store(h):
 	c = h.corpus()
 	d = os.path.join(h.work, "store")
 	os.makedirs(d, exist_ok=True)
-	rows, vrows, qual = [], [], {}
+	rows, vrows, qual, dviews = [], [], {}, []
 	for target in h.size["store_entries"]:
+		if target > CORPUS_MAX:
+			store_driver_size(h, target, rows, vrows, dviews)
+			continue
 		n = c.feeds_for_entries(target)
 		if n is None:
 			raise RuntimeError("the corpus is too small")
@@ -1289,22 +1437,18 @@ def suite_store(h):
 			    "bpe": size / e, "rss": r["rss"] / 1024,
 			    "stories": m["stories"], "folded": m["folded"]})
 		with open(db + ".done", "w") as fp:
-			fp.write(dump + "\n")
+			fp.write(stamp(drv) + "\n")
 		s = {k: stats([x[k] for x in res]) for k in res[0]}
 		rows.append(["{:,}".format(int(e)), fmts(s["eps"]),
 		    fmts(s["first"]), fmts(s["last"]), fmt(s["bpe"]["median"]),
 		    fmt(c.bytes(n) / e), fmt(s["rss"]["median"]),
 		    "{:,}".format(int(s["stories"]["median"]))])
-		h.target(4, "store: ingest at least 5,000 entries/s with "
-		    "dedup on (%s entries)" % "{:,}".format(int(e)),
-		    "%s/s" % fmt(s["eps"]["median"]), s["eps"]["median"] >= 5000)
+		store_rate_target(h, e, s["eps"]["median"])
 		for v, t in view_times(db, h.runs):
 			vrows.append(["{:,}".format(int(e)), "`%s`" % v,
 			    fmts(t["first 50 rows"]), fmts(t["count(*)"]),
 			    "{:,}".format(t["rows"])])
 		qual[int(e)] = fold_quality(db, c, n)
-	drows, dviews = store_driver_rows(h, d)
-	rows += drows
 	h.table("store", "store: ingest (bench/bench_store: store_ingest of "
 	    "parsed documents, one transaction per feed update)",
 	    ["entries", "entries/s", "first 10% /s", "last 10% /s",
@@ -1314,10 +1458,12 @@ def suite_store(h):
 	    "(canonical URL set, HTML as published); the store strips the "
 	    "text, folds duplicates into stories (URL, MinHash) and indexes "
 	    "them. Time is the sum of the store_ingest calls; %d runs, each on "
-	    "a new store file. Rows marked store_driver come from the store "
-	    "work's own load generator (bench/store_driver: in-memory Zipf "
-	    "text, 25 entries per update, retention once a simulated day), "
-	    "one run." % h.slow_runs)
+	    "a new store file. Stores above %s entries, which would take a "
+	    "corpus of some 23,000 feeds at 1M, come from the store work's own "
+	    "load generator instead (rows marked store_driver: "
+	    "bench/store_driver, in-memory Zipf text, 25 entries per update, "
+	    "retention once a simulated day, one run; its store is kept for "
+	    "the views below)." % (h.slow_runs, "{:,}".format(CORPUS_MAX)))
 	h.table("store", "store: view query times (ms, a fresh connection "
 	    "each)", ["entries", "view", "first 50 rows ms", "count(*) ms",
 	    "rows"], vrows)
@@ -1336,6 +1482,13 @@ def suite_store(h):
 	    "Pairs: entries in one story that are one story in truth.tsv. Per "
 	    "kind of copy: the share folded into its original's story "
 	    "(summary-only copy: any kind, in a summary-only feed).")
+	for x in STORE_SIZES:
+		if ("store", x) not in h.judged:
+			h.target(4, "store: ingest at least 5,000 entries/s with "
+			    "dedup on (%s entries)" % "{:,}".format(x),
+			    not_run(h, "store_entries", x), None)
+	if not qual:
+		return
 	big = qual[max(qual)]
 	h.target(4, "store: folding precision at least 0.99 (generated "
 	    "copies)", "%.4f" % big["precision"], big["precision"] >= 0.99)
@@ -1358,7 +1511,11 @@ def store_db(h, c, n):
 	d = os.path.join(h.work, "store")
 	os.makedirs(d, exist_ok=True)
 	db = os.path.join(d, "store-%d.db" % n)
-	if not os.path.exists(db + ".done"):
+	done = None
+	if os.path.exists(db + ".done"):
+		with open(db + ".done") as fp:
+			done = fp.read().strip()
+	if done != stamp(drv):
 		dump = store_dump(h, c, n)
 		for ext in ("", "-wal", "-shm"):
 			if os.path.exists(db + ext):
@@ -1366,7 +1523,7 @@ def store_db(h, c, n):
 		log("filling a store with %d entries" % c.entries(n))
 		run([drv, db, dump])
 		with open(db + ".done", "w") as fp:
-			fp.write(dump + "\n")
+			fp.write(stamp(drv) + "\n")
 	return db
 
 
@@ -1384,10 +1541,11 @@ def daemon_start(h, conf, port):
 	return p
 
 
-def daemon_quiet(p, limit=600, busy=0.03):
+def daemon_quiet(p, limit=600, busy=0.1):
 	"""Wait until the daemon's background work (the related index of a
 	store it has not seen yet, say) is done: under busy CPU seconds over
-	3 s of wall."""
+	3 s of wall (a daemon that stays busier is what the idle suite then
+	measures)."""
 	t0 = time.time()
 	a = proc_times(p.pid)["cpu"]
 	while time.time() - t0 < limit:
@@ -1541,52 +1699,31 @@ def wrk(url, seconds, headers=()):
 
 # Suite: related.
 
+RELATED_SIZES = ((100000, 10), (1000000, 25))	# issue #7: size, p95 ms
+
+
 def suite_related(h):
-	drv = h.syndic.driver("bench_related")
-	c = h.corpus()
 	rows, qrows = [], []
+	p95s = {}
 	for target in h.size["related_entries"]:
-		n = c.feeds_for_entries(target)
-		db = store_db(h, c, n)
-		con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-		ids = [r[0] for r in con.execute("SELECT id FROM story")]
-		con.close()
-		sample = [str(x) for x in sorted(random.Random(SEED).sample(ids,
-		    min(300, len(ids))))]
-		res = []
-		for i in range(h.runs):
-			log("related: %d entries, run %d" % (c.entries(n), i + 1))
-			r = run([drv, "-k", "5", db] + sample)
-			m = {k: float(v) for k, v in
-			    re.findall(r"(\w+) ([\d.]+)", r["out"])}
-			res.append(m)
-		s = {k: stats([x[k] for x in res]) for k in res[0]}
-		e = c.entries(n)
-		rows.append(["{:,}".format(e), "{:,}".format(len(ids)),
-		    fmt(res[0]["index_seconds"]), fmts(s["p50"]), fmts(s["p95"]),
-		    fmts(s["p99"]), fmts(s["max"]), "%.0f%%" % (100 *
-		    s["covered"]["median"] / s["stories"]["median"])])
-		# The issue sets 10 ms at 100k entries and 25 ms at 1M; a
-		# smaller store is shown but not judged.
-		at, limit = (1000000, 25) if e >= 1000000 else (100000, 10)
-		p95 = s["p95"]["median"]
-		h.target(7, "related: p95 latency per story at most %d ms at "
-		    "%s entries" % (limit, "{:,}".format(at)), "%s ms at %s "
-		    "entries%s" % (fmt(p95), "{:,}".format(e), "" if e >= at
-		    else " (smaller than the target's store)"),
-		    p95 <= limit if e >= at else None)
-		q = related_quality(db, c, n, sample)
-		if q:
-			qrows.append(["{:,}".format(e), "%.3f" % q[0], "%.3f" % q[1],
-			    "{:,}".format(q[2])])
+		if target > CORPUS_MAX:
+			e, p95 = related_driver_size(h, target, rows)
+		else:
+			e, p95 = related_corpus_size(h, target, rows, qrows)
+		p95s[e] = p95
 	h.table("related", "related: latency of one story's list "
 	    "(store_related_story)", ["entries", "stories", "index build s "
 	    "(1st run)", "p50 ms", "p95 ms", "p99 ms", "max ms",
 	    "stories with related"], rows,
-	    "bench/bench_related on the store of the store suite: the index "
-	    "is brought up to date first (store_related_update until done), "
-	    "then 300 sampled stories each get their list computed now; %d "
-	    "runs." % h.runs)
+	    "Up to %s entries: bench/bench_related on the store of the store "
+	    "suite (the corpus): the index is brought up to date first "
+	    "(store_related_update until done), then 300 sampled stories each "
+	    "get their list computed now; %d runs. Bigger stores (rows marked "
+	    "related_driver): bench/related_driver fills that many synthetic "
+	    "stories (its event word model, one entry each, written straight "
+	    "into the tables), indexes them (timed as a whole) and times 300 "
+	    "sampled stories the same way; one run." % ("{:,}".format(
+	    CORPUS_MAX), h.runs))
 	if qrows:
 		h.table("related", "related: agreement with the generator's "
 		    "topics (informational)", ["entries", "same topic",
@@ -1596,6 +1733,71 @@ def suite_related(h):
 		    "names) in the ground truth. Generated text, so only a "
 		    "sanity check: precision@5 is measured on BBC news by the "
 		    "related work's own evaluation.")
+	# The issue sets 10 ms at 100k entries and 25 ms at 1M.
+	for at, limit in RELATED_SIZES:
+		t = "related: p95 latency per story at most %d ms at %s " \
+		    "entries" % (limit, "{:,}".format(at))
+		got = [e for e in p95s if near(e, at)]
+		if not got:
+			h.target(7, t, not_run(h, "related_entries", at) + "".join("; %s ms at %s entries" %
+			    (fmt(p95s[e]), "{:,}".format(e)) for e in
+			    sorted(p95s)), None)
+			continue
+		p95 = p95s[got[0]]
+		h.target(7, t, "%s ms (%s entries)" % (fmt(p95),
+		    "{:,}".format(got[0])), p95 <= limit)
+
+
+def related_corpus_size(h, target, rows, qrows):
+	"""bench_related on the corpus store of about target entries."""
+	drv = h.syndic.driver("bench_related")
+	c = h.corpus()
+	n = c.feeds_for_entries(target)
+	db = store_db(h, c, n)
+	con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+	ids = [r[0] for r in con.execute("SELECT id FROM story")]
+	con.close()
+	sample = [str(x) for x in sorted(random.Random(SEED).sample(ids,
+	    min(300, len(ids))))]
+	res = []
+	for i in range(h.runs):
+		log("related: %d entries, run %d" % (c.entries(n), i + 1))
+		r = run([drv, "-k", "5", db] + sample)
+		m = {k: float(v) for k, v in
+		    re.findall(r"(\w+) ([\d.]+)", r["out"])}
+		res.append(m)
+	s = {k: stats([x[k] for x in res]) for k in res[0]}
+	e = c.entries(n)
+	rows.append(["{:,}".format(e), "{:,}".format(len(ids)),
+	    fmt(res[0]["index_seconds"]), fmts(s["p50"]), fmts(s["p95"]),
+	    fmts(s["p99"]), fmts(s["max"]), "%.0f%%" % (100 *
+	    s["covered"]["median"] / s["stories"]["median"])])
+	q = related_quality(db, c, n, sample)
+	if q:
+		qrows.append(["{:,}".format(e), "%.3f" % q[0], "%.3f" % q[1],
+		    "{:,}".format(q[2])])
+	return e, s["p95"]["median"]
+
+
+def related_driver_size(h, target, rows):
+	"""bench/related_driver on target synthetic stories (one run)."""
+	drv = h.syndic.driver("related_driver")
+	d = os.path.join(h.work, "related")
+	os.makedirs(d, exist_ok=True)
+	db = os.path.join(d, "driver-%d.db" % target)
+	log("related: related_driver -n %d" % target)
+	r = run([drv, "-n", str(target), "-s", "300", "-o", db])
+	m = {k: float(v) for k, v in re.findall(r"^(\w+) ([\d.]+)", r["out"],
+	    re.M)}
+	for x in (db, db + "-wal", db + "-shm"):
+		if os.path.exists(x):
+			os.unlink(x)
+	rows.append(["{:,} (related_driver)".format(int(m["stories"])),
+	    "{:,}".format(int(m["stories"])), "%s (fill %s)" % (
+	    fmt(m["index_seconds"]), fmt(m["fill_seconds"])),
+	    fmt(m["story_wall_ms_p50"]), fmt(m["story_wall_ms_p95"]), "-",
+	    fmt(m["story_wall_ms_max"]), "-"])
+	return int(m["stories"]), m["story_wall_ms_p95"]
 
 
 def related_quality(db, c, n, sample):
@@ -1633,18 +1835,27 @@ def related_quality(db, c, n, sample):
 def suite_idle(h):
 	h.syndic.need("run")
 	c = h.corpus()
-	c.gzip_all()
 	n = h.size["idle_feeds"]
 	d = os.path.join(h.work, "idle")
 	shutil.rmtree(d, ignore_errors=True)
 	os.makedirs(d)
-	ng = Nginx(h, os.path.join(c.dir, "feeds"), "idle")
+	ng = h.origin()
+	urls = [ng.url + f[0] for f in c.feeds[:n]]
+	db = os.path.join(d, "idle.db")
+	# The store the poll suite left at this size, when it polled these
+	# very URLs: the daemon then starts with every feed fetched.
+	polled = h.polled.get(n)
+	if polled and polled[1] == urls:
+		for ext in ("", "-wal"):
+			if os.path.exists(polled[0] + ext):
+				shutil.copyfile(polled[0] + ext, db + ext)
+		how = "starting on the store of the poll suite's two passes"
+	else:
+		how = "after its first poll of all %d feeds" % n
 	p = None
 	try:
 		port = free_port()
-		db = os.path.join(d, "idle.db")
-		conf = h.syndic.config(os.path.join(d, "idle.conf"), db,
-		    [ng.url + f[0] for f in c.feeds[:n]],
+		conf = h.syndic.config(os.path.join(d, "idle.conf"), db, urls,
 		    listen="127.0.0.1:%d" % port, interval="30m")
 		p = daemon_start(h, conf, port)
 		settle = idle_settle(p, db, n)
@@ -1657,7 +1868,6 @@ def suite_idle(h):
 		nb = [proc_times(x) for x in ng.pids()]
 	finally:
 		stop(p)
-		ng.stop()
 	k = 60.0 / secs
 	ngd = {x: sum(q[x] for q in nb) - sum(q[x] for q in na) for x in
 	    ("cpu", "vol", "invol")}
@@ -1671,10 +1881,11 @@ def suite_idle(h):
 	h.table("idle", "idle: an idle daemon", ["process", "CPU ms/min",
 	    "voluntary switches/min (wake-ups)", "involuntary switches/min",
 	    "peak RSS MiB"], rows,
-	    "After the first poll of all %d feeds (%s), over %d s: utime+stime "
-	    "from /proc/PID/stat, context switches from /proc/PID/status. "
-	    "Interval 30m, so no feed is due while measuring." % (n, settle,
-	    secs))
+	    "The daemon with %d feeds scheduled, %s (every feed fetched and "
+	    "the daemon quiet: %s), over %d s: utime+stime from "
+	    "/proc/PID/stat, context switches from /proc/PID/status. Interval "
+	    "30m, so no feed is due while measuring. nginx is the origin the "
+	    "feeds come from." % (n, how, settle, secs))
 
 
 def idle_settle(p, db, n, limit=300):
@@ -1699,14 +1910,8 @@ def idle_settle(p, db, n, limit=300):
 		raise Unavailable("the daemon fetched %d of %d feeds in %.0f s "
 		    "(does `syndic run` poll yet?)" % (done, n, time.time() - t0))
 	took = time.time() - t0
-	a = proc_times(p.pid)["cpu"]
-	while True:
-		time.sleep(3)
-		b = proc_times(p.pid)["cpu"]
-		if b - a < 0.03 or time.time() - t0 > limit:
-			break
-		a = b
-	return "done in %.0f s" % took
+	quiet = daemon_quiet(p, max(30, limit - took))
+	return "fetched in %.0f s, quiet %.0f s later" % (took, quiet)
 
 
 # The report.
@@ -1810,7 +2015,7 @@ def main():
 	    help="comma-separated suites (default: all): " + ",".join(SUITES))
 	p.add_argument("--size", choices=sorted(SIZES), default="small",
 	    help="small (default, about 15 minutes on 2 cores) or full "
-	    "(10,000 feeds, 1M entries)")
+	    "(1,000 and 10,000 feeds, 1M entries)")
 	p.add_argument("--runs", type=int, default=3,
 	    help="repetitions of each measurement (default 3)")
 	p.add_argument("--work", help="scratch directory, the corpus kept "
