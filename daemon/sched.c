@@ -18,7 +18,8 @@
  * the feed publishes, or lengthened while it does not change), raised by
  * the feed's own hints (RSS ttl, sy:updatePeriod/Frequency, Cache-Control
  * max-age, Expires), clamped to [min_interval, max_interval], spread with
- * jitter, moved out of skipHours/skipDays.  Failures back off
+ * jitter, moved out of skipHours/skipDays.  The hints are stored on the
+ * feed (struct feed_hints), so a 304, which has no document, keeps them.  Failures back off
  * exponentially (with jitter, capped at max_interval, reset by a success);
  * 429 and 503 wait at least their Retry-After; 410 retires the feed; a
  * permanent redirect that holds SCHED_MOVE_HOLD polls moves the feed.
@@ -424,21 +425,51 @@ sched_rate(const struct doc *d, long long now)
 	return (gap);
 }
 
+/*
+ * sched_hints gives the hints to follow after a success: the stored ones
+ * (a 304 or an unchanged body says nothing new), the document's when there
+ * is one, and the response's freshness (max-age, else Expires) when it
+ * states one; a full response that states none clears it.
+ */
+static void
+sched_hints(const struct sfeed *f, const struct fetch_result *r,
+    const struct doc *d, long long now, struct feed_hints *h)
+{
+	long long	life = -1;
+
+	*h = f->row.hints;
+	if (d != NULL) {
+		h->ttl = d->ttl_minutes > 0 ? d->ttl_minutes * 60LL : 0;
+		h->update = d->sy_period_seconds > 0 ? d->sy_period_seconds /
+		    (d->sy_frequency > 0 ? d->sy_frequency : 1) : 0;
+		h->skip_hours = d->skip_hours & 0xffffff;
+		h->skip_days = d->skip_days & 0x7f;
+	}
+	if (r->max_age >= 0)
+		life = r->max_age;
+	else if (r->expires != -1)
+		life = r->expires > now ? r->expires - now : 0;
+	if (life >= 0)
+		h->cache = life;
+	else if (r->outcome == FETCH_OK)
+		h->cache = 0;
+}
+
 /* sched_skip moves t out of the feed's skipHours and skipDays (GMT). */
 static long long
-sched_skip(const struct doc *d, long long t)
+sched_skip(const struct feed_hints *h, long long t)
 {
 	struct tm	tm;
 	time_t		tt;
 	int		i;
 
-	if (d == NULL || (d->skip_hours == 0 && d->skip_days == 0))
+	if (h->skip_hours == 0 && h->skip_days == 0)
 		return (t);
 	for (i = 0; i < 8 * 24; i++) {
 		tt = (time_t)t;
 		gmtime_r(&tt, &tm);
-		if (!(d->skip_hours & (1U << tm.tm_hour)) &&
-		    !(d->skip_days & (1U << tm.tm_wday)))
+		if (!(h->skip_hours & (1U << tm.tm_hour)) &&
+		    !(h->skip_days & (1U << tm.tm_wday)))
 			return (t);
 		t += 3600 - (t % 3600);		/* the next whole hour */
 	}
@@ -449,11 +480,12 @@ sched_skip(const struct doc *d, long long t)
  * sched_interval gives the polling interval after a success: the
  * configured one for a feed that has it; otherwise adapted: from the
  * publishing rate when the document is new, lengthened by a quarter while
- * nothing changes; raised by the feed's ttl and sy:update hints.
+ * nothing changes; raised by the feed's ttl and sy:update hints (stored,
+ * so that they hold across 304s too).
  */
 static long long
 sched_interval(struct sched *s, struct sfeed *f, const struct doc *d,
-    int changed)
+    const struct feed_hints *h, int changed)
 {
 	struct config	*c = s->conf;
 	long long	 base, cur, v, rate;
@@ -473,39 +505,33 @@ sched_interval(struct sched *s, struct sfeed *f, const struct doc *d,
 				cur = 4 * base;
 		}
 	}
-	if (d != NULL) {
-		if (d->ttl_minutes > 0 && (v = d->ttl_minutes * 60LL) > cur)
-			cur = v;
-		if (d->sy_period_seconds > 0) {
-			v = d->sy_period_seconds / (d->sy_frequency > 0 ?
-			    d->sy_frequency : 1);
-			if (v > cur)
-				cur = v;
-		}
-	}
+	if ((v = h->ttl) > cur)
+		cur = v;
+	if ((v = h->update) > cur)
+		cur = v;
 	return (sched_clamp(cur, c->min_interval, c->max_interval));
 }
 
-/* sched_next_ok gives the next poll after a success. */
+/*
+ * sched_next_ok gives the next poll after a success: the interval with
+ * jitter, not before the freshness lifetime is over, out of the skipped
+ * hours and days.
+ */
 static long long
 sched_next_ok(struct sched *s, long long now, long long interval,
-    const struct fetch_result *r, const struct doc *d)
+    const struct feed_hints *h)
 {
 	struct config	*c = s->conf;
 	long long	 next, v;
 
 	next = now + sched_clamp(sched_jitter(interval, 0.1), c->min_interval,
 	    c->max_interval);
-	if (r->max_age > 0) {
-		v = now + sched_clamp(r->max_age, 0, c->max_interval);
-		if (v > next)
-			next = v;
-	} else if (r->expires > now) {
-		v = now + sched_clamp(r->expires - now, 0, c->max_interval);
+	if (h->cache > 0) {
+		v = now + sched_clamp(h->cache, 0, c->max_interval);
 		if (v > next)
 			next = v;
 	}
-	return (sched_skip(d, next));
+	return (sched_skip(h, next));
 }
 
 /* sched_next_fail gives the next poll after the n-th failure in a row. */
@@ -842,10 +868,12 @@ sched_handle(struct sched *s, struct sfeed *f, struct fetch_result *r)
 		rec.last_modified = r->last_modified;
 		if (r->outcome == FETCH_OK)
 			rec.body_hash = r->body_hash;
-		interval = sched_interval(s, f, d, changed);
+		sched_hints(f, r, d, now, &rec.hints);
+		rec.set_hints = 1;
+		interval = sched_interval(s, f, d, &rec.hints, changed);
 		rec.interval = interval;
 		rec.failures = 0;
-		rec.next_poll = sched_next_ok(s, now, interval, r, d);
+		rec.next_poll = sched_next_ok(s, now, interval, &rec.hints);
 		sched_moved(s, f, r, &rec);
 	} else {
 		s->m.failures++;

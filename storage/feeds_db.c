@@ -15,7 +15,9 @@
 	"f.last_modified, f.body_hash, f.next_poll, f.interval, f.last_fetch, " \
 	"f.last_success, f.failures, f.last_status, f.last_error, f.retired, " \
 	"f.moved_to, f.moved_count, " \
-	"(SELECT count(*) FROM entries e WHERE e.feed_id = f.id)"
+	"(SELECT count(*) FROM entries e WHERE e.feed_id = f.id), " \
+	"f.hint_ttl, f.hint_update, f.skip_hours, f.skip_days, " \
+	"f.cache_lifetime"
 
 void
 feed_row_clear(struct feed_row *r)
@@ -71,6 +73,11 @@ feeds_db_row(sqlite3_stmt *st, struct feed_row *r)
 	r->moved_to = store_text(st, 17);
 	r->moved_count = sqlite3_column_int(st, 18);
 	r->nentries = sqlite3_column_int64(st, 19);
+	r->hints.ttl = sqlite3_column_int64(st, 20);
+	r->hints.update = sqlite3_column_int64(st, 21);
+	r->hints.skip_hours = (unsigned int)sqlite3_column_int64(st, 22);
+	r->hints.skip_days = (unsigned int)sqlite3_column_int64(st, 23);
+	r->hints.cache = sqlite3_column_int64(st, 24);
 }
 
 /* feeds_db_rows collects every row of a prepared statement. */
@@ -330,7 +337,13 @@ feeds_db_record1(struct store *s, long long id, const struct fetch_record *r,
 	    "last_success = CASE WHEN ?7 THEN ?2 ELSE last_success END, "
 	    "last_status = ?3, last_error = ?8, last_duration = ?9, "
 	    "last_bytes = ?10, next_poll = ?11, interval = ?12, failures = ?13,"
-	    "moved_to = ?14, moved_count = ?15, retired = ?16 WHERE id = ?1");
+	    "moved_to = ?14, moved_count = ?15, retired = ?16, "
+	    "hint_ttl = CASE WHEN ?17 THEN ?18 ELSE hint_ttl END, "
+	    "hint_update = CASE WHEN ?17 THEN ?19 ELSE hint_update END, "
+	    "skip_hours = CASE WHEN ?17 THEN ?20 ELSE skip_hours END, "
+	    "skip_days = CASE WHEN ?17 THEN ?21 ELSE skip_days END, "
+	    "cache_lifetime = CASE WHEN ?17 THEN ?22 ELSE cache_lifetime END "
+	    "WHERE id = ?1");
 	if (st == NULL)
 		return (store_error(s, cause, "record fetch"));
 	sqlite3_bind_int64(st, 1, id);
@@ -351,6 +364,12 @@ feeds_db_record1(struct store *s, long long id, const struct fetch_record *r,
 	store_bind_text(st, 14, r->moved_to);
 	sqlite3_bind_int(st, 15, r->moved_count);
 	sqlite3_bind_int(st, 16, r->retire != 0);
+	sqlite3_bind_int(st, 17, r->set_hints != 0);
+	sqlite3_bind_int64(st, 18, r->hints.ttl);
+	sqlite3_bind_int64(st, 19, r->hints.update);
+	sqlite3_bind_int64(st, 20, r->hints.skip_hours);
+	sqlite3_bind_int64(st, 21, r->hints.skip_days);
+	sqlite3_bind_int64(st, 22, r->hints.cache);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return (store_error(s, cause, "record fetch"));
 	if (sqlite3_changes(s->db) == 0)

@@ -267,8 +267,21 @@ static const char schema_v6[] =
 "UPDATE related_stat SET ndocs = 0, refreshed = 0;"
 "INSERT OR IGNORE INTO related_todo SELECT id FROM story;";
 
+/*
+ * Version 7 (sched.c): the feed's own polling hints, kept across 304s
+ * (which carry no document): RSS ttl, sy:updatePeriod/Frequency,
+ * skipHours and skipDays, and the freshness lifetime of Cache-Control
+ * max-age or Expires.
+ */
+static const char schema_v7[] =
+"ALTER TABLE feeds ADD COLUMN hint_ttl INTEGER NOT NULL DEFAULT 0;"
+"ALTER TABLE feeds ADD COLUMN hint_update INTEGER NOT NULL DEFAULT 0;"
+"ALTER TABLE feeds ADD COLUMN skip_hours INTEGER NOT NULL DEFAULT 0;"
+"ALTER TABLE feeds ADD COLUMN skip_days INTEGER NOT NULL DEFAULT 0;"
+"ALTER TABLE feeds ADD COLUMN cache_lifetime INTEGER NOT NULL DEFAULT 0;";
+
 static const char *schema_steps[SCHEMA_VERSION] = { schema_v1, schema_v2,
-    schema_v3, schema_v4, schema_v5, schema_v6 };
+    schema_v3, schema_v4, schema_v5, schema_v6, schema_v7 };
 
 /* schema_version reads PRAGMA user_version. */
 static int

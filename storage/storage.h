@@ -60,6 +60,18 @@ int		 store_counts(struct store *, struct store_counts *,
 /* feeds_db.c */
 
 /* One row of the feeds table, with its number of stored entries. */
+/*
+ * What a feed says about how often to poll it, kept on the feed so that a
+ * 304 (no document) still honours it.  Seconds; 0 = none.
+ */
+struct feed_hints {
+	long long	 ttl;		/* RSS <ttl> */
+	long long	 update;	/* sy:updatePeriod / sy:updateFrequency */
+	unsigned int	 skip_hours;	/* bit h: skip hour h (GMT) */
+	unsigned int	 skip_days;	/* bit d: skip day d (0 = Sunday) */
+	long long	 cache;		/* Cache-Control max-age or Expires */
+};
+
 struct feed_row {
 	long long	 id;
 	char		*url;
@@ -81,6 +93,7 @@ struct feed_row {
 	char		*moved_to;	/* pending permanent redirect target */
 	int		 moved_count;	/* times moved_to was seen in a row */
 	long long	 nentries;
+	struct feed_hints hints;	/* kept across 304s */
 };
 
 #define FEED_ORIGIN_CONFIG	0	/* declared in syndic.conf */
@@ -140,6 +153,8 @@ struct fetch_record {
 	int		 moved_count;
 	int		 retire;	/* 1: stop polling this feed */
 	const char	*new_url;	/* non-NULL: the feed moved for good */
+	int		 set_hints;	/* 1: store hints (all of them) */
+	struct feed_hints hints;
 };
 
 /* store_feed_record stores the outcome of one fetch of a feed. */

@@ -81,7 +81,7 @@ int		 related_index_batch(struct store *, const long long *ids,
 		    int n, char **cause);
 
 /* schema.c */
-#define SCHEMA_VERSION	6
+#define SCHEMA_VERSION	7
 /* schema_migrate brings db from its user_version up to target. */
 int		 schema_migrate(sqlite3 *, int target, char **cause);
 

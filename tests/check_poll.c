@@ -516,7 +516,7 @@ START_TEST(test_next_poll)
 	    "/recent/60/q", "/feed/old", "/ttl/180/t\ninterval = 10m",
 	    "/sy/hourly/1/s\ninterval = 10m", "/maxage/7200/m\ninterval = 10m",
 	    "/skiphours/H/k\ninterval = 10m", "/feed/fixed\ninterval = 10m",
-	    NULL };
+	    "/maxage200/7200/n\ninterval = 10m", NULL };
 	const char	*p[16];
 	struct feed_row	 row;
 	struct tm	 tm;
@@ -574,12 +574,39 @@ START_TEST(test_next_poll)
 	ck_assert_int_eq(tm.tm_hour, keep);
 	feed_row_clear(&row);
 
+	ck_assert_int_eq(feed_row_of("/maxage200/7200/n", &row), 0);
+	ck_assert_int_ge(row.next_poll, now + 7200);
+	ck_assert_int_eq(row.hints.cache, 7200);
+	feed_row_clear(&row);
+
 	/* Unchanged (304) slows down by a quarter. */
+	now = time(NULL);
 	ck_assert_int_eq(syndic(NULL, "poll", "--all", &out), 0);
 	free(out);
 	ck_assert_int_eq(feed_row_of("/recent/1200/r", &row), 0);
 	ck_assert_int_eq(row.last_status, 304);
 	ck_assert_int_eq(row.interval, 750);
+	feed_row_clear(&row);
+	/* A 304 has no document: the stored hints still hold. */
+	ck_assert_int_eq(feed_row_of("/ttl/180/t", &row), 0);
+	ck_assert_int_eq(row.last_status, 304);
+	ck_assert_int_eq(row.hints.ttl, 3 * 3600);
+	ck_assert_int_eq(row.interval, 3 * 3600);
+	feed_row_clear(&row);
+	ck_assert_int_eq(feed_row_of("/sy/hourly/1/s", &row), 0);
+	ck_assert_int_eq(row.last_status, 304);
+	ck_assert_int_eq(row.interval, 3600);
+	feed_row_clear(&row);
+	ck_assert_int_eq(feed_row_of(skip, &row), 0);
+	ck_assert_int_eq(row.last_status, 304);
+	t = (time_t)row.next_poll;
+	gmtime_r(&t, &tm);
+	ck_assert_int_eq(tm.tm_hour, keep);
+	feed_row_clear(&row);
+	/* A 304 without Cache-Control keeps the lifetime of the last 200. */
+	ck_assert_int_eq(feed_row_of("/maxage200/7200/n", &row), 0);
+	ck_assert_int_eq(row.last_status, 304);
+	ck_assert_int_ge(row.next_poll, now + 7200);
 	feed_row_clear(&row);
 }
 END_TEST

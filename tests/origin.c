@@ -513,7 +513,7 @@ origin_serve_feed(struct oconn *c, const char *name, int flags,
 	char		*body, etag[40], lm[64], extra[512], *q;
 	unsigned char	*gz;
 	size_t		 len, gzlen;
-	int		 n = 10, gen;
+	int		 n = 10, gen, fresh;
 	time_t		 t;
 	const char	*type = "application/rss+xml; charset=utf-8";
 
@@ -534,14 +534,16 @@ origin_serve_feed(struct oconn *c, const char *name, int flags,
 	if (!(flags & 2))
 		snprintf(extra, sizeof extra, "ETag: %s\r\nLast-Modified: %s"
 		    "\r\n", etag, lm);
-	if (maxage >= 0)
+	fresh = !(flags & 2) && origin_fresh(c, etag, t);
+	/* Flag 16: the freshness lifetime comes with a 200 only. */
+	if (maxage >= 0 && !(fresh && (flags & 16)))
 		snprintf(extra + strlen(extra), sizeof extra - strlen(extra),
 		    "Cache-Control: max-age=%d\r\n", maxage);
 	if (flags & 1)
 		type = "application/atom+xml";
 	if (flags & 8)
 		type = "application/octet-stream";
-	if (!(flags & 2) && origin_fresh(c, etag, t))
+	if (fresh)
 		origin_send(c, 304, NULL, NULL, 0, extra);
 	else if (flags & 4) {
 		gz = origin_gzip(body, len, &gzlen);
@@ -806,6 +808,10 @@ origin_dispatch(struct oconn *c, const char *path)
 	} else if (strncmp(path, "/maxage/", 8) == 0) {
 		n = strtol(path + 8, &end, 10);
 		origin_serve_feed(c, *end == '/' ? end + 1 : end, 0, NULL, 0,
+		    n);
+	} else if (strncmp(path, "/maxage200/", 11) == 0) {
+		n = strtol(path + 11, &end, 10);
+		origin_serve_feed(c, *end == '/' ? end + 1 : end, 16, NULL, 0,
 		    n);
 	} else if (strncmp(path, "/file/", 6) == 0)
 		origin_serve_file(c, path + 6);

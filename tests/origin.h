@@ -15,6 +15,7 @@
  *   /recent/SEC/NAME      RSS 2.0 publishing every SEC seconds until a
  *                         minute before the origin started
  *   /maxage/SEC/NAME      RSS 2.0 with Cache-Control: max-age=SEC
+ *   /maxage200/SEC/NAME   the same, but a 304 carries no Cache-Control
  *   /gzip/NAME            RSS 2.0, Content-Encoding: gzip
  *   /ctype/NAME           RSS 2.0 served as application/octet-stream
  *   /file/NAME            the file NAME of the fixtures directory
