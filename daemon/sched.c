@@ -1177,8 +1177,15 @@ sched_stop(struct sched *s)
 void
 sched_set_config(struct sched *s, struct config *conf)
 {
+	struct fetch_opts	o;
+
 	s->conf = conf;
 	sched_conf_map(s);
+	/* User agent, proxy, limits: for every fetch that starts from now. */
+	sched_fetch_opts(conf, &o);
+	fetch_set_opts(s->fetch, &o);
+	/* The concurrency or per_site may have grown. */
+	sched_pump(s);
 }
 
 int

@@ -157,6 +157,11 @@ void		 fetch_opts_default(struct fetch_opts *o);
 /* fetch_new makes a fetcher on base; o is copied. */
 struct fetch	*fetch_new(struct event_base *base,
 		    const struct fetch_opts *o);
+/*
+ * fetch_set_opts takes new options (a reload): the transfers that start
+ * from now on follow them, those in flight finish as they began.
+ */
+void		 fetch_set_opts(struct fetch *, const struct fetch_opts *o);
 /* fetch_free cancels what runs (callbacks see FETCH_CANCELLED) and frees. */
 void		 fetch_free(struct fetch *);
 /*

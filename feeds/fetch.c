@@ -73,6 +73,11 @@ struct fetch_job {
 	int			 zerror;	/* undecodable */
 	long long		 raw;		/* encoded bytes received */
 
+	/* What the options were when the transfer started (a reload). */
+	int			 allow_private;
+	long long		 max_body;
+	int			 max_redirects;
+
 	int			 blocked;	/* a non-public address refused */
 	char			 blocked_addr[INET6_ADDRSTRLEN];
 	int			 toobig;
@@ -100,6 +105,8 @@ struct fetch {
 	char			*user_agent;
 	char			*proxy;
 	struct curl_slist	*connect_to;
+	struct curl_slist	**old_connect_to;	/* before a reload */
+	int			 nold_connect_to;
 	struct sockaddr_storage	 test_public;
 	struct fetch_opts	 opts;
 	int			 via_proxy;
@@ -251,7 +258,7 @@ fetch_opensocket_cb(void *arg, curlsocktype purpose,
 	const void		*ip;
 	const struct sockaddr	*sa = &a->addr;
 
-	if (!job->f->opts.allow_private && !job->f->via_proxy &&
+	if (!job->allow_private && !job->f->via_proxy &&
 	    !fetch_addr_public(sa) && !fetch_test_public(job->f, sa)) {
 		job->blocked = 1;
 		if (sa->sa_family == AF_INET)
@@ -288,7 +295,7 @@ fetch_hash_add(uint64_t h, const unsigned char *p, size_t n)
 static int
 fetch_body_add(struct fetch_job *job, const void *p, size_t n)
 {
-	if ((long long)(job->body.len + n) > job->f->opts.max_body) {
+	if ((long long)(job->body.len + n) > job->max_body) {
 		job->toobig = 1;
 		return (-1);
 	}
@@ -618,7 +625,7 @@ fetch_classify(struct fetch_job *job, CURLcode rc, char **error)
 	case CURLE_FILESIZE_EXCEEDED:
 		if (job->toobig || rc == CURLE_FILESIZE_EXCEEDED) {
 			xasprintf(error, "body larger than %lld bytes",
-			    job->f->opts.max_body);
+			    job->max_body);
 			return (FETCH_TOO_BIG);
 		}
 		if (job->zerror) {
@@ -661,7 +668,7 @@ fetch_classify(struct fetch_job *job, CURLcode rc, char **error)
 		return (FETCH_TRUNCATED);
 	case CURLE_TOO_MANY_REDIRECTS:
 		xasprintf(error, "more than %d redirects",
-		    job->f->opts.max_redirects);
+		    job->max_redirects);
 		return (FETCH_REDIRECTS);
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		xasprintf(error, "scheme not allowed: %s", msg);
@@ -829,14 +836,27 @@ fetch_env_proxy(void)
 	return (0);
 }
 
-struct fetch *
-fetch_new(struct event_base *base, const struct fetch_opts *o)
+/*
+ * fetch_apply takes options (strings copied) for the transfers that start
+ * from now on.
+ */
+static void
+fetch_apply(struct fetch *f, const struct fetch_opts *o)
 {
-	struct fetch	*f;
-
-	fetch_curl_init();
-	f = xcalloc(1, sizeof *f);
-	f->base = base;
+	free(f->user_agent);
+	free(f->proxy);
+	/*
+	 * NOTE: curl does not copy CURLOPT_CONNECT_TO's list: transfers in
+	 * flight may still use the old one, freed with the fetcher.
+	 */
+	if (f->connect_to != NULL) {
+		f->old_connect_to = xreallocarray(f->old_connect_to,
+		    f->nold_connect_to + 1, sizeof *f->old_connect_to);
+		f->old_connect_to[f->nold_connect_to++] = f->connect_to;
+	}
+	f->connect_to = NULL;
+	f->proxy = NULL;
+	f->via_proxy = 0;
 	f->opts = *o;
 	f->user_agent = xstrdup(o->user_agent != NULL ? o->user_agent :
 	    "syndic");
@@ -847,21 +867,41 @@ fetch_new(struct event_base *base, const struct fetch_opts *o)
 	} else if (fetch_env_proxy())
 		f->via_proxy = 1;
 	f->opts.proxy = f->proxy;
-	if (o->connect_to != NULL) {
+	if (o->connect_to != NULL)
 		f->connect_to = curl_slist_append(NULL, o->connect_to);
-		f->opts.connect_to = NULL;
-	}
+	f->opts.connect_to = NULL;
+	memset(&f->test_public, 0, sizeof f->test_public);
 	if (o->test_public != NULL) {
 		f->test_public.ss_family = AF_INET;
 		if (inet_pton(AF_INET, o->test_public, &((struct sockaddr_in *)
 		    (void *)&f->test_public)->sin_addr) != 1)
 			f->test_public.ss_family = AF_UNSPEC;
-		f->opts.test_public = NULL;
 	}
+	f->opts.test_public = NULL;
 	if (f->via_proxy && !o->allow_private)
 		log_warnx("fetch: through a proxy, allow_private = no cannot "
 		    "be enforced here; the proxy must refuse private "
 		    "addresses");
+	if (f->multi != NULL)
+		curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS,
+		    (long)(o->max_connects > 0 ? o->max_connects : 0));
+}
+
+void
+fetch_set_opts(struct fetch *f, const struct fetch_opts *o)
+{
+	fetch_apply(f, o);
+}
+
+struct fetch *
+fetch_new(struct event_base *base, const struct fetch_opts *o)
+{
+	struct fetch	*f;
+
+	fetch_curl_init();
+	f = xcalloc(1, sizeof *f);
+	f->base = base;
+	fetch_apply(f, o);
 	TAILQ_INIT(&f->jobs);
 	if ((f->multi = curl_multi_init()) == NULL)
 		fatalx("curl_multi_init failed");
@@ -883,6 +923,8 @@ fetch_new(struct event_base *base, const struct fetch_opts *o)
 void
 fetch_free(struct fetch *f)
 {
+	int	 i;
+
 	if (f == NULL)
 		return;
 	fetch_cancel_all(f);
@@ -890,6 +932,9 @@ fetch_free(struct fetch *f)
 	curl_share_cleanup(f->share);
 	event_free(f->timer);
 	curl_slist_free_all(f->connect_to);
+	for (i = 0; i < f->nold_connect_to; i++)
+		curl_slist_free_all(f->old_connect_to[i]);
+	free(f->old_connect_to);
 	free(f->user_agent);
 	free(f->proxy);
 	free(f);
@@ -989,6 +1034,9 @@ fetch_start(struct fetch *f, const struct fetch_req *req, fetch_cb cb,
 	job->all_permanent = 1;
 	job->hash = FETCH_HASH_INIT;
 	job->max_age = job->expires = -1;
+	job->allow_private = f->opts.allow_private;
+	job->max_body = f->opts.max_body;
+	job->max_redirects = f->opts.max_redirects;
 	buf_init(&job->body);
 	if ((job->easy = curl_easy_init()) == NULL)
 		fatalx("curl_easy_init failed");

@@ -28,6 +28,7 @@ static struct origin	*org;
 static char		*dir;
 static char		*conf;
 static char		*db;
+static const char	*agent = "syndic-check";	/* write_conf's */
 
 static void
 setup(void)
@@ -63,7 +64,7 @@ write_conf(const char *fetch, const char *const *paths)
 	int	 i;
 
 	if (asprintf(&text, "[syndic]\ndatabase = %s\nlisten = 127.0.0.1:%d\n"
-	    "user_agent = syndic-check\n[fetch]\n%s\n", db, h_free_port(),
+	    "user_agent = %s\n[fetch]\n%s\n", db, h_free_port(), agent,
 	    fetch) == -1)
 		abort();
 	for (i = 0; paths != NULL && paths[i] != NULL; i++) {
@@ -386,6 +387,100 @@ START_TEST(test_retry_after_and_max_age)
 	ck_assert_int_ge(n, 3);
 	for (i = 1; i < n; i++)
 		ck_assert_double_ge(t[i] - t[i - 1], 0.9);
+}
+END_TEST
+
+/* agents_of lists the User-Agent of each request for path, in order. */
+static int
+agents_of(const char *path, char **ua, int max)
+{
+	struct origin_req	r;
+	int			i, n = 0;
+
+	for (i = 0; i < origin_nrequests(org) && n < max; i++) {
+		origin_request(org, i, &r);
+		if (strcmp(r.path, path) == 0)
+			ua[n++] = strdup(r.user_agent != NULL ? r.user_agent :
+			    "");
+		origin_req_clear(&r);
+	}
+	return (n);
+}
+
+/* wait_requests waits up to ms for n requests of path; returns the count. */
+static int
+wait_requests(const char *path, int n, int ms)
+{
+	int	got;
+
+	while ((got = count_path(path)) < n && ms > 0) {
+		nanosleep(&(struct timespec){ 0, 50000000L }, NULL);
+		ms -= 50;
+	}
+	return (got);
+}
+
+START_TEST(test_reload_fetcher)
+{
+	static const char *const paths[] = { "/feed/ua\ninterval = 1s",
+	    "/slow/3000/feed/inflight\ninterval = 1h", NULL };
+	static const char *fetch = "allow_private = yes\nsite_delay = 0\n"
+	    "per_site = 4\ninterval = 1s\nmin_interval = 1s\n"
+	    "max_interval = 1m";
+	struct feed_row	 row;
+	char		*argv[5], *errf, *ua[64];
+	pid_t		 pid;
+	int		 i, n, before, status;
+
+	write_conf(fetch, paths);
+	if (asprintf(&errf, "%s/run.err", dir) == -1)
+		abort();
+	argv[0] = (char *)h_syndic();
+	argv[1] = "-c";
+	argv[2] = conf;
+	argv[3] = "run";
+	argv[4] = NULL;
+	pid = h_spawn(argv, NULL, NULL, errf);
+	/* The slow feed is in flight when the configuration changes. */
+	ck_assert_int_ge(wait_requests("/feed/ua", 1, 20000), 1);
+	ck_assert_int_ge(wait_requests("/slow/3000/feed/inflight", 1, 20000),
+	    1);
+	agent = "syndic-reloaded";
+	write_conf(fetch, paths);
+	agent = "syndic-check";
+	before = count_path("/feed/ua");
+	kill(pid, SIGHUP);
+	/* Polls that start after the reload send the new User-Agent. */
+	ck_assert_int_ge(wait_requests("/feed/ua", before + 2, 30000),
+	    before + 2);
+	/* The transfer in flight finished and was stored. */
+	for (i = 0; i < 300; i++) {
+		if (feed_row_of("/slow/3000/feed/inflight", &row) == 0 &&
+		    row.last_status == 200)
+			break;
+		feed_row_clear(&row);
+		nanosleep(&(struct timespec){ 0, 50000000L }, NULL);
+	}
+	ck_assert_int_eq(row.last_status, 200);
+	ck_assert_int_gt(row.nentries, 0);
+	feed_row_clear(&row);
+	kill(pid, SIGTERM);
+	status = h_wait(pid, 10000);
+	ck_assert_msg(status == 0, "syndic run exit %d", status);
+	free(errf);
+
+	n = agents_of("/feed/ua", ua, 64);
+	ck_assert_int_ge(n, 3);
+	ck_assert_str_eq(ua[0], "syndic-check");
+	ck_assert_str_eq(ua[n - 1], "syndic-reloaded");
+	/* Once the new agent is seen, the old one never comes back. */
+	for (i = 1; i < n; i++) {
+		if (strcmp(ua[i - 1], "syndic-reloaded") == 0)
+			ck_assert_str_eq(ua[i], "syndic-reloaded");
+	}
+	for (i = 0; i < n; i++)
+		free(ua[i]);
+	ck_assert_int_eq(count_path("/slow/3000/feed/inflight"), 1);
 }
 END_TEST
 
@@ -898,6 +993,7 @@ poll_suite(void)
 	tcase_add_test(tc, test_per_site);
 	tcase_add_test(tc, test_site_delay);
 	tcase_add_test(tc, test_retry_after_and_max_age);
+	tcase_add_test(tc, test_reload_fetcher);
 	tcase_add_test(tc, test_private);
 	tcase_add_test(tc, test_outcomes);
 	tcase_add_test(tc, test_next_poll);
