@@ -117,6 +117,30 @@ poll_related(struct store *st, struct config *c)
 	}
 }
 
+/*
+ * poll_fts fills the full-text index with the stories this poll (or an
+ * earlier one) left waiting, and says how long it took.
+ */
+static void
+poll_fts(struct store *st)
+{
+	struct timespec	 t0, t1, c0, c1;
+	char		*cause = NULL;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+	if (store_fts_update(st, 0, &cause) == -1) {
+		fprintf(stderr, "syndic: poll: full-text index: %s\n", cause);
+		free(cause);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+	printf("full-text index: %.2f s, cpu %.2f s\n", (t1.tv_sec -
+	    t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, (c1.tv_sec -
+	    c0.tv_sec) + (c1.tv_nsec - c0.tv_nsec) / 1e9);
+}
+
 /* poll_rows picks the feeds to poll: named, all, or the due ones. */
 static int
 poll_rows(struct store *st, int all, int argc, char **argv,
@@ -222,6 +246,7 @@ cmd_poll(struct globals *g, int argc, char **argv)
 		printf("related: %.2f s, cpu %.2f s\n", (t0.tv_sec -
 		    t1.tv_sec) + (t0.tv_nsec - t1.tv_nsec) / 1e9, (c0.tv_sec -
 		    c1.tv_sec) + (c0.tv_nsec - c1.tv_nsec) / 1e9);
+	poll_fts(st);
 
 	sched_free(p.sched);
 	fetch_free(f);

@@ -51,6 +51,7 @@
 /* A slice of related-stories work, and the wait that gathers a batch. */
 #define SCHED_RELATED_MS	20
 #define SCHED_RELATED_GATHER_MS	200
+#define SCHED_FTS_BATCH		200	/* stories full-text indexed a slice */
 /* Entries looked at to estimate how often a feed publishes. */
 #define SCHED_RATE_SAMPLE	20
 /* Outcomes without a document are stored together, this late at most. */
@@ -133,12 +134,14 @@ struct sched {
 	int			 npend;
 	int			 pendcap;
 	struct event		*flush;
+	struct event		*fts;		/* full-text indexing */
 };
 
 static void	sched_pump(struct sched *);
 static void	sched_arm(struct sched *);
 static void	sched_related(struct sched *, long long);
 static void	sched_flush(struct sched *);
+static void	sched_fts(struct sched *, long long);
 
 /* smap_hash is FNV-1a over a string. */
 static size_t
@@ -766,6 +769,8 @@ sched_store(struct sched *s, struct sfeed *f, struct fetch_record *rec,
 		/* New or re-headed stories: index them soon, in one batch. */
 		if (st.added > 0 || st.updated > 0)
 			sched_related(s, SCHED_RELATED_GATHER_MS);
+		if (st.added + st.updated > 0)
+			sched_fts(s, 1000);
 	}
 	s->m.store_ms += sched_now_ms() - t0;
 	s->m.store_cpu_us += sched_cpu_us() - c0;
@@ -808,6 +813,43 @@ sched_related(struct sched *s, long long ms)
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(s->related, &tv);
+}
+
+/*
+ * sched_fts_cb indexes a batch of new stories for full-text search (see
+ * store_fts_update: kept out of the feed updates) and comes back soon
+ * while some are left.
+ */
+static void
+sched_fts_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sched	*s = arg;
+	char		*cause = NULL;
+	int		 rc;
+
+	if (s->stopped)
+		return;
+	rc = store_fts_update(s->store, SCHED_FTS_BATCH, &cause);
+	if (rc == -1) {
+		log_warnx("store: full-text index: %s", cause);
+		free(cause);
+		sched_fts(s, 5000);
+	} else if (rc == 1)
+		sched_fts(s, 10);
+}
+
+/* sched_fts arms the full-text indexing in ms milliseconds. */
+static void
+sched_fts(struct sched *s, long long ms)
+{
+	struct timeval	 tv;
+
+	/* syndic poll indexes once, after its feeds (cmd_poll.c). */
+	if ((s->flags & SCHED_ONCE) || evtimer_pending(s->fts, NULL))
+		return;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(s->fts, &tv);
 }
 
 /* sched_handle turns a finished fetch into a stored update. */
@@ -1134,6 +1176,7 @@ sched_new(struct event_base *base, struct config *conf, struct store *st,
 	s->pump = evtimer_new(base, sched_pump_cb, s);
 	s->related = evtimer_new(base, sched_related_cb, s);
 	s->flush = evtimer_new(base, sched_flush_cb, s);
+	s->fts = evtimer_new(base, sched_fts_cb, s);
 	sched_conf_map(s);
 	srandom((unsigned int)time(NULL) ^ (unsigned int)(uintptr_t)s);
 	return (s);
@@ -1161,6 +1204,7 @@ sched_start(struct sched *s)
 	sched_tick(s);
 	sched_arm(s);
 	sched_related(s, 0);	/* what an earlier run left */
+	sched_fts(s, 0);
 }
 
 void
@@ -1170,6 +1214,7 @@ sched_stop(struct sched *s)
 	evtimer_del(s->wake);
 	evtimer_del(s->pump);
 	evtimer_del(s->related);
+	evtimer_del(s->fts);
 	fetch_cancel_all(s->fetch);
 	sched_flush(s);
 }
@@ -1227,6 +1272,7 @@ sched_free(struct sched *s)
 	event_free(s->related);
 	event_free(s->flush);
 	free(s->pend);
+	event_free(s->fts);
 	free(s);
 }
 

@@ -20,6 +20,8 @@ struct ingest_entry {
 	const struct entry	*e;
 	char			*guid;
 	char			*url;		/* canonical, for folding */
+	char			*cats;		/* entries_categories */
+	char			*encs;		/* entries_enclosures */
 	unsigned long long	 hash;		/* of every stored field */
 	unsigned long long	 ghash;		/* of guid, for duplicates */
 	long long		 url_key;	/* hash of url, indexed */
@@ -78,12 +80,12 @@ static void
 entries_prepare(struct ingest_entry *ie, const struct entry *e)
 {
 	unsigned long long	 h = 0xcbf29ce484222325ULL;
-	char			*cats, *encs, *p, num[64];
+	char			*p, num[64];
 
 	memset(ie, 0, sizeof *ie);
 	ie->e = e;
-	cats = entries_categories(e);
-	encs = entries_enclosures(e);
+	ie->cats = entries_categories(e);
+	ie->encs = entries_enclosures(e);
 	h = entries_hash(h, e->title);
 	h = entries_hash(h, e->link);
 	h = entries_hash(h, e->author);
@@ -91,11 +93,9 @@ entries_prepare(struct ingest_entry *ie, const struct entry *e)
 	h = entries_hash(h, num);
 	h = entries_hash(h, e->summary);
 	h = entries_hash(h, e->content);
-	h = entries_hash(h, cats);
-	h = entries_hash(h, encs);
+	h = entries_hash(h, ie->cats);
+	h = entries_hash(h, ie->encs);
 	ie->hash = h;
-	free(cats);
-	free(encs);
 	if (e->id != NULL && *e->id != '\0')
 		ie->guid = xstrdup(e->id);
 	else if (e->link != NULL && *e->link != '\0')
@@ -187,32 +187,40 @@ entries_tombstoned(struct store *s, long long feed_id, const char *guid,
 	return (1);
 }
 
-/* entries_bind binds the stored fields of an entry to ?1 .. ?12, ?16. */
+/* entries_text binds a string or NULL, not copied (it outlives the step). */
+static void
+entries_text(sqlite3_stmt *st, int col, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(st, col);
+	else
+		sqlite3_bind_text(st, col, v, -1, SQLITE_STATIC);
+}
+
+/*
+ * entries_bind binds the stored fields of an entry to ?1 .. ?12, ?16 (ie
+ * and text must live until the statement is stepped).
+ */
 static void
 entries_bind(sqlite3_stmt *st, const struct ingest_entry *ie,
     const char *text)
 {
 	const struct entry	*e = ie->e;
-	char			*cats, *encs;
 
-	cats = entries_categories(e);
-	encs = entries_enclosures(e);
-	store_bind_text(st, 1, ie->url);
-	store_bind_text(st, 2, e->link);
-	store_bind_text(st, 3, e->title);
-	store_bind_text(st, 4, e->author);
+	entries_text(st, 1, ie->url);
+	entries_text(st, 2, e->link);
+	entries_text(st, 3, e->title);
+	entries_text(st, 4, e->author);
 	store_bind_time(st, 5, e->published);
 	store_bind_time(st, 6, e->updated);
-	store_bind_text(st, 7, e->summary);
-	store_bind_text(st, 8, e->content);
-	store_bind_text(st, 9, text);
-	store_bind_text(st, 10, cats);
-	store_bind_text(st, 11, encs);
+	entries_text(st, 7, e->summary);
+	entries_text(st, 8, e->content);
+	entries_text(st, 9, text);
+	entries_text(st, 10, ie->cats);
+	entries_text(st, 11, ie->encs);
 	sqlite3_bind_int64(st, 12, (long long)ie->hash);
 	if (ie->url != NULL)
 		sqlite3_bind_int64(st, 16, ie->url_key);
-	free(cats);
-	free(encs);
 }
 
 /* entries_add inserts a new entry and folds it into a story. */
@@ -221,17 +229,23 @@ entries_add(struct store *s, long long feed_id, const struct ingest_entry *ie,
     long long now, struct ingest_stats *stats, char **cause)
 {
 	sqlite3_stmt	*st;
+	struct fold	 f;
 	char		*text;
-	long long	 id;
-	int		 folded, rc;
+	int		 rc;
 
+	/* The story first, so that the entry is written once, complete. */
 	text = strip_html(ie->e->content != NULL ? ie->e->content :
 	    ie->e->summary);
+	if (stories_fold_find(s, ie->url, ie->url_key, ie->e->title, text,
+	    ie->e->published, now, &f, cause) == -1) {
+		free(text);
+		return (-1);
+	}
 	st = store_stmt(s, "INSERT INTO entries (canonical_url, link, title, "
 	    "author, published, updated, summary, content, text, categories, "
 	    "enclosures, content_hash, feed_id, guid, first_seen, last_seen, "
-	    "url_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-	    "?12, ?13, ?14, ?15, ?15, ?16)");
+	    "url_key, story_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+	    "?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17)");
 	if (st == NULL) {
 		free(text);
 		return (store_error(s, cause, "add entry"));
@@ -240,19 +254,18 @@ entries_add(struct store *s, long long feed_id, const struct ingest_entry *ie,
 	sqlite3_bind_int64(st, 13, feed_id);
 	sqlite3_bind_text(st, 14, ie->guid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 15, now);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		free(text);
-		return (store_error(s, cause, "add entry"));
-	}
-	id = sqlite3_last_insert_rowid(s->db);
-	rc = stories_fold(s, id, feed_id, ie->url, ie->url_key, ie->e->title,
-	    text,
-	    ie->e->published, ie->e->content != NULL, now, &folded, cause);
+	sqlite3_bind_int64(st, 17, f.story);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
+	    store_error(s, cause, "add entry");
+	sqlite3_reset(st);	/* before text goes: it is bound, not copied */
 	free(text);
 	if (rc == -1)
 		return (-1);
+	if (stories_fold_add(s, &f, sqlite3_last_insert_rowid(s->db), feed_id,
+	    now, cause) == -1)
+		return (-1);
 	stats->added++;
-	stats->folded += folded;
+	stats->folded += !f.created;
 	return (0);
 }
 
@@ -292,6 +305,7 @@ entries_change(struct store *s, long long id, long long story,
 		sqlite3_bind_int64(st, 14, now);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = store_error(s, cause, "update entry");
+		sqlite3_reset(st);
 	}
 	if (rc == 0 && head)
 		rc = stories_reindex(s, story, otitle, otext, cause);
@@ -393,6 +407,8 @@ entries_doc(struct store *s, long long feed_id, const struct doc *d,
 	for (i = 0; i < n; i++) {
 		free(ie[i].guid);
 		free(ie[i].url);
+		free(ie[i].cats);
+		free(ie[i].encs);
 	}
 	free(ie);
 	return (rc);
@@ -434,8 +450,6 @@ store_update(struct store *s, long long feed_id, const struct fetch_record *rec,
 		goto fail;
 	if (store_commit(s, cause) == -1)
 		return (-1);
-	/* Housekeeping in its own transaction: a failure here is harmless. */
-	(void)stories_merge(s, 0, NULL);
 	return (0);
 fail:
 	store_rollback(s);

@@ -149,7 +149,7 @@ retention_purge(struct store *s, long long max_age, int max_entries,
 	if (retention_run(s, "DELETE FROM tombstones WHERE last_seen < ?",
 	    now - RETENTION_TOMBSTONE_DAYS * 86400LL, 0, 0, cause) == -1)
 		return (-1);
-	return (stories_prune(s, now, cause));
+	return (keylog_prune(s, now, cause));
 }
 
 int

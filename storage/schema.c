@@ -280,8 +280,30 @@ static const char schema_v7[] =
 "ALTER TABLE feeds ADD COLUMN skip_days INTEGER NOT NULL DEFAULT 0;"
 "ALTER TABLE feeds ADD COLUMN cache_lifetime INTEGER NOT NULL DEFAULT 0;";
 
+/*
+ * Version 8 (stories.c, keylog.c): the near-duplicate keys become an
+ * append-only log, read into memory by the process that folds (one B-tree
+ * write per key at the end of the table instead of a random index page),
+ * and the full-text index is filled in bounded batches from fts_todo
+ * instead of inside every feed update.
+ */
+static const char schema_v8[] =
+"CREATE TABLE dedup_log ("
+"  id INTEGER PRIMARY KEY,"
+"  key INTEGER NOT NULL,"
+"  entry_id INTEGER NOT NULL,"
+"  seen INTEGER NOT NULL"
+");"
+"INSERT INTO dedup_log (key, entry_id, seen)"
+"  SELECT key, entry_id, seen FROM (SELECT key, entry_id, seen"
+"  FROM dedup_keys UNION ALL SELECT key, entry_id, seen FROM dedup_recent)"
+"  ORDER BY seen, entry_id;"
+"DROP TABLE dedup_recent;"
+"DROP TABLE dedup_keys;"
+"CREATE TABLE fts_todo (story_id INTEGER PRIMARY KEY);";
+
 static const char *schema_steps[SCHEMA_VERSION] = { schema_v1, schema_v2,
-    schema_v3, schema_v4, schema_v5, schema_v6, schema_v7 };
+    schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8 };
 
 /* schema_version reads PRAGMA user_version. */
 static int

@@ -197,6 +197,15 @@ int	 store_update(struct store *, long long feed_id,
 	    const struct fetch_record *rec, const struct doc *doc,
 	    long long now, struct ingest_stats *, char **cause);
 
+/* stories.c */
+
+/*
+ * store_fts_update indexes up to max (0: all) of the stories waiting for
+ * the full-text index (story_fts), oldest first, in one transaction.
+ * Returns 1 when more may wait, 0 when none is left, -1 on error.
+ */
+int	 store_fts_update(struct store *, int max, char **cause);
+
 /* merged.c */
 
 /*

@@ -68,13 +68,10 @@ store_open(const char *path, char **cause)
 	    store_exec(s, "CREATE TEMP TABLE doomed (id INTEGER PRIMARY KEY);"
 	    "CREATE TEMP TABLE touched (id INTEGER PRIMARY KEY, "
 	    "rehead INTEGER NOT NULL DEFAULT 0);"
-	    "CREATE TEMP TABLE kept (id INTEGER PRIMARY KEY);"
-	    "CREATE TEMP TABLE fts_pending (id INTEGER PRIMARY KEY, title, "
-	    "text)", cause) == -1) {
+	    "CREATE TEMP TABLE kept (id INTEGER PRIMARY KEY)", cause) == -1) {
 		store_close(s);
 		return (NULL);
 	}
-	s->recent_keys = store_count(s, "SELECT count(*) FROM dedup_recent");
 	store_version(s);
 	return (s);
 }
@@ -95,6 +92,7 @@ store_close(struct store *s)
 	 */
 	if (s->db != NULL)
 		sqlite3_close(s->db);
+	keylog_drop(s);
 	free(s->path);
 	free(s);
 }
@@ -191,8 +189,16 @@ store_begin(struct store *s, char **cause)
 	    sqlite3_step(st) != SQLITE_DONE)
 		return (store_error(s, cause, "begin"));
 	s->intx = 1;
+	s->txn++;
 	s->changes = sqlite3_total_changes64(s->db);
 	return (0);
+}
+
+int
+store_commit_quiet(struct store *s, char **cause)
+{
+	s->changes = sqlite3_total_changes64(s->db);
+	return (store_commit(s, cause));
 }
 
 int
@@ -200,10 +206,6 @@ store_commit(struct store *s, char **cause)
 {
 	sqlite3_stmt	*st;
 
-	if (stories_fts_flush(s, cause) == -1) {
-		store_rollback(s);
-		return (-1);
-	}
 	if ((st = store_stmt(s, "COMMIT")) == NULL ||
 	    sqlite3_step(st) != SQLITE_DONE) {
 		store_error(s, cause, "commit");
@@ -229,7 +231,7 @@ store_rollback(struct store *s)
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->intx = 0;
-	s->fts_pending = 0;	/* the temporary table rolled back too */
+	keylog_drop(s);		/* it may hold keys that rolled back */
 }
 
 char *

@@ -15,11 +15,14 @@
 #define STORE_MAX_STMTS		96
 #define STORE_BUSY_MS		10000	/* wait this long for another writer */
 #define STORE_DEDUP_WINDOW	(14 * 86400)	/* near-duplicates within */
+#define STORE_MAX_KEYS		15	/* near-duplicate keys of an entry */
 
 struct store_stmt {
 	const char	*sql;
 	sqlite3_stmt	*stmt;
 };
+
+struct keylog;
 
 struct store {
 	sqlite3			*db;
@@ -31,9 +34,10 @@ struct store {
 	int			 intx;		/* inside store_begin */
 	long long		 commits;	/* own commits */
 	long long		 changes;	/* total_changes at begin */
-	int			 fts_pending;	/* rows in temp.fts_pending */
-	long long		 recent_keys;	/* about, in dedup_recent */
 	int			 rel_batch;	/* stories indexed per slice */
+	long long		 txn;		/* store_begin count */
+	long long		 keylog_txn;	/* txn of the last keylog_sync */
+	struct keylog		*keylog;	/* keys in memory, or NULL */
 };
 
 /* store.c */
@@ -43,6 +47,8 @@ sqlite3_stmt	*store_stmt(struct store *, const char *sql);
 int		 store_begin(struct store *, char **cause);
 /* store_commit commits; on failure it rolls back and sets *cause. */
 int		 store_commit(struct store *, char **cause);
+/* store_commit_quiet commits work the output does not show (same version). */
+int		 store_commit_quiet(struct store *, char **cause);
 /* store_rollback abandons the open transaction, if any. */
 void		 store_rollback(struct store *);
 /* store_error sets *cause to "what: sqlite message" and returns -1. */
@@ -81,7 +87,7 @@ int		 related_index_batch(struct store *, const long long *ids,
 		    int n, char **cause);
 
 /* schema.c */
-#define SCHEMA_VERSION	7
+#define SCHEMA_VERSION	8
 /* schema_migrate brings db from its user_version up to target. */
 int		 schema_migrate(sqlite3 *, int target, char **cause);
 
@@ -90,21 +96,32 @@ int		 schema_migrate(sqlite3 *, int target, char **cause);
 char		*strip_html(const char *);
 
 /* stories.c */
+/* How a new entry folds: its story and its near-duplicate keys. */
+struct fold {
+	unsigned long long	 keys[STORE_MAX_KEYS];
+	int			 nkeys;
+	long long		 story;
+	int			 created;	/* a new story, headless yet */
+};
 /*
- * stories_fold finds the story a new entry belongs to (same canonical URL,
- * near-identical text) or creates one; returns the story id or -1.
- * *folded is set when an existing story was joined.
+ * stories_fold_find picks the story of a new entry before it is stored
+ * (same canonical URL, near-identical text, else a new story).
  */
-long long	 stories_fold(struct store *, long long entry_id,
-		    long long feed_id, const char *canonical_url,
+int		 stories_fold_find(struct store *, const char *canonical_url,
 		    long long url_key, const char *title, const char *text,
-		    long long published,
-		    int full, long long now, int *folded, char **cause);
-/* stories_join adds an entry to a story and updates its counts and head. */
-int		 stories_join(struct store *, long long story_id,
-		    long long entry_id, long long feed_id, int check_head,
+		    long long published, long long now, struct fold *,
 		    char **cause);
-/* stories_reindex refreshes the FTS row of a story after its head changed. */
+/*
+ * stories_fold_add completes the fold once the entry is stored with
+ * story_id set: counts, head, full-text queue and keys.
+ */
+int		 stories_fold_add(struct store *, const struct fold *,
+		    long long entry_id, long long feed_id, long long now,
+		    char **cause);
+/*
+ * stories_reindex drops the FTS row of a story whose head entry changed
+ * (old_title and old_text: what was indexed) and queues it again.
+ */
 int		 stories_reindex(struct store *, long long story_id,
 		    const char *old_title, const char *old_text, char **cause);
 /*
@@ -112,12 +129,24 @@ int		 stories_reindex(struct store *, long long story_id,
  * stories: new heads (and FTS rows), counts, stories left empty removed.
  */
 int		 stories_purge(struct store *, char **cause);
-/* stories_fts_flush indexes the stories added in this transaction. */
-int		 stories_fts_flush(struct store *, char **cause);
-/* stories_merge moves the recent dedup keys to the big table, now and then. */
-int		 stories_merge(struct store *, int force, char **cause);
-/* stories_prune drops dedup keys older than the near-duplicate window. */
-int		 stories_prune(struct store *, long long now, char **cause);
+
+/* keylog.c */
+/* keylog_sync brings the in-memory keys up to date (inside a transaction). */
+int		 keylog_sync(struct store *, long long now, char **cause);
+/* keylog_drop forgets the in-memory keys (rebuilt from the log later). */
+void		 keylog_drop(struct store *);
+/*
+ * keylog_find lists up to max entries first seen since a time that share a
+ * key with keys; title[i] tells whether entry i shares keys[title_key].
+ */
+int		 keylog_find(struct store *, const unsigned long long *keys,
+		    int n, int title_key, long long since, long long *entry,
+		    int *title, int max);
+/* keylog_add logs the (distinct) keys of a new entry. */
+int		 keylog_add(struct store *, const unsigned long long *keys,
+		    int n, long long entry_id, long long now, char **cause);
+/* keylog_prune drops logged keys older than the near-duplicate window. */
+int		 keylog_prune(struct store *, long long now, char **cause);
 
 /* Similarity, shared with the evaluation tool. */
 struct shingles {

@@ -14,14 +14,20 @@
  * share some key with probability 1 - (1 - J^ROWS)^BANDS).  Two more kinds
  * of keys catch copies that are much shorter than the original (a summary
  * of a full article): "lead" keys, the first few 5-word shingles of the
- * body, and a key for the whole title.  Keys live for the window only,
- * first in dedup_recent, then (DEDUP_MERGE_ROWS at a time, in key order)
- * in dedup_keys: one big index written a few keys per feed update would
- * dirty, and write to the WAL, a page per key.  A key only proposes a candidate; the candidate's text is
- * then compared exactly (Jaccard, or containment of the shorter text in the
- * longer), so a hash collision never folds two different articles.
+ * body, and a key for the whole title.  Keys live for the window only, in
+ * an append-only log read into memory (keylog.c).  A key only proposes a
+ * candidate; the candidate's text is then compared exactly (Jaccard, or
+ * containment of the shorter text in the longer), so a hash collision
+ * never folds two different articles.
+ *
+ * The full-text index (story_fts) is filled in batches, off the feed
+ * update: a new story, or one whose head changed, waits in fts_todo for
+ * store_fts_update (tokenizing whole articles was the biggest single cost
+ * of an update).  NOTE: story_fts is contentless, so a row can only be
+ * deleted with the values it was indexed with; a story that is not in
+ * fts_todo is indexed with its head's current title and text, and every
+ * change to those goes through stories_fts_stale first.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,12 +41,14 @@
 #define DEDUP_LEAD_STEP		3	/* words between lead shingles */
 #define DEDUP_LEAD_WIDTH	5	/* words per lead shingle */
 #define DEDUP_MAX_KEYS		(DEDUP_BANDS + DEDUP_LEAD + 1)
-#define DEDUP_SQL_KEYS		21	/* ?1..?21 in the key statements */
 #define DEDUP_MIN_SHINGLES	8	/* shorter texts fold by URL only */
 #define DEDUP_BAND_SHINGLES	60	/* shorter texts get no band keys */
 #define DEDUP_MAX_CANDIDATES	32
 #define DEDUP_MAX_WORDS		20000	/* of one text */
-#define DEDUP_MERGE_ROWS	10000	/* recent keys moved at once */
+
+#if DEDUP_MAX_KEYS > STORE_MAX_KEYS
+#error "more near-duplicate keys than keylog_add takes"
+#endif
 
 /* Thresholds of the exact comparison (see tests/eval_dedup.c). */
 #define DEDUP_JACCARD		0.45
@@ -67,18 +75,29 @@ stories_mix(unsigned long long x)
 static int
 stories_words(const char *text, unsigned long long **out)
 {
+	static unsigned char	 fold[256];	/* 0: not in a word */
 	const unsigned char	*p = (const unsigned char *)text;
 	unsigned long long	*w = NULL, h;
-	int			 n = 0, cap = 0;
+	int			 n = 0, cap = 0, c;
 
+	if (fold['a'] == 0) {
+		/* ASCII letters folded, digits, and any byte of UTF-8. */
+		for (c = 1; c < 256; c++) {
+			if (c >= 'A' && c <= 'Z')
+				fold[c] = c - 'A' + 'a';
+			else if ((c >= 'a' && c <= 'z') ||
+			    (c >= '0' && c <= '9') || c >= 0x80)
+				fold[c] = c;
+		}
+	}
 	while (p != NULL && *p != '\0' && n < DEDUP_MAX_WORDS) {
-		if (!isalnum(*p) && *p < 0x80) {
+		if (fold[*p] == 0) {
 			p++;
 			continue;
 		}
 		h = 0xcbf29ce484222325ULL;
-		for (; *p != '\0' && (isalnum(*p) || *p >= 0x80); p++)
-			h = (h ^ tolower(*p)) * 0x100000001b3ULL;
+		for (; fold[*p] != 0; p++)
+			h = (h ^ fold[*p]) * 0x100000001b3ULL;
 		if (n == cap) {
 			cap = cap == 0 ? 256 : cap * 2;
 			w = xreallocarray(w, cap, sizeof *w);
@@ -203,14 +222,39 @@ shingles_containment(const struct shingles *a, const struct shingles *b)
 /* The text of an entry as dedup sees it: title, then body. */
 struct dedup_text {
 	struct shingles		 sh;
-	unsigned long long	 keys[DEDUP_MAX_KEYS];
+	unsigned long long	 keys[DEDUP_MAX_KEYS];	/* distinct */
 	int			 nkeys;
-	int			 title_words;
+	int			 title_key;	/* index in keys, or -1 */
 };
 
-/* dedup_keys computes the keys of a text (see the top of this file). */
+/* dedup_unique drops repeated keys, keeping the order (and the title key). */
 static void
-dedup_make(struct dedup_text *d, const char *title, const char *text)
+dedup_unique(struct dedup_text *d)
+{
+	int	 i, j, n = 0;
+
+	for (i = 0; i < d->nkeys; i++) {
+		for (j = 0; j < n && d->keys[j] != d->keys[i]; j++)
+			continue;
+		if (j < n) {
+			if (i == d->title_key)
+				d->title_key = j;
+			continue;
+		}
+		if (i == d->title_key)
+			d->title_key = n;
+		d->keys[n++] = d->keys[i];
+	}
+	d->nkeys = n;
+}
+
+/*
+ * dedup_make computes the shingles and, unless shingles_only, the keys of
+ * a text (see the top of this file).
+ */
+static void
+dedup_make(struct dedup_text *d, const char *title, const char *text,
+    int shingles_only)
 {
 	unsigned long long	*tw, *bw, *all, mins[DEDUP_HASHES], v, h;
 	int			 nt, nb, i, j, b;
@@ -225,7 +269,12 @@ dedup_make(struct dedup_text *d, const char *title, const char *text)
 		memcpy(all + nt, bw, nb * sizeof *all);
 	shingles_from(&d->sh, all, nt + nb);
 	free(all);
-	d->title_words = nt;
+	d->title_key = -1;
+	if (shingles_only) {
+		free(tw);
+		free(bw);
+		return;
+	}
 	/*
 	 * A short text (a summary) is found by its lead and title keys, and
 	 * a long copy of it could not share a band anyway (its Jaccard
@@ -263,10 +312,12 @@ dedup_make(struct dedup_text *d, const char *title, const char *text)
 		h = stories_mix(0x300);
 		for (j = 0; j < nt; j++)
 			h = stories_mix(h ^ tw[j]);
+		d->title_key = d->nkeys;
 		d->keys[d->nkeys++] = h;
 	}
 	free(tw);
 	free(bw);
+	dedup_unique(d);
 }
 
 /* dedup_same decides whether two texts are the same article. */
@@ -298,8 +349,7 @@ struct dedup_candidate {
 
 /* stories_by_url returns the story of another entry with url, or -1. */
 static long long
-stories_by_url(struct store *s, long long entry_id, const char *url,
-    long long key)
+stories_by_url(struct store *s, const char *url, long long key)
 {
 	sqlite3_stmt	*st;
 	const char	*p;
@@ -309,181 +359,105 @@ stories_by_url(struct store *s, long long entry_id, const char *url,
 	if (url == NULL || (p = strstr(url, "://")) == NULL ||
 	    (p = strchr(p + 3, '/')) == NULL || p[1] == '\0')
 		return (-1);
-	st = store_stmt(s, "SELECT story_id FROM entries WHERE url_key = ?3 "
-	    "AND canonical_url = ?1 AND id <> ?2 AND story_id IS NOT NULL "
-	    "LIMIT 1");
+	st = store_stmt(s, "SELECT story_id FROM entries WHERE url_key = ?2 "
+	    "AND canonical_url = ?1 AND story_id IS NOT NULL LIMIT 1");
 	if (st == NULL)
 		return (-1);
 	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, entry_id);
-	sqlite3_bind_int64(st, 3, key);
+	sqlite3_bind_int64(st, 2, key);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return (id);
 }
 
-#if DEDUP_MAX_KEYS > DEDUP_SQL_KEYS
-#error "more dedup keys than the statements hold"
-#endif
-
-/* stories_bind_keys binds the keys of d to ?1..?N (repeating the last). */
-static void
-stories_bind_keys(sqlite3_stmt *st, const struct dedup_text *d, int first)
-{
-	int	 k;
-
-	for (k = 0; k < DEDUP_SQL_KEYS; k++)
-		sqlite3_bind_int64(st, first + k, (long long)d->keys[k <
-		    d->nkeys ? k : d->nkeys - 1]);
-}
-
-#define DEDUP_KEY_LIST \
-	"?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18," \
-	"?19,?20,?21"
-
 /* stories_candidates collects the entries that share a key with d. */
 static int
 stories_candidates(struct store *s, const struct dedup_text *d,
-    long long entry_id, long long since, struct dedup_candidate *c)
+    long long since, struct dedup_candidate *c)
 {
-	sqlite3_stmt	*st;
-	long long	 id;
-	int		 i, n = 0;
+	long long	 entry[DEDUP_MAX_CANDIDATES];
+	int		 title[DEDUP_MAX_CANDIDATES], i, n;
 
-	if (d->nkeys == 0)
-		return (0);
-	st = store_stmt(s, "SELECT k.entry_id, e.story_id, k.key = ?23 "
-	    "FROM (SELECT key, entry_id, seen FROM dedup_keys WHERE key IN ("
-	    DEDUP_KEY_LIST ") UNION ALL SELECT key, entry_id, seen FROM "
-	    "dedup_recent WHERE key IN (" DEDUP_KEY_LIST ")) k "
-	    "JOIN entries e ON e.id = k.entry_id WHERE k.seen >= ?22 "
-	    "AND e.story_id IS NOT NULL LIMIT 64");
-	if (st == NULL)
-		return (0);
-	stories_bind_keys(st, d, 1);
-	sqlite3_bind_int64(st, 22, since);
-	/* The title key is the last one, when there is one. */
-	sqlite3_bind_int64(st, 23, d->title_words >= 4 ?
-	    (long long)d->keys[d->nkeys - 1] : 0);
-	while (sqlite3_step(st) == SQLITE_ROW && n < DEDUP_MAX_CANDIDATES) {
-		if ((id = sqlite3_column_int64(st, 0)) == entry_id)
-			continue;
-		for (i = 0; i < n && c[i].entry_id != id; i++)
-			continue;
-		if (i == n) {
-			c[n].entry_id = id;
-			c[n].story_id = sqlite3_column_int64(st, 1);
-			c[n].title = 0;
-			n++;
-		}
-		if (sqlite3_column_int(st, 2))
-			c[i].title = 1;
+	n = keylog_find(s, d->keys, d->nkeys, d->title_key, since, entry,
+	    title, DEDUP_MAX_CANDIDATES);
+	for (i = 0; i < n; i++) {
+		c[i].entry_id = entry[i];
+		c[i].story_id = -1;
+		c[i].title = title[i];
 	}
-	sqlite3_reset(st);
 	return (n);
 }
 
-/* stories_verify compares a candidate's stored text with d; 0 = differs. */
+/*
+ * stories_verify compares a candidate's stored text with d and fills in
+ * its story; 0 = differs (or the entry is gone).
+ */
 static double
 stories_verify(struct store *s, const struct dedup_text *d,
-    const struct dedup_candidate *c)
+    struct dedup_candidate *c)
 {
 	sqlite3_stmt		*st;
 	struct dedup_text	 o;
 	double			 score = 0;
 
-	st = store_stmt(s, "SELECT title, text FROM entries WHERE id = ?");
+	st = store_stmt(s, "SELECT title, text, story_id FROM entries "
+	    "WHERE id = ? AND story_id IS NOT NULL");
 	if (st == NULL)
 		return (0);
 	sqlite3_bind_int64(st, 1, c->entry_id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		dedup_make(&o, (const char *)sqlite3_column_text(st, 0),
-		    (const char *)sqlite3_column_text(st, 1));
+		    (const char *)sqlite3_column_text(st, 1), 1);
 		score = dedup_same(d, &o, c->title);
+		c->story_id = sqlite3_column_int64(st, 2);
 		shingles_free(&o.sh);
 	}
 	sqlite3_reset(st);
 	return (score);
 }
 
-/* stories_keep_keys stores the keys of a new entry. */
+static int	stories_join(struct store *, long long, long long, long long,
+		    char **);
+
+/* stories_fts_queue puts a story in fts_todo: indexed by store_fts_update. */
 static int
-stories_keep_keys(struct store *s, const struct dedup_text *d,
-    long long entry_id, long long now, char **cause)
+stories_fts_queue(struct store *s, long long story_id, char **cause)
 {
 	sqlite3_stmt	*st;
 
-	if (d->nkeys == 0)
-		return (0);
-	/* One statement for every key; repeated keys are ignored. */
-	st = store_stmt(s, "INSERT OR IGNORE INTO dedup_recent (key, "
-	    "entry_id, seen) SELECT value, ?22, ?23 FROM (SELECT ?1 AS value UNION "
-	    "SELECT ?2 UNION SELECT ?3 UNION SELECT ?4 UNION SELECT ?5 UNION "
-	    "SELECT ?6 UNION SELECT ?7 UNION SELECT ?8 UNION SELECT ?9 UNION "
-	    "SELECT ?10 UNION SELECT ?11 UNION SELECT ?12 UNION SELECT ?13 "
-	    "UNION SELECT ?14 UNION SELECT ?15 UNION SELECT ?16 UNION SELECT "
-	    "?17 UNION SELECT ?18 UNION SELECT ?19 UNION SELECT ?20 UNION "
-	    "SELECT ?21)");
+	st = store_stmt(s, "INSERT OR IGNORE INTO fts_todo VALUES (?)");
 	if (st == NULL)
-		return (store_error(s, cause, "dedup keys"));
-	stories_bind_keys(st, d, 1);
-	sqlite3_bind_int64(st, 22, entry_id);
-	sqlite3_bind_int64(st, 23, now);
+		return (store_error(s, cause, "fts"));
+	sqlite3_bind_int64(st, 1, story_id);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		return (store_error(s, cause, "dedup keys"));
+		return (store_error(s, cause, "fts"));
 	sqlite3_reset(st);
-	s->recent_keys += d->nkeys;
-	return (0);
-}
-
-int
-stories_merge(struct store *s, int force, char **cause)
-{
-	if (!force && s->recent_keys < DEDUP_MERGE_ROWS)
-		return (0);
-	if (store_begin(s, cause) == -1)
-		return (-1);
-	if (store_exec(s, "INSERT OR IGNORE INTO dedup_keys SELECT key, "
-	    "entry_id, seen FROM dedup_recent ORDER BY key, entry_id; "
-	    "DELETE FROM dedup_recent", cause) == -1) {
-		store_rollback(s);
-		return (-1);
-	}
-	if (store_commit(s, cause) == -1)
-		return (-1);
-	s->recent_keys = 0;
 	return (0);
 }
 
 /*
- * stories_fts adds (add) or removes a story's row of the full-text index.
- * Additions wait in temp.fts_pending until stories_fts_flush (at commit):
- * FTS5 flushes its pending terms at every statement inside a transaction,
- * so one INSERT per story would write a tiny index segment each time.
+ * stories_fts_stale is called before a story's head, or its title or text,
+ * changes: the indexed row (title and text as they were) is deleted, and
+ * the story queued to be indexed again.  A queued story has no row yet.
  */
 static int
-stories_fts(struct store *s, int add, long long story_id, const char *title,
+stories_fts_stale(struct store *s, long long story_id, const char *title,
     const char *text, char **cause)
 {
 	sqlite3_stmt	*st;
+	int		 queued;
 
-	if (!add) {
-		st = store_stmt(s, "DELETE FROM temp.fts_pending WHERE id = ?");
-		if (st == NULL)
-			return (store_error(s, cause, "fts"));
-		sqlite3_bind_int64(st, 1, story_id);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			return (store_error(s, cause, "fts"));
-		if (sqlite3_changes(s->db) > 0)
-			return (0);	/* was never indexed */
-		st = store_stmt(s, "INSERT INTO story_fts (story_fts, rowid, "
-		    "title, text) VALUES ('delete', ?, ?, ?)");
-	} else {
-		st = store_stmt(s, "INSERT OR REPLACE INTO temp.fts_pending "
-		    "(id, title, text) VALUES (?, ?, ?)");
-		s->fts_pending++;
-	}
+	st = store_stmt(s, "SELECT 1 FROM fts_todo WHERE story_id = ?");
+	if (st == NULL)
+		return (store_error(s, cause, "fts"));
+	sqlite3_bind_int64(st, 1, story_id);
+	queued = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (queued)
+		return (0);
+	st = store_stmt(s, "INSERT INTO story_fts (story_fts, rowid, title, "
+	    "text) VALUES ('delete', ?, ?, ?)");
 	if (st == NULL)
 		return (store_error(s, cause, "fts"));
 	sqlite3_bind_int64(st, 1, story_id);
@@ -492,93 +466,131 @@ stories_fts(struct store *s, int add, long long story_id, const char *title,
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return (store_error(s, cause, "fts"));
 	sqlite3_reset(st);
-	return (0);
+	return (stories_fts_queue(s, story_id, cause));
 }
 
 int
-stories_fts_flush(struct store *s, char **cause)
+store_fts_update(struct store *s, int max, char **cause)
 {
 	sqlite3_stmt	*st;
+	long long	 upto = -1;
 
-	if (s->fts_pending == 0)
-		return (0);
+	if (store_begin(s, cause) == -1)
+		return (-1);
+	st = store_stmt(s, "SELECT story_id FROM fts_todo ORDER BY story_id "
+	    "LIMIT 1 OFFSET ?");
+	if (st == NULL)
+		goto fail;
+	sqlite3_bind_int(st, 1, max > 0 ? max - 1 : 0);
+	if (max > 0 && sqlite3_step(st) == SQLITE_ROW)
+		upto = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
 	st = store_stmt(s, "INSERT INTO story_fts (rowid, title, text) "
-	    "SELECT id, title, text FROM temp.fts_pending");
-	if (st == NULL || sqlite3_step(st) != SQLITE_DONE)
-		return (store_error(s, cause, "fts"));
-	st = store_stmt(s, "DELETE FROM temp.fts_pending");
-	if (st == NULL || sqlite3_step(st) != SQLITE_DONE)
-		return (store_error(s, cause, "fts"));
-	s->fts_pending = 0;
-	return (0);
+	    "SELECT s.id, coalesce(e.title, ''), coalesce(e.text, '') "
+	    "FROM fts_todo t JOIN story s ON s.id = t.story_id "
+	    "JOIN entries e ON e.id = s.entry_id WHERE ?1 < 0 OR "
+	    "t.story_id <= ?1 ORDER BY t.story_id");
+	if (st == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, upto);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	st = store_stmt(s, "DELETE FROM fts_todo WHERE ?1 < 0 OR "
+	    "story_id <= ?1");
+	if (st == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, upto);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_reset(st);
+	/* The output does not show the index: no new version for it. */
+	if (store_commit_quiet(s, cause) == -1)
+		return (-1);
+	return (upto < 0 ? 0 : 1);
+fail:
+	store_error(s, cause, "fts");
+	store_rollback(s);
+	return (-1);
 }
 
-/* stories_create makes a new story headed by an entry. */
+/* stories_create makes a new story; its head comes in stories_fold_add. */
 static long long
-stories_create(struct store *s, long long entry_id, const char *title,
-    const char *text, long long when, char **cause)
+stories_create(struct store *s, long long when, long long now, char **cause)
 {
 	sqlite3_stmt	*st;
-	long long	 id;
 
 	st = store_stmt(s, "INSERT INTO story (entry_id, first_seen, "
-	    "sort_time) SELECT id, first_seen, ? FROM entries WHERE id = ?");
+	    "sort_time) VALUES (0, ?, ?)");
 	if (st == NULL)
 		return (store_error(s, cause, "new story"));
-	sqlite3_bind_int64(st, 1, when);
-	sqlite3_bind_int64(st, 2, entry_id);
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, when);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return (store_error(s, cause, "new story"));
-	id = sqlite3_last_insert_rowid(s->db);
-	st = store_stmt(s, "UPDATE entries SET story_id = ? WHERE id = ?");
-	if (st == NULL)
-		return (store_error(s, cause, "new story"));
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, entry_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return (store_error(s, cause, "new story"));
-	if (stories_fts(s, 1, id, title, text, cause) == -1)
-		return (-1);
-	return (id);
+	return (sqlite3_last_insert_rowid(s->db));
 }
 
-long long
-stories_fold(struct store *s, long long entry_id, long long feed_id,
-    const char *canonical_url, long long url_key, const char *title,
-    const char *text, long long published, int full, long long now,
-    int *folded, char **cause)
+int
+stories_fold_find(struct store *s, const char *canonical_url,
+    long long url_key, const char *title, const char *text,
+    long long published, long long now, struct fold *f, char **cause)
 {
 	struct dedup_text	 d;
 	struct dedup_candidate	 c[DEDUP_MAX_CANDIDATES];
-	long long		 story = -1, when;
+	long long		 when;
 	double			 score, best = 0;
 	int			 i, n;
 
-	*folded = 0;
+	memset(f, 0, sizeof *f);
 	when = published != TIME_UNKNOWN && published < now ? published : now;
-	dedup_make(&d, title, text);
-	story = stories_by_url(s, entry_id, canonical_url, url_key);
-	if (story == -1) {
-		n = stories_candidates(s, &d, entry_id,
-		    now - STORE_DEDUP_WINDOW, c);
+	/* Keys other processes logged since this transaction began. */
+	if (s->keylog_txn != s->txn) {
+		if (keylog_sync(s, now, cause) == -1)
+			return (-1);
+		s->keylog_txn = s->txn;
+	}
+	dedup_make(&d, title, text, 0);
+	f->story = stories_by_url(s, canonical_url, url_key);
+	if (f->story == -1) {
+		n = stories_candidates(s, &d, now - STORE_DEDUP_WINDOW, c);
 		for (i = 0; i < n; i++) {
 			if ((score = stories_verify(s, &d, &c[i])) > best) {
 				best = score;
-				story = c[i].story_id;
+				f->story = c[i].story_id;
 			}
 		}
 	}
-	if (stories_keep_keys(s, &d, entry_id, now, cause) == -1) {
-		shingles_free(&d.sh);
-		return (-1);
-	}
 	shingles_free(&d.sh);
-	if (story == -1)
-		return (stories_create(s, entry_id, title, text, when, cause));
-	*folded = 1;
-	if (stories_join(s, story, entry_id, feed_id, 1, cause) == -1)
-		return (-1);
-	return (story);
+	memcpy(f->keys, d.keys, d.nkeys * sizeof *d.keys);
+	f->nkeys = d.nkeys;
+	if (f->story != -1)
+		return (0);
+	f->created = 1;
+	return ((f->story = stories_create(s, when, now, cause)) == -1 ?
+	    -1 : 0);
+}
+
+int
+stories_fold_add(struct store *s, const struct fold *f, long long entry_id,
+    long long feed_id, long long now, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (!f->created) {
+		if (stories_join(s, f->story, entry_id, feed_id, cause) == -1)
+			return (-1);
+	} else {
+		st = store_stmt(s, "UPDATE story SET entry_id = ? WHERE id = ?");
+		if (st == NULL)
+			return (store_error(s, cause, "new story"));
+		sqlite3_bind_int64(st, 1, entry_id);
+		sqlite3_bind_int64(st, 2, f->story);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return (store_error(s, cause, "new story"));
+		if (stories_fts_queue(s, f->story, cause) == -1)
+			return (-1);
+	}
+	return (keylog_add(s, f->keys, f->nkeys, entry_id, now, cause));
 }
 
 /* stories_head_swap makes entry_id the head of a story, FTS row included. */
@@ -587,25 +599,20 @@ stories_head_swap(struct store *s, long long story, long long entry_id,
     char **cause)
 {
 	sqlite3_stmt	*st;
-	char		*ot, *ox, *nt, *nx;
+	char		*ot, *ox;
 	int		 rc = -1;
 
-	st = store_stmt(s, "SELECT o.title, o.text, n.title, n.text "
-	    "FROM story s JOIN entries o ON o.id = s.entry_id, entries n "
-	    "WHERE s.id = ? AND n.id = ?");
+	st = store_stmt(s, "SELECT o.title, o.text FROM story s "
+	    "JOIN entries o ON o.id = s.entry_id WHERE s.id = ?");
 	if (st == NULL)
 		return (store_error(s, cause, "story head"));
 	sqlite3_bind_int64(st, 1, story);
-	sqlite3_bind_int64(st, 2, entry_id);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		return (store_error(s, cause, "story head"));
 	ot = store_text(st, 0);
 	ox = store_text(st, 1);
-	nt = store_text(st, 2);
-	nx = store_text(st, 3);
 	sqlite3_reset(st);
-	if (stories_fts(s, 0, story, ot, ox, cause) == 0 &&
-	    stories_fts(s, 1, story, nt, nx, cause) == 0) {
+	if (stories_fts_stale(s, story, ot, ox, cause) == 0) {
 		st = store_stmt(s, "UPDATE story SET entry_id = ? WHERE id = ?");
 		if (st != NULL) {
 			sqlite3_bind_int64(st, 1, entry_id);
@@ -618,21 +625,23 @@ stories_head_swap(struct store *s, long long story, long long entry_id,
 	}
 	free(ot);
 	free(ox);
-	free(nt);
-	free(nx);
 	return (rc);
 }
 
-int
+/*
+ * stories_join counts a new entry (stored with story_id set) in its story
+ * and makes it the head when it is the better version.
+ */
+static int
 stories_join(struct store *s, long long story, long long entry_id,
-    long long feed_id, int check_head, char **cause)
+    long long feed_id, char **cause)
 {
 	sqlite3_stmt	*st;
 	int		 better = 0;
 
 	st = store_stmt(s, "UPDATE story SET nentries = nentries + 1, "
 	    "nsources = nsources + NOT EXISTS (SELECT 1 FROM entries WHERE "
-	    "story_id = ?1 AND feed_id = ?2), "
+	    "story_id = ?1 AND feed_id = ?2 AND id <> ?3), "
 	    "sort_time = min(sort_time, (SELECT CASE WHEN published < "
 	    "first_seen THEN published ELSE first_seen END FROM entries "
 	    "WHERE id = ?3)) WHERE id = ?1");
@@ -643,15 +652,6 @@ stories_join(struct store *s, long long story, long long entry_id,
 	sqlite3_bind_int64(st, 3, entry_id);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return (store_error(s, cause, "join story"));
-	st = store_stmt(s, "UPDATE entries SET story_id = ? WHERE id = ?");
-	if (st == NULL)
-		return (store_error(s, cause, "join story"));
-	sqlite3_bind_int64(st, 1, story);
-	sqlite3_bind_int64(st, 2, entry_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return (store_error(s, cause, "join story"));
-	if (!check_head)
-		return (0);
 	/*
 	 * The head is the earliest full version: a full text replaces a
 	 * summary, and a text twice as long replaces a short one.
@@ -677,22 +677,7 @@ int
 stories_reindex(struct store *s, long long story, const char *old_title,
     const char *old_text, char **cause)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
-
-	if (stories_fts(s, 0, story, old_title, old_text, cause) == -1)
-		return (-1);
-	st = store_stmt(s, "SELECT e.title, e.text FROM story s JOIN entries e "
-	    "ON e.id = s.entry_id WHERE s.id = ?");
-	if (st == NULL)
-		return (store_error(s, cause, "reindex"));
-	sqlite3_bind_int64(st, 1, story);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		return (store_error(s, cause, "reindex"));
-	rc = stories_fts(s, 1, story, (const char *)sqlite3_column_text(st, 0),
-	    (const char *)sqlite3_column_text(st, 1), cause);
-	sqlite3_reset(st);
-	return (rc);
+	return (stories_fts_stale(s, story, old_title, old_text, cause));
 }
 
 /* The statements of stories_purge, run in order. */
@@ -702,24 +687,28 @@ static const char *stories_purge_sql[] = {
 	"JOIN entries e ON e.id = d.id WHERE e.story_id IS NOT NULL",
 	"UPDATE temp.touched SET rehead = 1 WHERE (SELECT s.entry_id FROM "
 	"story s WHERE s.id = touched.id) IN (SELECT id FROM temp.doomed)",
-	/* Stories whose head goes leave the index (old values needed). */
+	/*
+	 * Stories whose head goes leave the index (old values needed) and
+	 * are queued again, unless they wait in the queue already.
+	 */
 	"INSERT INTO story_fts (story_fts, rowid, title, text) "
 	"SELECT 'delete', s.id, coalesce(e.title, ''), coalesce(e.text, '') "
 	"FROM temp.touched t JOIN story s ON s.id = t.id "
-	"JOIN entries e ON e.id = s.entry_id WHERE t.rehead",
+	"JOIN entries e ON e.id = s.entry_id WHERE t.rehead AND "
+	"NOT EXISTS (SELECT 1 FROM fts_todo q WHERE q.story_id = t.id)",
+	"INSERT OR IGNORE INTO fts_todo SELECT id FROM temp.touched "
+	"WHERE rehead",
 	"DELETE FROM entries WHERE id IN (SELECT id FROM temp.doomed)",
 	"DELETE FROM story WHERE id IN (SELECT id FROM temp.touched) AND "
 	"NOT EXISTS (SELECT 1 FROM entries e WHERE e.story_id = story.id)",
+	"DELETE FROM fts_todo WHERE story_id IN (SELECT id FROM temp.touched) "
+	"AND NOT EXISTS (SELECT 1 FROM story s WHERE s.id = fts_todo.story_id)",
 	"DELETE FROM temp.touched WHERE NOT EXISTS (SELECT 1 FROM story s "
 	"WHERE s.id = touched.id)",
 	/* New heads: the earliest full version left. */
 	"UPDATE story SET entry_id = (SELECT e.id FROM entries e WHERE "
 	"e.story_id = story.id ORDER BY e.content IS NULL, e.first_seen, e.id "
 	"LIMIT 1) WHERE id IN (SELECT id FROM temp.touched WHERE rehead)",
-	"INSERT INTO story_fts (rowid, title, text) SELECT s.id, "
-	"coalesce(e.title, ''), coalesce(e.text, '') FROM temp.touched t "
-	"JOIN story s ON s.id = t.id JOIN entries e ON e.id = s.entry_id "
-	"WHERE t.rehead",
 	"UPDATE story SET nentries = (SELECT count(*) FROM entries e WHERE "
 	"e.story_id = story.id), nsources = (SELECT count(DISTINCT feed_id) "
 	"FROM entries e WHERE e.story_id = story.id) "
@@ -741,26 +730,5 @@ stories_purge(struct store *s, char **cause)
 			return (store_error(s, cause, "purge"));
 		sqlite3_reset(st);
 	}
-	return (0);
-}
-
-int
-stories_prune(struct store *s, long long now, char **cause)
-{
-	sqlite3_stmt	*st;
-
-	st = store_stmt(s, "DELETE FROM dedup_keys WHERE seen < ?");
-	if (st == NULL)
-		return (store_error(s, cause, "prune keys"));
-	sqlite3_bind_int64(st, 1, now - STORE_DEDUP_WINDOW);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return (store_error(s, cause, "prune keys"));
-	st = store_stmt(s, "DELETE FROM dedup_recent WHERE seen < ?");
-	if (st == NULL)
-		return (store_error(s, cause, "prune keys"));
-	sqlite3_bind_int64(st, 1, now - STORE_DEDUP_WINDOW);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return (store_error(s, cause, "prune keys"));
-	sqlite3_reset(st);
 	return (0);
 }

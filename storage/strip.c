@@ -11,7 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "buf.h"
 #include "store_priv.h"
 #include "xmalloc.h"
 
@@ -28,40 +27,81 @@ static const struct {
 	{ "copy", "\xc2\xa9" },
 };
 
+/* The output being written: white space collapsed as it comes. */
+struct strip {
+	char	*out;
+	size_t	 len;
+	int	 space;		/* pending: 0 none, 1 a space, 2 a line break */
+};
+
+/* strip_put appends one byte, collapsing runs of white space. */
+static inline void
+strip_put(struct strip *st, unsigned char c)
+{
+	if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' ||
+	    c == '\v') {
+		if (c == '\n')
+			st->space = 2;
+		else if (st->space == 0)
+			st->space = 1;
+		return;
+	}
+	if (st->space != 0 && st->len > 0)
+		st->out[st->len++] = st->space == 2 ? '\n' : ' ';
+	st->space = 0;
+	st->out[st->len++] = (char)c;
+}
+
+/* strip_puts appends a string. */
+static void
+strip_puts(struct strip *st, const char *s)
+{
+	for (; *s != '\0'; s++)
+		strip_put(st, (unsigned char)*s);
+}
+
 /* strip_utf8 appends code point c as UTF-8 (invalid ones as U+FFFD). */
 static void
-strip_utf8(struct buf *b, unsigned long c)
+strip_utf8(struct strip *st, unsigned long c)
 {
 	if (c == 0 || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
 		c = 0xfffd;
 	if (c < 0x80)
-		buf_putc(b, (char)c);
+		strip_put(st, (unsigned char)c);
 	else if (c < 0x800) {
-		buf_putc(b, (char)(0xc0 | (c >> 6)));
-		buf_putc(b, (char)(0x80 | (c & 0x3f)));
+		strip_put(st, 0xc0 | (c >> 6));
+		strip_put(st, 0x80 | (c & 0x3f));
 	} else if (c < 0x10000) {
-		buf_putc(b, (char)(0xe0 | (c >> 12)));
-		buf_putc(b, (char)(0x80 | ((c >> 6) & 0x3f)));
-		buf_putc(b, (char)(0x80 | (c & 0x3f)));
+		strip_put(st, 0xe0 | (c >> 12));
+		strip_put(st, 0x80 | ((c >> 6) & 0x3f));
+		strip_put(st, 0x80 | (c & 0x3f));
 	} else {
-		buf_putc(b, (char)(0xf0 | (c >> 18)));
-		buf_putc(b, (char)(0x80 | ((c >> 12) & 0x3f)));
-		buf_putc(b, (char)(0x80 | ((c >> 6) & 0x3f)));
-		buf_putc(b, (char)(0x80 | (c & 0x3f)));
+		strip_put(st, 0xf0 | (c >> 18));
+		strip_put(st, 0x80 | ((c >> 12) & 0x3f));
+		strip_put(st, 0x80 | ((c >> 6) & 0x3f));
+		strip_put(st, 0x80 | (c & 0x3f));
 	}
 }
 
-/* strip_entity decodes the reference at p ('&'); returns bytes consumed. */
+/*
+ * strip_entity decodes the reference at p ('&'); returns bytes consumed.
+ * NOTE: it never writes more bytes than it consumes (the output buffer
+ * is as long as the input): the shortest reference that decodes to n
+ * bytes is longer than n.
+ */
 static size_t
-strip_entity(struct buf *b, const char *p)
+strip_entity(struct strip *st, const char *p)
 {
 	const char	*end;
 	char		*ep;
 	unsigned long	 c;
 	size_t		 i, len;
 
-	if ((end = strchr(p, ';')) == NULL || end - p > 12) {
-		buf_putc(b, '&');
+	/* Look for the ';' within 12 bytes only: "&&&&..." stays linear. */
+	for (end = p + 1; end - p <= 12 && *end != '\0' && *end != ';'; end++)
+		continue;
+	if (*end != ';' || end - p > 12) {
+		strip_put(st, '&');
 		return (1);
 	}
 	len = end - p - 1;
@@ -71,24 +111,24 @@ strip_entity(struct buf *b, const char *p)
 		else
 			c = strtoul(p + 2, &ep, 10);
 		if (ep == end) {
-			strip_utf8(b, c);
+			strip_utf8(st, c);
 			return (end - p + 1);
 		}
 	}
 	for (i = 0; i < sizeof strip_entities / sizeof strip_entities[0]; i++) {
 		if (strlen(strip_entities[i].name) == len &&
 		    strncmp(p + 1, strip_entities[i].name, len) == 0) {
-			buf_puts(b, strip_entities[i].utf8);
+			strip_puts(st, strip_entities[i].utf8);
 			return (end - p + 1);
 		}
 	}
-	buf_putc(b, '&');
+	strip_put(st, '&');
 	return (1);
 }
 
 /* strip_tag skips the tag at p ('<'); returns bytes consumed, sets *skip. */
 static size_t
-strip_tag(struct buf *b, const char *p, const char **skip)
+strip_tag(struct strip *st, const char *p, const char **skip)
 {
 	const char	*end, *name;
 	size_t		 n;
@@ -110,21 +150,22 @@ strip_tag(struct buf *b, const char *p, const char **skip)
 	    !(n == 2 && (strncasecmp(name, "em", 2) == 0)) &&
 	    !(n == 4 && (strncasecmp(name, "span", 4) == 0)) &&
 	    !(n == 6 && (strncasecmp(name, "strong", 6) == 0)))
-		buf_putc(b, '\n');
+		strip_put(st, '\n');
 	return ((size_t)(end - p) + 1);
 }
 
 char *
 strip_html(const char *html)
 {
-	struct buf	 raw, out;
+	struct strip	 st;
 	const char	*p, *skip = NULL;
-	size_t		 i;
-	int		 space = 0;
 
 	if (html == NULL)
 		return (NULL);
-	buf_init(&raw);
+	/* One pass into a buffer as long as the input (see strip_entity). */
+	st.out = xmalloc(strlen(html) + 1);
+	st.len = 0;
+	st.space = 0;
 	for (p = html; *p != '\0';) {
 		if (skip != NULL) {
 			if ((p = strcasestr(p, skip)) == NULL)
@@ -132,27 +173,12 @@ strip_html(const char *html)
 			skip = NULL;
 		}
 		if (*p == '<')
-			p += strip_tag(&raw, p, &skip);
+			p += strip_tag(&st, p, &skip);
 		else if (*p == '&')
-			p += strip_entity(&raw, p);
+			p += strip_entity(&st, p);
 		else
-			buf_putc(&raw, *p++);
+			strip_put(&st, (unsigned char)*p++);
 	}
-	/* Collapse runs of white space; keep one line break between blocks. */
-	buf_init(&out);
-	for (i = 0; i < raw.len; i++) {
-		if (isspace((unsigned char)raw.data[i])) {
-			if (raw.data[i] == '\n' || space == 0)
-				space = raw.data[i] == '\n' ? 2 : 1;
-			continue;
-		}
-		if (space != 0 && out.len > 0)
-			buf_putc(&out, space == 2 ? '\n' : ' ');
-		space = 0;
-		buf_putc(&out, raw.data[i]);
-	}
-	buf_free(&raw);
-	if (out.data == NULL)
-		return (xstrdup(""));
-	return (buf_steal(&out));
+	st.out[st.len] = '\0';
+	return (st.out);
 }

@@ -172,6 +172,16 @@ ingest(struct store *s, long long feed, struct doc *d, long long now,
 	    "ingest: %s", cause);
 }
 
+/* fts_sync fills the full-text index with every story waiting for it. */
+static void
+fts_sync(struct store *s)
+{
+	char	*cause = NULL;
+
+	ck_assert_msg(store_fts_update(s, 0, &cause) == 0, "fts: %s", cause);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM fts_todo"), 0);
+}
+
 START_TEST(test_open_pragmas)
 {
 	struct store	*s;
@@ -395,7 +405,10 @@ START_TEST(test_ingest_idempotent)
 	ck_assert_str_eq(r.site_url, "http://example.org/");
 	ck_assert_int_eq(r.nentries, 20);
 	feed_row_clear(&r);
-	/* Full-text index has one row per story. */
+	/* Full-text index has one row per story, once filled. */
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM fts_todo"), 20);
+	fts_sync(s);
+	ck_assert_int_eq(store_version(s), v);
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story_fts WHERE "
 	    "story_fts MATCH 'story'"), 20);
 	doc_free(d);
@@ -415,6 +428,7 @@ START_TEST(test_ingest_update)
 	feed = add_feed(s, "http://a.example/feed");
 	d = mkdoc("a", 3, 1);
 	ingest(s, feed, d, NOW, &st);
+	fts_sync(s);
 	v = store_version(s);
 	free(d->entries[1].title);
 	d->entries[1].title = xstrdup("A corrected headline");
@@ -430,6 +444,8 @@ START_TEST(test_ingest_update)
 	ck_assert_int_eq(sql_int(s, "SELECT updated FROM entries WHERE "
 	    "guid = 'a-1'"), NOW + 60);
 	/* The index follows the new title, and forgot the old one. */
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM fts_todo"), 1);
+	fts_sync(s);
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story_fts WHERE "
 	    "story_fts MATCH 'corrected'"), 1);
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story_fts WHERE "
@@ -513,6 +529,7 @@ START_TEST(test_head_becomes_full)
 	ck_assert_int_eq(st.folded, 1);
 	ck_assert_int_eq(sql_int(s, "SELECT e.feed_id FROM story s JOIN "
 	    "entries e ON e.id = s.entry_id"), fb);
+	fts_sync(s);
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story_fts WHERE "
 	    "story_fts MATCH '\"Story b 0\"'"), 1);
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story_fts WHERE "
@@ -611,6 +628,7 @@ START_TEST(test_remove_mends_stories)
 	b = mkdoc("b", 3, 1);
 	ingest(s, fa, a, NOW, NULL);
 	ingest(s, fb, b, NOW + 60, NULL);
+	fts_sync(s);
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM stories WHERE "
 	    "sources = 2"), 3);
 	ck_assert_int_eq(sql_int(s, "INSERT INTO related VALUES (1, 5, 0.5, 1)"
@@ -621,6 +639,11 @@ START_TEST(test_remove_mends_stories)
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM stories WHERE "
 	    "sources = 1 AND entries = 1 AND source = 'Feed'"), 3);
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related"), 0);
+	/* The new heads wait to be indexed again; the old rows are gone. */
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM fts_todo"), 3);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story_fts WHERE "
+	    "story_fts MATCH 'title:a'"), 0);
+	fts_sync(s);
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story_fts WHERE "
 	    "story_fts MATCH 'title:b'"), 3);
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story_fts WHERE "
@@ -671,8 +694,8 @@ START_TEST(test_retention_age_tombstones)
 	ck_assert_int_eq(store_retention(s, 0, 0, 3, NOW + 90 * 86400LL,
 	    NULL), 0);
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM tombstones"), 0);
-	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM dedup_keys"), 0);
-	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM dedup_recent"), 0);
+	/* Old keys go too, all but the newest row (ids keep growing). */
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM dedup_log"), 1);
 	ck_assert(fts_ok(s));
 	d->nentries = 30;
 	doc_free(d);
@@ -726,6 +749,106 @@ START_TEST(test_retention_keeps_output)
 }
 END_TEST
 
+START_TEST(test_fts_batches)
+{
+	struct store	*s;
+	struct doc	*a, *b;
+	long long	 fa, fb, v;
+	char		*cause = NULL;
+	int		 i;
+
+	s = open_new();
+	fa = add_feed(s, "http://a.example/feed");
+	fb = add_feed(s, "http://b.example/feed");
+	a = mkdoc("a", 5, 1);
+	ingest(s, fa, a, NOW, NULL);
+	/* Nothing indexed at ingest; batches take the oldest first. */
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story_fts WHERE "
+	    "story_fts MATCH 'story'"), 0);
+	v = store_version(s);
+	ck_assert_int_eq(store_fts_update(s, 2, &cause), 1);
+	ck_assert_int_eq(store_version(s), v);	/* the output is the same */
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story_fts WHERE "
+	    "story_fts MATCH 'story'"), 2);
+	ck_assert_int_eq(sql_int(s, "SELECT min(story_id) FROM fts_todo"), 3);
+	/*
+	 * A queued story whose head changes, and one that goes, while
+	 * waiting: b's copies of a-3 and a-4 (full texts that are longer)
+	 * take the heads, then a's feed goes.
+	 */
+	b = mkdoc("b", 2, 1);
+	for (i = 0; i < 2; i++) {
+		free(b->entries[i].link);
+		b->entries[i].link = xstrdup(a->entries[i == 0 ? 3 : 0].link);
+		free(b->entries[i].content);
+		b->entries[i].content = article(9000 + i, 500);
+	}
+	ingest(s, fb, b, NOW + 60, NULL);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story s JOIN "
+	    "entries e ON e.id = s.entry_id WHERE e.feed_id = 2"), 2);
+	ck_assert_int_eq(store_feed_remove(s, "1", NULL), 0);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story"), 2);
+	fts_sync(s);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story_fts WHERE "
+	    "story_fts MATCH 'story'"), 2);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story_fts WHERE "
+	    "story_fts MATCH 'title:a'"), 0);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story_fts WHERE "
+	    "story_fts MATCH 'title:b'"), 2);
+	ck_assert(fts_ok(s));
+	ck_assert_int_eq(store_fts_update(s, 10, NULL), 0);
+	doc_free(a);
+	doc_free(b);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
+START_TEST(test_keys_other_writer)
+{
+	struct store		*s, *t;
+	struct doc		*a, *b, *c, *d;
+	struct ingest_stats	 st;
+	long long		 fa, fb, fc;
+
+	s = open_new();
+	fa = add_feed(s, "http://a.example/feed");
+	fb = add_feed(s, "http://b.example/feed");
+	fc = add_feed(s, "http://c.example/feed");
+	a = mkdoc("a", 3, 1);
+	ingest(s, fa, a, NOW, NULL);	/* s reads the keys into memory */
+	/* Another process stores b's articles... */
+	t = open_new_keep();
+	b = mkdoc("b", 3, 500);
+	ingest(t, fb, b, NOW + 60, NULL);
+	store_close(t);
+	/* ...and s folds c's copies of them (other links) all the same. */
+	c = mkdoc("c", 3, 500);
+	ingest(s, fc, c, NOW + 120, &st);
+	ck_assert_int_eq(st.folded, 3);
+	/* A rolled-back update leaves no key behind, in memory or not. */
+	ck_assert_int_eq(sqlite3_exec(s->db, "PRAGMA max_page_count = 1",
+	    NULL, NULL, NULL), SQLITE_OK);
+	d = mkdoc("d", 3, 500);
+	ck_assert_int_eq(store_ingest(s, fa, d, NOW + 180, &st, NULL), -1);
+	sqlite3_exec(s->db, "PRAGMA max_page_count = 1000000", NULL, NULL,
+	    NULL);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entries"), 9);
+	ingest(s, fa, d, NOW + 240, &st);
+	ck_assert_int_eq(st.added, 3);
+	ck_assert_int_eq(st.folded, 3);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story"), 6);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM stories WHERE "
+	    "sources = 3"), 3);
+	doc_free(a);
+	doc_free(b);
+	doc_free(c);
+	doc_free(d);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
 /* v1_fill stores data the way version 1 of the schema held it. */
 static void
 v1_fill(sqlite3 *db)
@@ -758,6 +881,15 @@ START_TEST(test_migrations)
 		ck_assert_int_eq(schema_migrate(db, from, &cause), 0);
 		if (from >= 1)
 			v1_fill(db);
+		/* Near-duplicate keys: one table, then two (version 4). */
+		if (from >= 1)
+			ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO "
+			    "dedup_keys VALUES (11, 1, 1000), (12, 2, 2000)",
+			    NULL, NULL, NULL), SQLITE_OK);
+		if (from >= 4)
+			ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO "
+			    "dedup_recent VALUES (13, 2, 3000)", NULL, NULL,
+			    NULL), SQLITE_OK);
 		/* Version 2 kept the index, tombstones and related stories. */
 		if (from >= 2)
 			ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO "
@@ -776,6 +908,10 @@ START_TEST(test_migrations)
 			    "stories"), 2);
 			ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM "
 			    "story_fts WHERE story_fts MATCH 'versions'"), 1);
+			/* The keys moved to the log, oldest first. */
+			ck_assert_int_eq(sql_int(s, "SELECT group_concat(key, '') "
+			    "FROM (SELECT key FROM dedup_log ORDER BY id)"),
+			    from >= 4 ? 111213 : 1112);
 			ch = store_channel(s, "x", NULL, 5, 3, NULL);
 			ck_assert_int_eq(ch->nitems, 2);
 			ck_assert_str_eq(ch->items[1].title,
@@ -866,8 +1002,9 @@ START_TEST(test_full_page_limit)
 	/* Nothing half-written. */
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entries"), 5);
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story"), 5);
-	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM dedup_recent WHERE "
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM dedup_log WHERE "
 	    "entry_id > 5"), 0);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM fts_todo"), 5);
 	ck_assert_int_eq(store_check(s, NULL), 0);
 	ck_assert(fts_ok(s));
 	/* Space is back: the same update goes through. */
@@ -948,6 +1085,8 @@ store_suite(void)
 	tcase_add_test(tc, test_remove_mends_stories);
 	tcase_add_test(tc, test_retention_age_tombstones);
 	tcase_add_test(tc, test_retention_keeps_output);
+	tcase_add_test(tc, test_fts_batches);
+	tcase_add_test(tc, test_keys_other_writer);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("robust");
 	tcase_set_timeout(tc, 60);
