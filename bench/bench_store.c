@@ -3,7 +3,9 @@
  * from a dump that bench.py extracts from the generated corpus (entries as
  * the parser would hand them over: canonical URL set, HTML not sanitized)
  * and times store_ingest of each, one transaction per feed update, with
- * story folding on.  Prints one line of totals.
+ * story folding on, then the filling of the full-text index (which the
+ * daemon does apart, in the background: fts_seconds).  Prints one line of
+ * totals.
  *
  * Dump: per document a line "D\tNENTRIES\tFORMAT\tFEED-URL\n" then, per
  * entry, 8 fields (id, link, canonical URL, title, author, published,
@@ -84,6 +86,7 @@ main(int argc, char **argv)
 	char			 url[4096], *cause = NULL;
 	long long		 id, entries = 0, added = 0, folded = 0, *ne = NULL;
 	double			 t0, *dt = NULL, total = 0, first = 0, last = 0;
+	double			 fts;
 	long long		 seen;
 	int			 docs = 0, cap = 0, i;
 
@@ -116,6 +119,10 @@ main(int argc, char **argv)
 		doc_free(d);
 	}
 	fclose(fp);
+	t0 = bench_now();
+	if (store_fts_update(s, 0, &cause) == -1)
+		errx(1, "fts: %s", cause);
+	fts = bench_now() - t0;
 	/* Time over the first and the last tenth: does the rate hold? */
 	for (i = 0, seen = 0; i < docs; seen += ne[i], i++) {
 		if (seen < entries / 10)
@@ -129,8 +136,8 @@ main(int argc, char **argv)
 		errx(1, "%s", cause);
 	store_close(s);
 	printf("docs %d entries %lld added %lld folded %lld stories %lld "
-	    "bytes %lld seconds %.6f first_seconds %.6f last_seconds %.6f\n",
-	    docs, entries, added, folded, c.stories, c.bytes, total, first,
-	    last);
+	    "bytes %lld seconds %.6f first_seconds %.6f last_seconds %.6f "
+	    "fts_seconds %.6f\n", docs, entries, added, folded, c.stories,
+	    c.bytes, total, first, last, fts);
 	return (0);
 }

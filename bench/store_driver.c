@@ -209,6 +209,7 @@ main(int argc, char **argv)
 	long long		 n = 100000, done = 0, serial = 0, t, *ids;
 	long long		 added = 0, folded = 0, rows, lastday = 0;
 	double			 t_ingest = 0, t_ret = 0, t0, ms, c0, c_ingest = 0;
+	double			 t_fts, c_fts;
 	int			 nfeeds = 1000, per = 25, ch_, f, i, page;
 	int			 append = 0;
 	size_t			 k;
@@ -246,8 +247,9 @@ main(int argc, char **argv)
 	ids = xcalloc(nfeeds, sizeof *ids);
 	for (f = 0; f < nfeeds; f++) {
 		snprintf(url, sizeof url, "https://feed%d.example/rss", f);
-		store_feed_upsert(s, url, NULL, f % 10 == 0 ? "world" : NULL,
-		    1, &ids[f], NULL);
+		/* world: a tenth of the feeds; rare: one feed in a thousand. */
+		store_feed_upsert(s, url, NULL, f % 10 == 0 ? "world" :
+		    f % 1000 == 7 ? "rare" : NULL, 1, &ids[f], NULL);
 	}
 	while (done < n) {
 		f = (int)(rnd64() % nfeeds);
@@ -281,6 +283,15 @@ main(int argc, char **argv)
 			t_ret += bench_now() - t0;
 		}
 	}
+	/* The full-text index, filled apart as the daemon does. */
+	t0 = now_s();
+	c0 = cpu_s();
+	if (store_fts_update(s, 0, &cause) == -1) {
+		fprintf(stderr, "fts: %s\n", cause);
+		return (1);
+	}
+	t_fts = now_s() - t0;
+	c_fts = cpu_s() - c0;
 	store_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", NULL);
 	store_counts(s, &c, NULL);
 	printf("entries %lld\nadded %lld\nfolded %lld\nstories %lld\n",
@@ -290,6 +301,8 @@ main(int argc, char **argv)
 	printf("ingest_cpu_seconds %.3f\ningest_entries_per_cpu_s %.0f\n",
 	    c_ingest, done / c_ingest);
 	printf("retention_seconds %.3f\n", t_ret);
+	printf("fts_index_seconds %.3f\nfts_index_cpu_seconds %.3f\n", t_fts,
+	    c_fts);
 	printf("bytes_per_entry %.0f\n", (double)c.bytes / c.entries);
 	store_close(s);
 	/* Views on a fresh connection, as a person in the shell would. */
@@ -318,6 +331,14 @@ main(int argc, char **argv)
 	t0 = bench_now();
 	ch = store_channel(s, "world", NULL, 50, 5, NULL);
 	printf("channel_tag_page_ms %.2f\n", (bench_now() - t0) * 1000);
+	channel_free(ch);
+	t0 = now_s();
+	ch = store_channel(s, "rare", NULL, 50, 5, NULL);
+	printf("channel_rare_tag_page_ms %.2f\n", (now_s() - t0) * 1000);
+	channel_free(ch);
+	t0 = now_s();
+	ch = store_channel(s, "none", NULL, 50, 5, NULL);
+	printf("channel_unknown_tag_page_ms %.2f\n", (now_s() - t0) * 1000);
 	channel_free(ch);
 	store_close(s);
 	free(ids);

@@ -31,6 +31,55 @@ static const char merged_sql[] =
 	"',', ',' || ?3 || ',') > 0)) "
 	"ORDER BY s.sort_time DESC, s.id DESC LIMIT ?4";
 
+/*
+ * The same for a tag whose feeds hold few entries: their stories first
+ * (through the feeds' entries), then sorted.  merged_sql walks the stories
+ * newest first and keeps the tag's: quick for a common tag, but for a rare
+ * one, or one whose feeds went quiet, it walked most of the table.
+ */
+static const char merged_tag_sql[] =
+	"SELECT s.id, s.sort_time, e.title, e.link, e.author, e.published, "
+	"e.updated, e.summary, e.content, e.categories, e.enclosures, "
+	"f.title, f.site_url, f.url, e.feed_id "
+	"FROM (SELECT DISTINCT x.story_id AS id FROM feeds g "
+	"JOIN entries x ON x.feed_id = g.id WHERE instr(',' || "
+	"replace(g.tags, ' ', '') || ',', ',' || ?3 || ',') > 0) t "
+	"CROSS JOIN story s ON s.id = t.id "
+	"JOIN entries e ON e.id = s.entry_id JOIN feeds f ON f.id = e.feed_id "
+	"WHERE (s.sort_time, s.id) < (?1, ?2) "
+	"ORDER BY s.sort_time DESC, s.id DESC LIMIT ?4";
+
+/*
+ * merged_tag_rare tells whether the feeds of a tag hold so few entries
+ * that merged_tag_sql beats merged_sql: collecting them costs about their
+ * number, the walk about limit * stories / their number.
+ */
+static int
+merged_tag_rare(struct store *s, const char *tag, int limit)
+{
+	sqlite3_stmt	*st;
+	long long	 stories = 0, cap, n = 0;
+
+	if ((st = store_stmt(s, "SELECT max(id) FROM story")) == NULL)
+		return (0);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		stories = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	for (cap = 256; cap * cap < 4LL * limit * stories; cap *= 2)
+		continue;
+	st = store_stmt(s, "SELECT count(*) FROM (SELECT 1 FROM feeds g "
+	    "JOIN entries x ON x.feed_id = g.id WHERE instr(',' || "
+	    "replace(g.tags, ' ', '') || ',', ',' || ?1 || ',') > 0 LIMIT ?2)");
+	if (st == NULL)
+		return (0);
+	sqlite3_bind_text(st, 1, tag, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, cap);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return (n < cap);
+}
+
 /* merged_split splits s at sep into a malloc'd vector; returns the count. */
 static int
 merged_split(const char *s, int sep, char ***out)
@@ -207,7 +256,8 @@ store_channel(struct store *s, const char *tag, const char *cursor, int limit,
 	}
 	if (limit <= 0 || limit > MERGED_MAX_LIMIT)
 		limit = limit <= 0 ? 1 : MERGED_MAX_LIMIT;
-	if ((st = store_stmt(s, merged_sql)) == NULL) {
+	if ((st = store_stmt(s, tag != NULL && merged_tag_rare(s, tag, limit) ?
+	    merged_tag_sql : merged_sql)) == NULL) {
 		store_error(s, cause, "channel");
 		return (NULL);
 	}

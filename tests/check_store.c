@@ -607,6 +607,54 @@ START_TEST(test_channel)
 }
 END_TEST
 
+START_TEST(test_channel_tag_plans)
+{
+	struct store	*s;
+	struct doc	*a, *b;
+	struct channel	*all, *ch;
+	long long	 fa, fb;
+	char		*cursor = NULL;
+	int		 n = 0;
+
+	/*
+	 * A tag's page is read one of two ways (merged.c): by walking the
+	 * stories (its feeds hold many entries: pages of one) or from its
+	 * feeds' entries (few: one page of all).  Both give the same list.
+	 */
+	s = open_new();
+	fa = add_feed(s, "http://a.example/feed");
+	fb = add_feed(s, "http://b.example/feed");
+	store_feed_upsert(s, "http://a.example/feed", NULL, "t", 1, NULL,
+	    NULL);
+	a = mkdoc("a", 300, 1);
+	b = mkdoc("b", 300, 100000);
+	ingest(s, fa, a, NOW, NULL);
+	ingest(s, fb, b, NOW + 60, NULL);
+	all = store_channel(s, "t", NULL, 1000, 0, NULL);
+	ck_assert_int_eq(all->nitems, 300);
+	for (;;) {
+		ch = store_channel(s, "t", cursor, 1, 0, NULL);
+		ck_assert_ptr_nonnull(ch);
+		ck_assert_int_eq(ch->nitems, 1);
+		ck_assert_int_eq(ch->items[0].story_id,
+		    all->items[n].story_id);
+		ck_assert_ptr_nonnull(strstr(ch->items[0].title, "Story a"));
+		n++;
+		free(cursor);
+		cursor = xstrdup0(ch->next);
+		channel_free(ch);
+		if (cursor == NULL)
+			break;
+	}
+	ck_assert_int_eq(n, 300);
+	channel_free(all);
+	doc_free(a);
+	doc_free(b);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
 /* fts_ok runs FTS5's own integrity check on the index. */
 static int
 fts_ok(struct store *s)
@@ -1082,6 +1130,7 @@ store_suite(void)
 	tcase_add_test(tc, test_fold_url_and_text);
 	tcase_add_test(tc, test_head_becomes_full);
 	tcase_add_test(tc, test_channel);
+	tcase_add_test(tc, test_channel_tag_plans);
 	tcase_add_test(tc, test_remove_mends_stories);
 	tcase_add_test(tc, test_retention_age_tombstones);
 	tcase_add_test(tc, test_retention_keeps_output);
