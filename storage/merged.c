@@ -35,14 +35,16 @@ static const char merged_sql[] =
  * The same for a tag whose feeds hold few entries: their stories first
  * (through the feeds' entries), then sorted.  merged_sql walks the stories
  * newest first and keeps the tag's: quick for a common tag, but for a rare
- * one, or one whose feeds went quiet, it walked most of the table.
+ * one, or one whose feeds went quiet, it walked most of the table (1.3 s
+ * and 20 s at 1M entries; this way 25 ms and 1 ms).  NOTE: CROSS JOIN
+ * keeps feeds the outer loop: the planner would rather scan every entry.
  */
 static const char merged_tag_sql[] =
 	"SELECT s.id, s.sort_time, e.title, e.link, e.author, e.published, "
 	"e.updated, e.summary, e.content, e.categories, e.enclosures, "
 	"f.title, f.site_url, f.url, e.feed_id "
 	"FROM (SELECT DISTINCT x.story_id AS id FROM feeds g "
-	"JOIN entries x ON x.feed_id = g.id WHERE instr(',' || "
+	"CROSS JOIN entries x ON x.feed_id = g.id WHERE instr(',' || "
 	"replace(g.tags, ' ', '') || ',', ',' || ?3 || ',') > 0) t "
 	"CROSS JOIN story s ON s.id = t.id "
 	"JOIN entries e ON e.id = s.entry_id JOIN feeds f ON f.id = e.feed_id "
@@ -52,7 +54,8 @@ static const char merged_tag_sql[] =
 /*
  * merged_tag_rare tells whether the feeds of a tag hold so few entries
  * that merged_tag_sql beats merged_sql: collecting them costs about their
- * number, the walk about limit * stories / their number.
+ * number, the walk about limit * stories / their number (counted up to
+ * about sqrt(2 limit stories), a few milliseconds at 1M).
  */
 static int
 merged_tag_rare(struct store *s, const char *tag, int limit)
@@ -65,10 +68,10 @@ merged_tag_rare(struct store *s, const char *tag, int limit)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		stories = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	for (cap = 256; cap * cap < 4LL * limit * stories; cap *= 2)
+	for (cap = 256; cap * cap < 2LL * limit * stories; cap *= 2)
 		continue;
 	st = store_stmt(s, "SELECT count(*) FROM (SELECT 1 FROM feeds g "
-	    "JOIN entries x ON x.feed_id = g.id WHERE instr(',' || "
+	    "CROSS JOIN entries x ON x.feed_id = g.id WHERE instr(',' || "
 	    "replace(g.tags, ' ', '') || ',', ',' || ?1 || ',') > 0 LIMIT ?2)");
 	if (st == NULL)
 		return (0);
