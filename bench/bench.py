@@ -422,6 +422,7 @@ class Harness:
 		self.judged = set()	# (suite, size) of the targets judged
 		self._origin = None
 		self.polled = {}	# feeds: syndic's store after poll, URLs
+		self.prior = {}		# the results --add adds to
 
 	def gen_version(self):
 		with open(self.gencorpus) as fp:
@@ -465,6 +466,8 @@ class Harness:
 		    "measured": value, "holds": holds})
 
 	def table(self, suite, title, header, rows, note=None):
+		if not rows:
+			return
 		self.results.setdefault(suite, {}).setdefault("tables", [])
 		self.results[suite]["tables"].append({"title": title,
 		    "header": header, "rows": rows, "note": note})
@@ -586,6 +589,10 @@ def suite_parse(h):
 	for i in range(h.runs):
 		log("parse: round %d of %d" % (i + 1, h.runs))
 		for name, cmd, stdin, key in tools:
+			# A tool whose first run took over 10 s (feedparser,
+			# the CLI) runs once: far from syndic either way.
+			if i and res[key]["runs"][0]["wall"] > 10:
+				continue
 			r, out = one_parse(cmd, stdin, mb, entries)
 			res[key]["runs"].append(r)
 			if i:
@@ -611,6 +618,9 @@ def suite_parse(h):
 	rows = []
 	for name, cmd, stdin, key in tools:
 		r = res[key]
+		if r["mbs"]["n"] < h.runs:
+			name += " (%d run%s)" % (r["mbs"]["n"], "s" if
+			    r["mbs"]["n"] > 1 else "")
 		rows.append([name, fmts(r["mbs"]), fmts(r["mbc"]),
 		    fmts(r["epc"]), fmt(r["rss"]["median"] / 1024),
 		    fmt(r["counted"]), fmtr(ratio(base["mbc"]["median"],
@@ -619,7 +629,8 @@ def suite_parse(h):
 		    if base else "-"])
 	note = ("%d feeds, %.1f MB, %d entries (gencorpus seed %d). Wall "
 	    "time and user+sys CPU time of the whole process (every tool is "
-	    "one process), %d runs taken round robin: median (min–max). The "
+	    "one process), %d runs taken round robin (a tool whose first run "
+	    "takes over 10 s runs once): median (min–max). The "
 	    "ratios divide the throughput of syndic's ingest parse as the "
 	    "poller runs it (daemon/sched.c, %s PARSE_SANITIZE; the store "
 	    "makes the plain text itself) by the row's; the CPU ratio is the "
@@ -1105,18 +1116,27 @@ def poll_targets(h, per):
 			else:
 				m = s["cold"]["rss"]["median"] / 1024
 				h.target(5, t, "%s MiB" % fmt(m), m <= 64)
+	# syndic's cold wall time per size (None: stopped), kept so that a
+	# run at 10,000 added to one at 1,000 (--add) can judge linearity.
+	walls = {}
+	for n, res in per.items():
+		s = res["syndic poll --all"]
+		if "na" not in s:
+			walls[str(n)] = None if s["stopped"] else \
+			    s["cold"]["wall"]["median"]
+	h.results.setdefault("poll", {})["data"] = {"cold_wall": walls}
+	prior = h.prior.get("poll", {})
+	if prior.get("commit", "").split()[:1] == git_head(h.top).split()[:1]:
+		for k, v in prior.get("data", {}).get("cold_wall", {}).items():
+			walls.setdefault(k, v)
 	lin = "poll: cost linear in the number of feeds (per-feed cold " \
 	    "time at 10,000 ÷ at 1,000)"
-	a, b = per.get(1000), per.get(10000)
-	if a is None or b is None:
+	if "1000" not in walls or "10000" not in walls:
 		h.target(5, lin, not_run(h, "poll_feeds", 10000), None)
-	elif "na" in a["syndic poll --all"] or a["syndic poll --all"][
-	    "stopped"] or b["syndic poll --all"]["stopped"]:
+	elif walls["1000"] is None or walls["10000"] is None:
 		h.target(5, lin, "syndic did not finish a cold pass", None)
 	else:
-		wa = a["syndic poll --all"]["cold"]["wall"]["median"]
-		wb = b["syndic poll --all"]["cold"]["wall"]["median"]
-		g = (wb / 10000) / (wa / 1000)
+		g = (walls["10000"] / 10000) / (walls["1000"] / 1000)
 		h.target(5, lin, "%.2f" % g, g <= 1.5)
 
 
@@ -1739,9 +1759,9 @@ def suite_related(h):
 		    "entries" % (limit, "{:,}".format(at))
 		got = [e for e in p95s if near(e, at)]
 		if not got:
-			h.target(7, t, not_run(h, "related_entries", at) + "".join("; %s ms at %s entries" %
-			    (fmt(p95s[e]), "{:,}".format(e)) for e in
-			    sorted(p95s)), None)
+			h.target(7, t, not_run(h, "related_entries", at) +
+			    "".join("; %s ms at %s entries" % (fmt(p95s[e]),
+			    "{:,}".format(e)) for e in sorted(p95s)), None)
 			continue
 		p95 = p95s[got[0]]
 		h.target(7, t, "%s ms (%s entries)" % (fmt(p95),
@@ -1946,6 +1966,48 @@ def git_head(top):
 	return r.stdout.strip()
 
 
+def commits_of(res):
+	"""Which commits the suites' results were measured at."""
+	got = {}
+	for s in SUITES:
+		for x in res.get(s, {}).get("parts", [res.get(s, {})]):
+			if "commit" in x:
+				got.setdefault(x["commit"].split()[0], []).append(s)
+	if len(got) == 1:
+		return "one commit, %s" % list(got)[0]
+	return "%d commits: %s" % (len(got), "; ".join("%s (%s)" % (c,
+	    ", ".join(dict.fromkeys(v))) for c, v in got.items()))
+
+
+def part(r):
+	"""When, how and at which commit a suite's results were measured."""
+	return {k: r[k] for k in ("date", "command", "commit", "seconds",
+	    "load") if k in r}
+
+
+def merge_results(old, new):
+	"""A suite's results with a further run added (--add): the tables of
+	both, each target judged where either run measured it."""
+	if not old or "tables" not in old or "tables" not in new:
+		return new
+	out = dict(new)
+	out["tables"] = old["tables"] + new["tables"]
+	out["parts"] = old.get("parts", [part(old)]) + [part(new)]
+	got = {}
+	order = []
+	for t in old.get("targets", []) + new.get("targets", []):
+		k = (t["issue"], t["target"])
+		if k not in got:
+			order.append(k)
+			got[k] = t
+		elif not t["measured"].startswith(NOT_RUN):
+			got[k] = t
+	out["targets"] = [got[k] for k in order]
+	for k, v in old.get("data", {}).items():
+		out.setdefault("data", {}).setdefault(k, v)
+	return out
+
+
 def report(state):
 	"""BENCHMARKS.md from the stored results of every suite."""
 	m = state["machine"]
@@ -1954,7 +2016,10 @@ def report(state):
 	    "Generated by `bench/run` (bench/bench.py) — do not edit by hand: "
 	    "`bench/run` regenerates it.", "",
 	    "- last command: `%s`, %s" % (state["command"], state["date"]),
-	    "- syndic: %s" % state["commit"],
+	    "- syndic: %s" % state["commit"], "- the tables come from %s" %
+	    commits_of(res), "- time per suite: %s" % ", ".join("%s %s" % (s,
+	    " + ".join("%.0f s" % x["seconds"] for x in res[s].get("parts",
+	    [res[s]]) if "seconds" in x)) for s in SUITES if s in res),
 	    "- machine: %d CPUs (%s), %s RAM, Linux %s" % (m["nproc"],
 	    m["cpu"], m["ram"], m["kernel"]),
 	    "- peers: " + ", ".join("%s %s" % kv for kv in
@@ -1991,11 +2056,11 @@ def report(state):
 			continue
 		r = res[s]
 		L += ["## %s" % s, ""]
-		if "date" in r:
+		for x in r.get("parts", [r] if "date" in r else []):
 			L += ["Measured %s by `%s` at %s in %.0f s; load average "
 			    "%.1f %.1f %.1f before, %.1f %.1f %.1f after." % (
-			    r["date"], r["command"], r["commit"].split()[0],
-			    r["seconds"], *r["load"]), ""]
+			    x["date"], x["command"], x["commit"].split()[0],
+			    x["seconds"], *x["load"]), ""]
 		if "unavailable" in r:
 			L += ["%s: %s." % (NA.capitalize(), r["unavailable"]), ""]
 			continue
@@ -2027,6 +2092,11 @@ def main():
 	p.add_argument("--update", action="store_true", help="keep the other "
 	    "suites' results from the last run (WORK/results.json) and "
 	    "regenerate BENCHMARKS.md with these suites measured again")
+	p.add_argument("--add", action="store_true", help="like --update, "
+	    "but add these suites' tables and targets to their last results "
+	    "instead of replacing them: a bigger size of a suite measured on "
+	    "top of the default run (e.g. --size full --set "
+	    "store_entries=1000000)")
 	p.add_argument("--set", action="append", default=[],
 	    metavar="KEY=N[,N]", help="override one size parameter, e.g. "
 	    "poll_feeds=100 (keys: %s)" % ", ".join(sorted(SIZES["small"])))
@@ -2049,6 +2119,8 @@ def main():
 		    tuple) else vals[0]
 	if a.runs < 1:
 		p.error("--runs must be at least 1")
+	if a.add:
+		a.update = True
 	if a.report is None:
 		a.report = os.path.join(a.top, "BENCHMARKS.md") if \
 		    set(a.suites) == set(SUITES) or a.update else \
@@ -2065,11 +2137,16 @@ def main():
 			state = json.load(fp)
 		if "suites" not in state:
 			state = {"suites": {}}
+	base = json.loads(json.dumps(state["suites"]))
+	if a.add:
+		h.prior = base
 
 	def save():
 		"""Results and report after each suite: a stopped run keeps
 		what it measured."""
-		state["suites"].update(h.results)
+		for k, r in h.results.items():
+			state["suites"][k] = merge_results(base.get(k), r) if \
+			    a.add else r
 		state.update({"machine": machine(), "versions": versions(h),
 		    "commit": git_head(a.top), "command": "bench/run " +
 		    " ".join(argv), "date": time.strftime("%Y-%m-%d %H:%M UTC",
