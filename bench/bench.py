@@ -38,7 +38,7 @@ SIZES = {
 	    "poll_feeds": (1000,), "store_entries": (100000,),
 	    "related_entries": (100000,), "idle_feeds": 1000,
 	    "idle_seconds": 60, "serve_kb": (50, 500), "wrk_seconds": 3,
-	    "slow_runs": 1, "peer_timeout": 180, "poll_second": 1000},
+	    "slow_runs": 1, "peer_timeout": 240, "poll_second": 1000},
 	"full": {"parse_feeds": 1000, "sanitize_mb": 64,
 	    "poll_feeds": (1000, 10000), "store_entries": (100000, 1000000),
 	    "related_entries": (100000, 1000000), "idle_feeds": 1000,
@@ -779,7 +779,10 @@ def poll_size(h, c, ng, n):
 		fast = name.startswith("curl")
 		mine = name.startswith("syndic")
 		lim = h.size["peer_timeout"] * (3 if mine else 1)
-		second = fast or mine or n <= h.size["poll_second"]
+		# sfeed_update has no conditional requests: its 2nd pass
+		# would be its cold pass again.
+		second = (fast or mine or n <= h.size["poll_second"]) and \
+		    not prep.get("no_conditional")
 		outs = []
 		partial = None
 		for _ in range(h.runs if fast else h.slow_runs):
@@ -818,8 +821,13 @@ def poll_size(h, c, ng, n):
 			    r["check"])
 		else:
 			stored = r["check"]
-		nosec = "-" if r["second"] else "not run (no target " \
-		    "needs it at this size)"
+		if r["second"]:
+			nosec = "-"
+		elif name.startswith("sfeed"):
+			nosec = "not run (no conditional requests: it " \
+			    "refetches everything)"
+		else:
+			nosec = "not run (no target needs it at this size)"
 		rows.append([name + " (%d run%s)" % (r["runs"], "s" if
 		    r["runs"] > 1 else ""), fmtw(r["cold"], "wall"),
 		    fmtw(r["cold"], "cpu"), "-" if r["cold"].get("timeout") else
@@ -838,7 +846,8 @@ def poll_size(h, c, ng, n):
 	    "tool's wall time is a lower bound and \"stored\" says how far it "
 	    "got). Cold: empty store; 2nd pass: the same feeds "
 	    "again, unchanged (syndic, newsboat and curl send validators and "
-	    "get 304; sfeed_update has no conditional requests and refetches)."
+	    "get 304; sfeed_update has no conditional requests, so its 2nd "
+	    "pass would be its cold pass again and is not run)."
 	    " CPU is user+sys of the process and its children; peak RSS is "
 	    "the biggest single process. On a loaded machine wall time favours "
 	    "tools that run many processes (sfeed_update runs %d at once); "
@@ -989,7 +998,7 @@ def poll_sfeed(h, d, urls):
 		    len(urls))
 	env = dict(os.environ, HOME=d)
 	return {"cmd": ["sfeed_update", rc], "reset": reset, "check": check,
-	    "env": env}
+	    "env": env, "no_conditional": True}
 
 
 def poll_newsboat(h, d, urls):
@@ -1341,10 +1350,12 @@ def store_driver_size(h, target, rows, vrows, dviews):
 	kv = m["kv"]
 	e = float(kv["entries"])
 	eps = float(kv["ingest_entries_per_s"])
-	rows.append(["{:,} (store_driver)".format(int(e)), fmt(eps), "-", "-",
-	    fmt(float(kv["bytes_per_entry"])), "-", fmt(m["rss"] / 1024),
-	    "{:,}".format(int(kv["stories"]))])
-	store_rate_target(h, e, eps, " (store_driver)")
+	alleps = e / (float(kv["ingest_seconds"]) +
+	    float(kv.get("fts_index_seconds", 0)))
+	rows.append(["{:,} (store_driver)".format(int(e)), fmt(eps),
+	    fmt(alleps), "-", "-", fmt(float(kv["bytes_per_entry"])), "-",
+	    fmt(m["rss"] / 1024), "{:,}".format(int(kv["stories"]))])
+	store_rate_target(h, e, eps, alleps, " (store_driver)")
 	for v, t in view_times(db, h.runs):
 		vrows.append(["{:,} (store_driver)".format(int(e)), "`%s`" % v,
 		    fmts(t["first 50 rows"]), fmts(t["count(*)"]),
@@ -1363,14 +1374,18 @@ def near(e, size):
 	return abs(e - size) <= size * 0.05
 
 
-def store_rate_target(h, e, eps, how=""):
+def store_rate_target(h, e, eps, alleps, how=""):
+	"""Issue #4's ingest rate at e entries, if that is a size it sets;
+	alleps counts the full-text fill done apart as well."""
 	at = [x for x in STORE_SIZES if near(e, x)]
 	if not at:
 		return
 	h.judged.add(("store", at[0]))
 	h.target(4, "store: ingest at least 5,000 entries/s with dedup on "
 	    "(%s entries%s)" % ("{:,}".format(at[0]), how), "%s/s (%s "
-	    "entries)" % (fmt(eps), "{:,}".format(int(e))), eps >= 5000)
+	    "entries)%s" % (fmt(eps), "{:,}".format(int(e)), "" if
+	    abs(alleps - eps) < 1 else "; %s/s counting the full-text fill "
+	    "done apart" % fmt(alleps)), eps >= 5000)
 
 
 def fold_quality(db, c, n):
@@ -1451,7 +1466,10 @@ def suite_store(h):
 			e = m["entries"]
 			size = sum(os.path.getsize(db + x) for x in ("", "-wal")
 			    if os.path.exists(db + x))
+			# The full-text index may be filled apart, after
+			# the feed updates (fts_seconds): counted beside.
 			res.append({"eps": e / m["seconds"],
+			    "all": e / (m["seconds"] + m.get("fts_seconds", 0)),
 			    "first": e / 10 / m["first_seconds"],
 			    "last": e / 10 / m["last_seconds"],
 			    "bpe": size / e, "rss": r["rss"] / 1024,
@@ -1460,10 +1478,11 @@ def suite_store(h):
 			fp.write(stamp(drv) + "\n")
 		s = {k: stats([x[k] for x in res]) for k in res[0]}
 		rows.append(["{:,}".format(int(e)), fmts(s["eps"]),
-		    fmts(s["first"]), fmts(s["last"]), fmt(s["bpe"]["median"]),
+		    fmts(s["all"]), fmts(s["first"]), fmts(s["last"]),
+		    fmt(s["bpe"]["median"]),
 		    fmt(c.bytes(n) / e), fmt(s["rss"]["median"]),
 		    "{:,}".format(int(s["stories"]["median"]))])
-		store_rate_target(h, e, s["eps"]["median"])
+		store_rate_target(h, e, s["eps"]["median"], s["all"]["median"])
 		for v, t in view_times(db, h.runs):
 			vrows.append(["{:,}".format(int(e)), "`%s`" % v,
 			    fmts(t["first 50 rows"]), fmts(t["count(*)"]),
@@ -1471,13 +1490,16 @@ def suite_store(h):
 		qual[int(e)] = fold_quality(db, c, n)
 	h.table("store", "store: ingest (bench/bench_store: store_ingest of "
 	    "parsed documents, one transaction per feed update)",
-	    ["entries", "entries/s", "first 10% /s", "last 10% /s",
+	    ["entries", "entries/s", "with the full-text fill /s",
+	    "first 10% /s", "last 10% /s",
 	    "store bytes/entry", "feed bytes/entry", "driver peak RSS MiB",
 	    "stories"], rows,
 	    "Entries come from the corpus as the parser hands them over "
 	    "(canonical URL set, HTML as published); the store strips the "
 	    "text, folds duplicates into stories (URL, MinHash) and indexes "
-	    "them. Time is the sum of the store_ingest calls; %d runs, each on "
+	    "them. Time is the sum of the store_ingest calls (the full-text "
+	    "index, when the store fills it apart as the daemon does, is "
+	    "timed after them and counted in the next column); %d runs, each on "
 	    "a new store file. Stores above %s entries, which would take a "
 	    "corpus of some 23,000 feeds at 1M, come from the store work's own "
 	    "load generator instead (rows marked store_driver: "
