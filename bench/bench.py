@@ -423,6 +423,7 @@ class Harness:
 		self._origin = None
 		self.polled = {}	# feeds: syndic's store after poll, URLs
 		self.prior = {}		# the results --add adds to
+		self.head = git_head(self.top)	# what is measured
 
 	def gen_version(self):
 		with open(self.gencorpus) as fp:
@@ -505,7 +506,7 @@ class Harness:
 			r["date"] = time.strftime("%Y-%m-%d %H:%M UTC",
 			    time.gmtime(t0))
 			r["load"] = [round(x, 1) for x in load0 + os.getloadavg()]
-			r["commit"] = git_head(self.top)
+			r["commit"] = self.head
 			r["command"] = "bench/run " + " ".join(argv)
 			if self._corpus:
 				r["corpus"] = self._corpus.manifest
@@ -1135,7 +1136,7 @@ def poll_targets(h, per):
 			    s["cold"]["wall"]["median"]
 	h.results.setdefault("poll", {})["data"] = {"cold_wall": walls}
 	prior = h.prior.get("poll", {})
-	if prior.get("commit", "").split()[:1] == git_head(h.top).split()[:1]:
+	if prior.get("commit", "").split()[:1] == h.head.split()[:1]:
 		for k, v in prior.get("data", {}).get("cold_wall", {}).items():
 			walls.setdefault(k, v)
 	lin = "poll: cost linear in the number of feeds (per-feed cold " \
@@ -1983,9 +1984,16 @@ def versions(h):
 
 
 def git_head(top):
+	"""The commit measured (taken when the run starts), marked "+changes"
+	when tracked files other than BENCHMARKS.md differ from it."""
 	r = subprocess.run(["git", "-C", top, "log", "-1",
 	    "--format=%h %s"], capture_output=True, text=True)
-	return r.stdout.strip()
+	st = subprocess.run(["git", "-C", top, "status", "--porcelain",
+	    "--untracked-files=no"], capture_output=True, text=True)
+	dirty = [l for l in st.stdout.splitlines() if not
+	    l.endswith("BENCHMARKS.md")]
+	h, _, subject = r.stdout.strip().partition(" ")
+	return "%s%s %s" % (h, "+changes" if dirty else "", subject)
 
 
 def commits_of(res):
@@ -2170,7 +2178,7 @@ def main():
 			state["suites"][k] = merge_results(base.get(k), r) if \
 			    a.add else r
 		state.update({"machine": machine(), "versions": versions(h),
-		    "commit": git_head(a.top), "command": "bench/run " +
+		    "commit": h.head, "command": "bench/run " +
 		    " ".join(argv), "date": time.strftime("%Y-%m-%d %H:%M UTC",
 		    time.gmtime(started))})
 		with open(path + ".tmp", "w") as fp:
