@@ -152,7 +152,7 @@ poll_rows(struct store *st, int all, int argc, char **argv,
 	if (argc > 0)
 		return (poll_named(st, argc, argv, rows, n));
 	if (all)
-		rc = store_feed_list(st, rows, n, &cause);
+		rc = store_feed_list_poll(st, rows, n, &cause);
 	else
 		rc = store_feeds_due(st, time(NULL), rows, n, &cause);
 	if (rc == -1) {
@@ -206,6 +206,8 @@ cmd_poll(struct globals *g, int argc, char **argv)
 		free(cause);
 		cause = NULL;
 	}
+	/* The exit does not wait for a checkpoint (two syncs). */
+	store_keep_wal(st);
 	if (sched_subscribe(st, c, &cause) == -1) {
 		fprintf(stderr, "syndic: poll: %s\n", cause);
 		free(cause);

@@ -1076,7 +1076,7 @@ sched_count(struct sched *s)
 
 	sched_flush(s);
 	s->counted_at = time(NULL);
-	if (store_feed_list(s->store, &rows, &n, &cause) == -1) {
+	if (store_feed_list_poll(s->store, &rows, &n, &cause) == -1) {
 		free(cause);
 		return;
 	}
@@ -1313,7 +1313,7 @@ sched_subscribe(struct store *st, const struct config *conf, char **cause)
 	int		 i, n, rc = 0;
 
 	/* One read of every feed, so that a start with 10,000 is quick. */
-	if (store_feed_list(st, &rows, &n, cause) == -1)
+	if (store_feed_list_poll(st, &rows, &n, cause) == -1)
 		return (-1);
 	memset(&known, 0, sizeof known);
 	for (i = 0; i < n; i++)

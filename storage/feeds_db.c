@@ -10,14 +10,20 @@
 #include "store_priv.h"
 #include "xmalloc.h"
 
-#define FEED_COLUMNS \
+/*
+ * The columns of a feed_row; FEED_COLUMNS_POLL leaves out the count of
+ * entries (-1), which the scheduler does not need and which costs a scan
+ * of the entries' index per feed.
+ */
+#define FEED_COLUMNS_POLL(nentries) \
 	"f.id, f.url, f.title, f.site_url, f.tags, f.origin, f.etag, " \
 	"f.last_modified, f.body_hash, f.next_poll, f.interval, f.last_fetch, " \
 	"f.last_success, f.failures, f.last_status, f.last_error, f.retired, " \
-	"f.moved_to, f.moved_count, " \
-	"(SELECT count(*) FROM entries e WHERE e.feed_id = f.id), " \
+	"f.moved_to, f.moved_count, " nentries ", " \
 	"f.hint_ttl, f.hint_update, f.skip_hours, f.skip_days, " \
 	"f.cache_lifetime"
+#define FEED_COLUMNS FEED_COLUMNS_POLL( \
+	"(SELECT count(*) FROM entries e WHERE e.feed_id = f.id)")
 
 void
 feed_row_clear(struct feed_row *r)
@@ -241,6 +247,19 @@ store_feed_list(struct store *s, struct feed_row **rows, int *n, char **cause)
 }
 
 int
+store_feed_list_poll(struct store *s, struct feed_row **rows, int *n,
+    char **cause)
+{
+	sqlite3_stmt	*st;
+
+	st = store_stmt(s, "SELECT " FEED_COLUMNS_POLL("-1") " FROM feeds f "
+	    "ORDER BY f.id");
+	if (st == NULL)
+		return (store_error(s, cause, "feeds"));
+	return (feeds_db_rows(s, st, rows, n, cause));
+}
+
+int
 store_feed_get(struct store *s, long long id, struct feed_row *out,
     char **cause)
 {
@@ -272,7 +291,7 @@ store_feeds_due(struct store *s, long long now, struct feed_row **rows,
 {
 	sqlite3_stmt	*st;
 
-	st = store_stmt(s, "SELECT " FEED_COLUMNS " FROM feeds f "
+	st = store_stmt(s, "SELECT " FEED_COLUMNS_POLL("-1") " FROM feeds f "
 	    "WHERE f.retired = 0 AND f.next_poll <= ? "
 	    "ORDER BY f.next_poll, f.id");
 	if (st == NULL)

@@ -40,6 +40,12 @@ long long	 store_version(struct store *);
  */
 int		 store_set_memory(struct store *, int cache_kib,
 		    long long mmap_bytes, char **cause);
+/*
+ * store_keep_wal makes store_close leave the write-ahead log to the next
+ * writer's checkpoint instead of copying it back and syncing twice: for a
+ * short-lived command, whose exit should not wait for the disk.
+ */
+void		 store_keep_wal(struct store *);
 /* store_path returns the file the store was opened from. */
 const char	*store_path(struct store *);
 /* store_check runs PRAGMA integrity_check; 0 when the file is sound. */
@@ -121,12 +127,18 @@ int	 store_feed_remove(struct store *, const char *url_or_id,
 /* store_feed_list returns every feed ordered by id (*rows is malloc'd). */
 int	 store_feed_list(struct store *, struct feed_row **rows, int *n,
 	    char **cause);
+/* store_feed_list_poll is store_feed_list without the counts (nentries -1). */
+int	 store_feed_list_poll(struct store *, struct feed_row **rows, int *n,
+	    char **cause);
 /* store_feed_get reads one feed by id; -1 when there is none. */
 int	 store_feed_get(struct store *, long long id, struct feed_row *out,
 	    char **cause);
 /* store_feed_find returns the id of the feed with that URL, or -1. */
 long long store_feed_find(struct store *, const char *url);
-/* store_feeds_due returns the non-retired feeds with next_poll <= now. */
+/*
+ * store_feeds_due returns the non-retired feeds with next_poll <= now
+ * (nentries -1).
+ */
 int	 store_feeds_due(struct store *, long long now, struct feed_row **rows,
 	    int *n, char **cause);
 /* store_feed_next_poll returns the earliest next_poll of a live feed, or -1. */

@@ -97,6 +97,12 @@ store_close(struct store *s)
 	free(s);
 }
 
+void
+store_keep_wal(struct store *s)
+{
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+}
+
 int
 store_set_memory(struct store *s, int cache_kib, long long mmap_bytes,
     char **cause)

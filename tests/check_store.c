@@ -375,6 +375,41 @@ START_TEST(test_records_batch)
 }
 END_TEST
 
+START_TEST(test_keep_wal_and_poll_list)
+{
+	struct store	*s;
+	struct feed_row	*rows;
+	struct stat	 sb;
+	char		 wal[80];
+	long long	 id;
+	int		 n;
+
+	s = open_new();
+	store_keep_wal(s);
+	id = add_feed(s, "http://a.example/feed");
+	ck_assert_int_eq(store_set_memory(s, 1024, 0, NULL), 0);
+	ck_assert_int_eq(sql_int(s, "PRAGMA cache_size"), -1024);
+	ck_assert_int_eq(sql_int(s, "PRAGMA mmap_size"), 0);
+	/* The scheduler's list: every feed, without counting entries. */
+	ck_assert_int_eq(store_feed_list_poll(s, &rows, &n, NULL), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(rows[0].id, id);
+	ck_assert_str_eq(rows[0].url, "http://a.example/feed");
+	ck_assert_int_eq(rows[0].nentries, -1);
+	feed_rows_free(rows, n);
+	store_close(s);
+	/* Closed without a checkpoint: the log is still there, and read. */
+	snprintf(wal, sizeof wal, "%s-wal", db_path);
+	ck_assert_int_eq(stat(wal, &sb), 0);
+	ck_assert_int_gt(sb.st_size, 0);
+	s = open_new_keep();
+	ck_assert_int_eq(store_feed_find(s, "http://a.example/feed"), id);
+	store_close(s);
+	ck_assert_int_ne(stat(wal, &sb), 0);	/* an ordinary close */
+	rm_db();
+}
+END_TEST
+
 START_TEST(test_ingest_idempotent)
 {
 	struct store		*s;
@@ -1125,6 +1160,7 @@ store_suite(void)
 	tcase_add_test(tc, test_feeds);
 	tcase_add_test(tc, test_record);
 	tcase_add_test(tc, test_records_batch);
+	tcase_add_test(tc, test_keep_wal_and_poll_list);
 	tcase_add_test(tc, test_ingest_idempotent);
 	tcase_add_test(tc, test_ingest_update);
 	tcase_add_test(tc, test_fold_url_and_text);
