@@ -93,7 +93,6 @@ struct rterm {
 	long long	 df;
 	double		 w;		/* weight for matching (0 if df < 2) */
 	double		 sw;		/* weight in the vector and signature */
-	int		 fresh;		/* new with this batch: no chunk yet */
 	int		 vi;		/* index in the batch's vocabulary */
 };
 
@@ -125,6 +124,7 @@ struct rpost {
 	long long	 story_id;
 	double		 w;		/* weight in the signature, 0-1 */
 	int		 fresh;		/* the term is new with this batch */
+	int		 vi;		/* its word in the batch */
 };
 
 /* A word of an indexing batch. */
@@ -136,7 +136,6 @@ struct bword {
 	int		 ndocs;		/* stories of the batch that have it */
 	int		 last;		/* 1 + the last story that counted it */
 	int		 slot;		/* its index in that story's terms */
-	int		 fresh;		/* all its stories are of the batch */
 };
 
 /* The words of a batch, counted once per story. */
@@ -311,9 +310,10 @@ related_hash(const char *s)
  * hash set of related_stop, made at the first call).
  */
 static int
-related_is_stop(const char *w)
+related_is_stop(const char *w, uint64_t h)
 {
 	static const char	*set[512];
+	static uint64_t		 hash[512];
 	static int		 made;
 	size_t			 i, k;
 
@@ -325,14 +325,13 @@ related_is_stop(const char *w)
 			    related_stop[k]) != 0)
 				i = (i + 1) & 511;
 			set[i] = related_stop[k];
+			hash[i] = related_hash(related_stop[k]);
 		}
 		made = 1;
 	}
-	i = related_hash(w) & 511;
-	while (set[i] != NULL) {
-		if (set[i][0] == w[0] && strcmp(set[i], w) == 0)
+	for (i = h & 511; set[i] != NULL; i = (i + 1) & 511) {
+		if (hash[i] == h && strcmp(set[i], w) == 0)
 			return (1);
-		i = (i + 1) & 511;
 	}
 	return (0);
 }
@@ -382,12 +381,11 @@ related_vocab_free(struct bvocab *v)
 	free(v->tab);
 }
 
-/* related_vocab_find returns the index of a word, added if new. */
+/* related_vocab_find returns the index of a word of hash h, added if new. */
 static int
-related_vocab_find(struct bvocab *v, const char *w)
+related_vocab_find(struct bvocab *v, const char *w, uint64_t h)
 {
 	struct bword	*bw;
-	uint64_t	 h;
 	size_t		 i, j;
 	int		 k;
 
@@ -402,7 +400,6 @@ related_vocab_find(struct bvocab *v, const char *w)
 			v->tab[j] = k + 1;
 		}
 	}
-	h = related_hash(w);
 	for (i = h & (v->size - 1); v->tab[i] != 0; i = (i + 1) &
 	    (v->size - 1)) {
 		bw = &v->v[v->tab[i] - 1];
@@ -426,12 +423,12 @@ related_vocab_find(struct bvocab *v, const char *w)
  */
 static void
 related_words_add(struct bvocab *v, struct bstory *b, int k, const char *w,
-    int title)
+    uint64_t h, int title)
 {
 	struct bword	*bw;
 	int		 i;
 
-	i = related_vocab_find(v, w);
+	i = related_vocab_find(v, w, h);
 	bw = &v->v[i];
 	if (bw->last != k + 1) {
 		if (b->n >= REL_MAX_TERMS)
@@ -486,7 +483,8 @@ related_tokens(struct bvocab *v, struct bstory *b, int k, const char *text,
 	const unsigned char	*p = (const unsigned char *)text, *end;
 	char			 w[REL_MAX_WORD + 1];
 	unsigned char		 c;
-	size_t			 n;
+	uint64_t		 h;
+	size_t			 n, n0;
 	int			 digits;
 
 	if (text == NULL)
@@ -499,13 +497,16 @@ related_tokens(struct bvocab *v, struct bstory *b, int k, const char *text,
 		}
 		n = 0;
 		digits = 1;
+		h = 1469598103934665603ULL;	/* FNV-1a, as related_hash */
 		for (; p < end && (c = related_class(*p)) != 0; p++) {
 			/* U+2019, the right single quote, is an apostrophe. */
 			if (c == 0xe2 && p + 2 < end && p[1] == 0x80 &&
 			    p[2] == 0x99)
 				break;
-			if (n < sizeof w - 1)
+			if (n < sizeof w - 1) {
 				w[n++] = c;
+				h = (h ^ c) * 1099511628211ULL;
+			}
 			if (c < '0' || c > '9')
 				digits = 0;
 		}
@@ -513,10 +514,13 @@ related_tokens(struct bvocab *v, struct bstory *b, int k, const char *text,
 			p += 3;
 		w[n] = '\0';
 		if (n < 2 || n >= REL_MAX_WORD || digits ||
-		    related_is_stop(w))
+		    related_is_stop(w, h))
 			continue;
+		n0 = n;
 		related_stem(w, &n);
-		related_words_add(v, b, k, w, title);
+		if (n != n0)
+			h = related_hash(w);
+		related_words_add(v, b, k, w, h, title);
 	}
 }
 
@@ -1248,13 +1252,12 @@ related_batch_terms(struct store *s, struct bvocab *v, char **cause)
 
 /*
  * related_batch_doc stores the vector and signature of one story of a
- * batch (pending) and counts its postings under its words (nposts), or,
- * with post not NULL, writes them there (at start[word]++).
+ * batch (pending) and appends its postings to *post.
  */
 static int
 related_batch_doc(struct store *s, const struct bvocab *v,
-    const struct bstory *b, long long ndocs, int *count, struct rpost *post,
-    char **cause)
+    const struct bstory *b, long long ndocs, struct rpost **post, int *npost,
+    int *cappost, char **cause)
 {
 	sqlite3_stmt	*st;
 	struct rdoc	 d;
@@ -1275,27 +1278,22 @@ related_batch_doc(struct store *s, const struct bvocab *v,
 		d.t[i].df = bw->df;
 		d.t[i].tf = b->t[i].tf;
 		d.t[i].ttf = b->t[i].ttf;
-		d.t[i].fresh = bw->fresh;
 		d.t[i].vi = b->t[i].v;
 	}
 	related_weights(&d, ndocs);
 	sig = related_sig(&d, &nsig);
+	if (*npost + nsig > *cappost) {
+		*cappost = (*cappost + nsig) * 2;
+		*post = xreallocarray(*post, *cappost, sizeof **post);
+	}
 	for (i = 0; i < nsig; i++) {
-		if (post == NULL) {
-			count[sig[i].vi]++;
-			continue;
-		}
-		p = &post[count[sig[i].vi]++];
+		p = &(*post)[(*npost)++];
 		p->term_id = sig[i].id;
 		p->published = b->published;
 		p->story_id = b->story_id;
 		p->w = sig[i].sw;
-		p->fresh = sig[i].fresh;
-	}
-	if (post == NULL) {
-		free(sig);
-		related_doc_clear(&d);
-		return (0);
+		p->fresh = 0;
+		p->vi = sig[i].vi;
 	}
 	qsort(d.t, d.n, sizeof *d.t, related_term_cmp);
 	terms = related_encode(d.t, d.n, &tlen);
@@ -1330,9 +1328,9 @@ related_index_batch(struct store *s, const long long *ids, int nids,
 {
 	struct bvocab	 v;
 	struct bstory	*bs;
-	struct rpost	*post = NULL;
+	struct rpost	*raw = NULL, *post = NULL;
 	long long	 ndocs;
-	int		*start = NULL, i, j, nb, npost = 0, rc = -1;
+	int		*start = NULL, i, j, k, nb, nraw = 0, cap = 0, rc = -1;
 
 	for (i = 0; i < nids; i++) {
 		if (related_forget(s, ids[i], cause) == -1)
@@ -1345,33 +1343,34 @@ related_index_batch(struct store *s, const long long *ids, int nids,
 	    related_count(s, nb, cause) == -1)
 		goto out;
 	ndocs = related_ndocs(s);
-	/* A word whose stories are all of this batch has no chunk yet. */
-	for (i = 0; i < v.n; i++)
-		v.v[i].fresh = v.v[i].df == v.v[i].ndocs;
-	/*
-	 * The postings go by word: count them (a first pass that only
-	 * weighs), then place them, each word's in story order.
-	 */
-	start = xcalloc(v.n + 1, sizeof *start);
-	for (i = 0; i < nb; i++)
-		related_batch_doc(s, &v, &bs[i], ndocs, start, NULL, cause);
-	for (i = 0; i < v.n; i++) {
-		j = start[i];
-		start[i] = npost;
-		npost += j;
-	}
-	start[v.n] = npost;
-	post = xcalloc(npost + 1, sizeof *post);
 	for (i = 0; i < nb; i++) {
-		if (related_batch_doc(s, &v, &bs[i], ndocs, start, post,
+		if (related_batch_doc(s, &v, &bs[i], ndocs, &raw, &nraw, &cap,
 		    cause) == -1)
 			goto out;
+	}
+	/*
+	 * The postings go by word (a counting sort on the word), each word's
+	 * in time order; a word whose stories are all of this batch has no
+	 * chunk yet.
+	 */
+	start = xcalloc(v.n + 1, sizeof *start);
+	for (i = 0; i < nraw; i++)
+		start[raw[i].vi + 1]++;
+	for (i = 0; i < v.n; i++)
+		start[i + 1] += start[i];
+	post = xcalloc(nraw + 1, sizeof *post);
+	for (i = 0; i < nraw; i++) {
+		k = raw[i].vi;
+		post[start[k]] = raw[i];
+		post[start[k]++].fresh = v.v[k].df == v.v[k].ndocs;
 	}
 	/* start[i] is now the end of word i's postings, the start of i + 1. */
 	for (i = 0, j = 0; i < v.n; j = start[i++]) {
 		if (start[i] == j)
 			continue;
-		qsort(post + j, start[i] - j, sizeof *post, related_post_cmp);
+		if (start[i] - j > 1)
+			qsort(post + j, start[i] - j, sizeof *post,
+			    related_post_cmp);
 		if (related_chunk_put(s, post + j, start[i] - j, cause) == -1)
 			goto out;
 	}
@@ -1380,6 +1379,7 @@ out:
 	for (i = 0; i < nids; i++)
 		free(bs[i].t);
 	free(bs);
+	free(raw);
 	free(post);
 	free(start);
 	related_vocab_free(&v);
