@@ -1838,8 +1838,10 @@ def related_driver_size(h, target, rows):
 	rows.append(["{:,} (related_driver)".format(int(m["stories"])),
 	    "{:,}".format(int(m["stories"])), "%s (fill %s)" % (
 	    fmt(m["index_seconds"]), fmt(m["fill_seconds"])),
-	    fmt(m["story_wall_ms_p50"]), fmt(m["story_wall_ms_p95"]), "-",
-	    fmt(m["story_wall_ms_max"]), "-"])
+	    fmt(m["story_wall_ms_p50"]), fmt(m["story_wall_ms_p95"]),
+	    fmt(m["story_wall_ms_p99"]) if "story_wall_ms_p99" in m else "-",
+	    fmt(m["story_wall_ms_max"]), "%.0f%%" % (100 * m["covered"] /
+	    m["sample"]) if "covered" in m else "-"])
 	return int(m["stories"]), m["story_wall_ms_p95"]
 
 

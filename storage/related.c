@@ -123,7 +123,7 @@ struct rpost {
 	long long	 published;
 	long long	 story_id;
 	double		 w;		/* weight in the signature, 0-1 */
-	int		 fresh;		/* the term is new with this batch */
+	int		 fresh;		/* new chunks: do not look for one */
 	int		 vi;		/* its word in the batch */
 };
 
@@ -869,9 +869,9 @@ related_chunk_write(struct store *s, long long id, const struct rpost *p,
 
 /*
  * related_chunk_put adds n postings of one term, sorted by time: to the
- * term's newest chunk when they fit and are not older than it (unless the
- * term is new with them: it has no chunk), else as new chunks of about
- * equal size.
+ * term's newest chunk when they fit and are not older than it (unless
+ * they are fresh: the term has no chunk, or the batch is big enough to
+ * make its own), else as new chunks of about equal size.
  */
 static int
 related_chunk_put(struct store *s, const struct rpost *p, int n,
@@ -1350,8 +1350,9 @@ related_index_batch(struct store *s, const long long *ids, int nids,
 	}
 	/*
 	 * The postings go by word (a counting sort on the word), each word's
-	 * in time order; a word whose stories are all of this batch has no
-	 * chunk yet.
+	 * in time order.  A word whose stories are all of this batch has no
+	 * chunk yet; a big batch writes new chunks without looking (a small
+	 * one, the daemon's, fills the word's newest chunk).
 	 */
 	start = xcalloc(v.n + 1, sizeof *start);
 	for (i = 0; i < nraw; i++)
@@ -1362,7 +1363,8 @@ related_index_batch(struct store *s, const long long *ids, int nids,
 	for (i = 0; i < nraw; i++) {
 		k = raw[i].vi;
 		post[start[k]] = raw[i];
-		post[start[k]++].fresh = v.v[k].df == v.v[k].ndocs;
+		post[start[k]++].fresh = nb >= REL_CHUNK / 2 ||
+		    v.v[k].df == v.v[k].ndocs;
 	}
 	/* start[i] is now the end of word i's postings, the start of i + 1. */
 	for (i = 0, j = 0; i < v.n; j = start[i++]) {

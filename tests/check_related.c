@@ -776,7 +776,7 @@ START_TEST(test_window)
 	struct store	*s;
 	struct item	*it;
 	char		*cause = NULL;
-	long long	 id;
+	long long	 id, commits;
 	int		 j;
 
 	/* 20 stories, a window of 2 (and the margin of 8): 10 lists. */
@@ -795,9 +795,11 @@ START_TEST(test_window)
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related r JOIN "
 	    "related_doc d ON d.story_id = r.story_id WHERE d.state = 1"), 0);
 	ck_assert_int_gt(sql_int(s, "SELECT count(*) FROM related"), 10);
-	/* Nothing is left to do: no write, no work. */
+	/* Nothing is left to do: no work, not even an empty transaction. */
+	commits = s->commits;
 	ck_assert_int_eq(store_related_update(s, NOW, show, 5, 20, &cause),
 	    0);
+	ck_assert_int_eq(s->commits, commits);
 	/* An older story gets its list on demand, and keeps it. */
 	it = related_of(s, "http://t/3/4", 5);
 	ck_assert_int_eq(it->nrelated, 0);
