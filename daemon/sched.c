@@ -802,13 +802,16 @@ sched_related_cb(evutil_socket_t fd, short what, void *arg)
 		sched_related(s, 10);
 }
 
-/* sched_related arms the related-stories work in ms milliseconds. */
+/*
+ * sched_related arms the related-stories work in ms milliseconds; not in
+ * a one-shot poll, which does it all at once when it is done fetching.
+ */
 static void
 sched_related(struct sched *s, long long ms)
 {
 	struct timeval	 tv;
 
-	if (evtimer_pending(s->related, NULL))
+	if ((s->flags & SCHED_ONCE) || evtimer_pending(s->related, NULL))
 		return;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
