@@ -24,6 +24,7 @@
 
 /* The page cache of the store during a poll. */
 #define POLL_CACHE_KIB	(12 * 1024)
+#define POLL_FTS_BATCH	2000		/* stories full-text indexed a commit */
 
 struct poll_run {
 	struct event_base	*base;
@@ -119,17 +120,21 @@ poll_related(struct store *st, struct config *c)
 
 /*
  * poll_fts fills the full-text index with the stories this poll (or an
- * earlier one) left waiting, and says how long it took.
+ * earlier one) left waiting, and says how long it took.  Batches keep each
+ * transaction (and the WAL, and the memory it holds) small.
  */
 static void
 poll_fts(struct store *st)
 {
 	struct timespec	 t0, t1, c0, c1;
 	char		*cause = NULL;
+	int		 rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-	if (store_fts_update(st, 0, &cause) == -1) {
+	while ((rc = store_fts_update(st, POLL_FTS_BATCH, &cause)) == 1)
+		;
+	if (rc == -1) {
 		fprintf(stderr, "syndic: poll: full-text index: %s\n", cause);
 		free(cause);
 		return;

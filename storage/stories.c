@@ -256,7 +256,7 @@ static void
 dedup_make(struct dedup_text *d, const char *title, const char *text,
     int shingles_only)
 {
-	unsigned long long	*tw, *bw, *all, mins[DEDUP_HASHES], v, h;
+	unsigned long long	*tw, *bw, *all, mins[DEDUP_HASHES], v, h, step;
 	int			 nt, nb, i, j, b;
 
 	memset(d, 0, sizeof *d);
@@ -285,11 +285,15 @@ dedup_make(struct dedup_text *d, const char *title, const char *text,
 		for (j = 0; j < DEDUP_HASHES; j++)
 			mins[j] = ~0ULL;
 		for (i = 0; i < d->sh.n; i++) {
-			for (j = 0; j < DEDUP_HASHES; j++) {
-				/* Multiply-shift: one hash per row. */
-				v = d->sh.h[i] * (0x9e3779b97f4a7c15ULL +
-				    2 * (unsigned long long)j * 0x632be59bd9b4e019ULL)
-				    + (unsigned long long)j * 0x85ebca6bULL;
+			/*
+			 * Multiply-shift, one hash per row: row j is
+			 * x * (A + 2jB) + jC = xA + j(2xB + C) (mod 2^64),
+			 * so each row adds step to the one before.
+			 */
+			v = d->sh.h[i] * 0x9e3779b97f4a7c15ULL;
+			step = 2 * d->sh.h[i] * 0x632be59bd9b4e019ULL +
+			    0x85ebca6bULL;
+			for (j = 0; j < DEDUP_HASHES; j++, v += step) {
 				if (v < mins[j])
 					mins[j] = v;
 			}
