@@ -174,6 +174,7 @@ static const char *views[] = {
 	"SELECT * FROM stories LIMIT 50",
 	"SELECT id, title, sources FROM stories WHERE sources > 1 LIMIT 20",
 	"SELECT count(*) FROM stories WHERE sources > 1",
+	"SELECT count(*) FROM story WHERE nsources > 1",
 	"SELECT * FROM feed_status",
 	"SELECT id, url, failures, error FROM feed_status WHERE failures > 0",
 	"SELECT source, title, link FROM story_sources WHERE story_id = "
@@ -209,6 +210,8 @@ main(int argc, char **argv)
 	long long		 n = 100000, done = 0, serial = 0, t, *ids;
 	long long		 added = 0, folded = 0, rows, lastday = 0;
 	double			 t_ingest = 0, t_ret = 0, t0, ms, c0, c_ingest = 0;
+	double			 t_last = 0, c_last = 0;
+	long long		 n_last = 0;
 	double			 t_fts, c_fts;
 	int			 nfeeds = 1000, per = 25, ch_, f, i, page;
 	int			 append = 0;
@@ -269,6 +272,12 @@ main(int argc, char **argv)
 		}
 		t_ingest += bench_now() - t0;
 		c_ingest += bench_clock(CLOCK_PROCESS_CPUTIME_ID) - c0;
+		/* The last tenth: does the rate hold as the store grows? */
+		if (done >= n - n / 10) {
+			t_last += bench_now() - t0;
+			c_last += bench_clock(CLOCK_PROCESS_CPUTIME_ID) - c0;
+			n_last += per;
+		}
 		added += st.added;
 		folded += st.folded;
 		done += per;
@@ -300,6 +309,9 @@ main(int argc, char **argv)
 	    done, added, folded, c.stories);
 	printf("ingest_seconds %.3f\ningest_entries_per_s %.0f\n", t_ingest,
 	    done / t_ingest);
+	printf("ingest_last_tenth_entries_per_s %.0f\n"
+	    "ingest_last_tenth_entries_per_cpu_s %.0f\n", n_last / t_last,
+	    n_last / c_last);
 	printf("ingest_cpu_seconds %.3f\ningest_entries_per_cpu_s %.0f\n",
 	    c_ingest, done / c_ingest);
 	printf("retention_seconds %.3f\n", t_ret);
