@@ -32,9 +32,14 @@ struct config_parse {
 	int		 nerrors;
 	struct config	*conf;
 	struct feed_conf *feed;		/* the current [feed] section */
+	int		 feedcap;	/* room in conf->feeds */
+	int		*seen;		/* feed index + 1 by URL hash, 0: none */
+	size_t		 seencap;
 };
 
 static char *config_relative(struct config_parse *, const char *, size_t);
+static int config_seen(struct config_parse *, const char *);
+static void config_see(struct config_parse *, int);
 static void config_error(struct config_parse *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -499,20 +504,81 @@ config_feed_begin(struct config_parse *cp, const char *section)
 		free(url);
 		return;
 	}
-	for (i = 0; i < c->nfeeds; i++) {
-		if (strcmp(c->feeds[i].url, url) == 0) {
-			config_error(cp, "feed \"%s\" already declared at line "
-			    "%d", url, c->feeds[i].line);
-			free(url);
-			return;
-		}
+	if ((i = config_seen(cp, url)) >= 0) {
+		config_error(cp, "feed \"%s\" already declared at line %d",
+		    url, c->feeds[i].line);
+		free(url);
+		return;
 	}
-	c->feeds = xreallocarray(c->feeds, (size_t)c->nfeeds + 1,
-	    sizeof *c->feeds);
+	if (c->nfeeds == cp->feedcap) {
+		cp->feedcap = cp->feedcap == 0 ? 16 : cp->feedcap * 2;
+		c->feeds = xreallocarray(c->feeds, cp->feedcap,
+		    sizeof *c->feeds);
+	}
 	cp->feed = &c->feeds[c->nfeeds++];
 	memset(cp->feed, 0, sizeof *cp->feed);
 	cp->feed->url = url;
 	cp->feed->line = cp->line;
+	config_see(cp, c->nfeeds - 1);
+}
+
+/* config_url_hash is FNV-1a over a URL. */
+static size_t
+config_url_hash(const char *s)
+{
+	unsigned long long	h = 0xcbf29ce484222325ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return ((size_t)h);
+}
+
+/*
+ * config_seen finds a feed already declared with url: its index, or -1.
+ * A hash table, so that a file of 10,000 feeds loads in linear time.
+ */
+static int
+config_seen(struct config_parse *cp, const char *url)
+{
+	size_t	i;
+	int	k;
+
+	if (cp->seencap == 0)
+		return (-1);
+	for (i = config_url_hash(url) & (cp->seencap - 1);
+	    (k = cp->seen[i]) != 0; i = (i + 1) & (cp->seencap - 1)) {
+		if (strcmp(cp->conf->feeds[k - 1].url, url) == 0)
+			return (k - 1);
+	}
+	return (-1);
+}
+
+/* config_see adds feed k to the table of config_seen, growing it. */
+static void
+config_see(struct config_parse *cp, int k)
+{
+	struct config	*c = cp->conf;
+	size_t		 i;
+	int		 j;
+
+	if ((size_t)c->nfeeds * 2 >= cp->seencap) {
+		free(cp->seen);
+		cp->seencap = cp->seencap == 0 ? 64 : cp->seencap * 2;
+		cp->seen = xcalloc(cp->seencap, sizeof *cp->seen);
+		for (j = 0; j < c->nfeeds; j++) {
+			if (j == k)
+				continue;
+			for (i = config_url_hash(c->feeds[j].url) &
+			    (cp->seencap - 1); cp->seen[i] != 0;
+			    i = (i + 1) & (cp->seencap - 1))
+				;
+			cp->seen[i] = j + 1;
+		}
+	}
+	for (i = config_url_hash(c->feeds[k].url) & (cp->seencap - 1);
+	    cp->seen[i] != 0; i = (i + 1) & (cp->seencap - 1))
+		;
+	cp->seen[i] = k + 1;
 }
 
 /* config_feed handles a key of a [feed "URL"] section. */
@@ -654,6 +720,7 @@ config_load(const char *file, char **errors)
 		config_error(&cp, "read error: %s", strerror(errno));
 	}
 	fclose(cp.fp);
+	free(cp.seen);
 	config_check_whole(&cp);
 	if (cp.nerrors > 0) {
 		config_free(cp.conf);

@@ -6,6 +6,7 @@
 
 #include <check.h>
 
+#include "buf.h"
 #include "daemon.h"
 
 static char	 conf_path[] = "/tmp/syndic-conf.XXXXXX";
@@ -157,8 +158,35 @@ END_TEST
 
 START_TEST(test_duplicate_feed)
 {
+	struct config	*c;
+	struct buf	 b;
+	char		*e = NULL, *text, want[80];
+	int		 i;
+
 	expect_error("[feed \"http://a/f\"]\n\n[feed \"http://a/f\"]\n",
 	    "3: feed \"http://a/f\" already declared at line 1");
+	/* Among thousands (the table grows), each one found, in order. */
+	buf_init(&b);
+	for (i = 0; i < 3000; i++)
+		buf_printf(&b, "[feed \"http://s%d.example/f\"]\n", i);
+	buf_printf(&b, "[feed \"http://s1234.example/f\"]\n");
+	text = buf_steal(&b);
+	c = load(text, &e);
+	free(text);
+	ck_assert_ptr_null(c);
+	snprintf(want, sizeof want, "3001: feed \"http://s1234.example/f\" "
+	    "already declared at line 1235");
+	ck_assert_msg(e != NULL && strstr(e, want) != NULL, "%s", e);
+	unload(c, e);
+	for (i = 0; i < 3000; i++)
+		buf_printf(&b, "[feed \"http://s%d.example/f\"]\n", i);
+	text = buf_steal(&b);
+	c = load(text, &e);
+	free(text);
+	ck_assert_msg(c != NULL, "%s", e);
+	ck_assert_int_eq(c->nfeeds, 3000);
+	ck_assert_str_eq(c->feeds[2999].url, "http://s2999.example/f");
+	unload(c, e);
 }
 END_TEST
 
