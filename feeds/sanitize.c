@@ -286,40 +286,208 @@ san_attr(struct buf *b, GumboTag tag, const GumboAttribute *a,
 	return (1);
 }
 
-static void	san_node(struct buf *, const GumboNode *, const char *, int);
+/*
+ * What the writer keeps open: the kept elements written so far and not yet
+ * closed.  The placement rules below look at it.
+ */
+struct san {
+	struct buf	*b;
+	const char	*base;
+	GumboTag	 open[SAN_MAX_DEPTH + 2];
+	int		 nopen;
+};
+
+/* What to do with an allowed element where it stands. */
+enum san_place {
+	SAN_KEEP,	/* write it */
+	SAN_UNWRAP,	/* write its children only */
+	SAN_SKIP	/* write nothing of it */
+};
+
+/* san_table_mode tells whether only table parts may stand under t. */
+static int
+san_table_mode(GumboTag t)
+{
+	return (t == GUMBO_TAG_TABLE || t == GUMBO_TAG_TBODY ||
+	    t == GUMBO_TAG_THEAD || t == GUMBO_TAG_TFOOT ||
+	    t == GUMBO_TAG_TR || t == GUMBO_TAG_COLGROUP);
+}
+
+/* san_table_part tells whether the parent t needs is the kept top. */
+static int
+san_table_part(GumboTag t, GumboTag top, int *part)
+{
+	*part = 1;
+	switch (t) {
+	case GUMBO_TAG_CAPTION: case GUMBO_TAG_COLGROUP:
+	case GUMBO_TAG_TBODY: case GUMBO_TAG_THEAD: case GUMBO_TAG_TFOOT:
+		return (top == GUMBO_TAG_TABLE);
+	case GUMBO_TAG_COL:
+		return (top == GUMBO_TAG_COLGROUP);
+	case GUMBO_TAG_TR:
+		return (top == GUMBO_TAG_TBODY || top == GUMBO_TAG_THEAD ||
+		    top == GUMBO_TAG_TFOOT);
+	case GUMBO_TAG_TD: case GUMBO_TAG_TH:
+		return (top == GUMBO_TAG_TR);
+	default:
+		*part = 0;
+		return (0);
+	}
+}
+
+/* san_closes_p tells whether a start tag t ends an open p (no quirks). */
+static int
+san_closes_p(GumboTag t)
+{
+	switch (t) {
+	case GUMBO_TAG_ADDRESS: case GUMBO_TAG_ARTICLE: case GUMBO_TAG_ASIDE:
+	case GUMBO_TAG_BLOCKQUOTE: case GUMBO_TAG_DETAILS: case GUMBO_TAG_DIV:
+	case GUMBO_TAG_DL: case GUMBO_TAG_FIGCAPTION: case GUMBO_TAG_FIGURE:
+	case GUMBO_TAG_FOOTER: case GUMBO_TAG_HEADER: case GUMBO_TAG_OL:
+	case GUMBO_TAG_P: case GUMBO_TAG_SECTION: case GUMBO_TAG_SUMMARY:
+	case GUMBO_TAG_UL: case GUMBO_TAG_H1: case GUMBO_TAG_H2:
+	case GUMBO_TAG_H3: case GUMBO_TAG_H4: case GUMBO_TAG_H5:
+	case GUMBO_TAG_H6: case GUMBO_TAG_PRE: case GUMBO_TAG_LI:
+	case GUMBO_TAG_DD: case GUMBO_TAG_DT: case GUMBO_TAG_TABLE:
+	case GUMBO_TAG_HR:
+		return (1);
+	default:
+		return (0);
+	}
+}
+
+static int
+san_heading(GumboTag t)
+{
+	return (t >= GUMBO_TAG_H1 && t <= GUMBO_TAG_H6);
+}
+
+/*
+ * san_below tells whether an element in the set is open above (later
+ * than) every element of the stop set: "is an li open in this list".
+ */
+static int
+san_below(const struct san *s, int (*in)(GumboTag), int (*stop)(GumboTag))
+{
+	int	 i;
+
+	for (i = s->nopen - 1; i >= 0; i--) {
+		if (in(s->open[i]))
+			return (1);
+		if (stop != NULL && stop(s->open[i]))
+			return (0);
+	}
+	return (0);
+}
+
+static int
+san_is_a(GumboTag t)
+{
+	return (t == GUMBO_TAG_A);
+}
+
+static int
+san_is_p(GumboTag t)
+{
+	return (t == GUMBO_TAG_P);
+}
+
+static int
+san_is_li(GumboTag t)
+{
+	return (t == GUMBO_TAG_LI);
+}
+
+static int
+san_is_list(GumboTag t)
+{
+	return (t == GUMBO_TAG_UL || t == GUMBO_TAG_OL);
+}
+
+static int
+san_is_ddt(GumboTag t)
+{
+	return (t == GUMBO_TAG_DD || t == GUMBO_TAG_DT);
+}
+
+static int
+san_is_dl(GumboTag t)
+{
+	return (t == GUMBO_TAG_DL);
+}
+
+/* san_p_scope: where the search for an open p ends (button scope). */
+static int
+san_p_scope(GumboTag t)
+{
+	return (t == GUMBO_TAG_TABLE || t == GUMBO_TAG_TD ||
+	    t == GUMBO_TAG_TH || t == GUMBO_TAG_CAPTION);
+}
+
+/*
+ * san_place decides where an allowed element may be written so that an
+ * HTML5 parser reading our output builds exactly the tree we wrote: then
+ * sanitizing our own output gives the same bytes (and mutation XSS has no
+ * reparse to play with).  The parser's tree can hold nestings that its
+ * own serialization does not give back (foster-parented tables, a in a,
+ * li in li, p around blocks, headings in headings); such an element is
+ * unwrapped, keeping its children.  NOTE: each rule is a sufficient
+ * condition, stricter than the parser where that is simpler; a rule that
+ * lets through something the parser restructures breaks idempotence.
+ */
+static enum san_place
+san_place(const struct san *s, GumboTag t)
+{
+	GumboTag	 top;
+	int		 part;
+
+	top = s->nopen > 0 ? s->open[s->nopen - 1] : GUMBO_TAG_UNKNOWN;
+	if (san_table_part(t, top, &part))
+		return (SAN_KEEP);
+	if (san_table_mode(top))
+		return (SAN_SKIP);	/* the parser would move it out */
+	if (part)
+		return (SAN_UNWRAP);	/* a table part outside its table */
+	if (t == GUMBO_TAG_A && san_below(s, san_is_a, NULL))
+		return (SAN_UNWRAP);
+	if (san_closes_p(t) && san_below(s, san_is_p, san_p_scope))
+		return (SAN_UNWRAP);
+	if (san_heading(t) && san_below(s, san_heading, NULL))
+		return (SAN_UNWRAP);
+	if (t == GUMBO_TAG_LI && san_below(s, san_is_li, san_is_list))
+		return (SAN_UNWRAP);
+	if (san_is_ddt(t) && san_below(s, san_is_ddt, san_is_dl))
+		return (SAN_UNWRAP);
+	if ((t == GUMBO_TAG_RT || t == GUMBO_TAG_RP) && top != GUMBO_TAG_RUBY)
+		return (SAN_UNWRAP);
+	return (SAN_KEEP);
+}
+
+static void	san_node(struct san *, const GumboNode *, int);
 
 static void
-san_children(struct buf *b, const GumboVector *v, const char *base, int depth)
+san_children(struct san *s, const GumboVector *v, int depth)
 {
 	unsigned int	 i;
 
 	for (i = 0; i < v->length; i++)
-		san_node(b, v->data[i], base, depth + 1);
+		san_node(s, v->data[i], depth + 1);
 }
 
-/* san_element writes an element: kept, unwrapped or dropped. */
-static void
-san_element(struct buf *b, const GumboElement *e, const char *base,
-    int depth)
+/* san_start writes a start tag with its allowed attributes; 0: undone. */
+static int
+san_start(struct san *s, const GumboElement *e)
 {
-	const GumboNode	*first;
+	struct buf	*b = s->b;
 	unsigned int	 i;
 	size_t		 start = b->len;
 	int		 has_src = 0;
 
-	if (e->tag_namespace != GUMBO_NAMESPACE_HTML || san_is_dropped(e->tag))
-		return;
-	if (e->tag >= GUMBO_TAG_LAST || san_attrs[e->tag] == NULL) {
-		san_children(b, &e->children, base, depth);
-		return;
-	}
-	if (e->tag == GUMBO_TAG_IMG && san_pixel(e))
-		return;
 	buf_printf(b, "<%s", gumbo_normalized_tagname(e->tag));
 	for (i = 0; i < e->attributes.length; i++) {
 		const GumboAttribute *a = e->attributes.data[i];
 
-		if (san_attr(b, e->tag, a, base) &&
+		if (san_attr(b, e->tag, a, s->base) &&
 		    strcmp(a->name, "src") == 0)
 			has_src = 1;
 	}
@@ -327,33 +495,72 @@ san_element(struct buf *b, const GumboElement *e, const char *base,
 		/* An image without a usable source shows nothing: undo. */
 		b->len = start;
 		b->data[b->len] = '\0';
-		return;
+		return (0);
 	}
 	buf_putc(b, '>');
-	if (san_is_void(e->tag))
+	return (1);
+}
+
+/* san_element writes an element: kept, unwrapped or dropped. */
+static void
+san_element(struct san *s, const GumboElement *e, int depth)
+{
+	struct buf	*b = s->b;
+	size_t		 body;
+
+	if (e->tag_namespace != GUMBO_NAMESPACE_HTML || san_is_dropped(e->tag))
 		return;
-	if (e->tag == GUMBO_TAG_PRE && e->children.length > 0) {
-		first = e->children.data[0];
-		if (first->type == GUMBO_NODE_TEXT &&
-		    first->v.text.text[0] == '\n')
-			buf_putc(b, '\n');
+	if (e->tag >= GUMBO_TAG_LAST || san_attrs[e->tag] == NULL) {
+		if (!san_table_mode(s->nopen > 0 ? s->open[s->nopen - 1] :
+		    GUMBO_TAG_UNKNOWN))
+			san_children(s, &e->children, depth);
+		return;
 	}
-	san_children(b, &e->children, base, depth);
+	switch (san_place(s, e->tag)) {
+	case SAN_SKIP:
+		return;
+	case SAN_UNWRAP:
+		san_children(s, &e->children, depth);
+		return;
+	case SAN_KEEP:
+		break;
+	}
+	if (e->tag == GUMBO_TAG_IMG && san_pixel(e))
+		return;
+	if (!san_start(s, e) || san_is_void(e->tag))
+		return;
+	body = b->len;
+	s->open[s->nopen++] = e->tag;
+	san_children(s, &e->children, depth);
+	s->nopen--;
+	if (e->tag == GUMBO_TAG_PRE && b->len > body && b->data[body] == '\n') {
+		/* The parser eats a newline right after <pre>: give it one. */
+		buf_putc(b, '\n');
+		memmove(b->data + body + 1, b->data + body, b->len - body - 1);
+		b->data[body] = '\n';
+	}
 	buf_printf(b, "</%s>", gumbo_normalized_tagname(e->tag));
 }
 
 static void
-san_node(struct buf *b, const GumboNode *n, const char *base, int depth)
+san_node(struct san *s, const GumboNode *n, int depth)
 {
+	const char	*t;
+
 	if (depth > SAN_MAX_DEPTH)
 		return;
 	switch (n->type) {
 	case GUMBO_NODE_ELEMENT:
-		san_element(b, &n->v.element, base, depth);
+		san_element(s, &n->v.element, depth);
 		break;
 	case GUMBO_NODE_TEXT:
+		/* Text where a table wants its parts would move out of it. */
+		if (s->nopen > 0 && san_table_mode(s->open[s->nopen - 1]))
+			break;
+		/* FALLTHROUGH */
 	case GUMBO_NODE_WHITESPACE:
-		san_escape(b, n->v.text.text, strlen(n->v.text.text), 0);
+		t = n->v.text.text;
+		san_escape(s->b, t, strlen(t), 0);
 		break;
 	default:
 		/* comments, CDATA (only in foreign content), documents */
@@ -363,19 +570,31 @@ san_node(struct buf *b, const GumboNode *n, const char *base, int depth)
 
 /*
  * san_depth estimates the nesting depth of an HTML fragment: start tags
- * minus end tags.  It over-counts (unclosed p, li), which is fine: it
- * only guards gumbo, whose tree building is quadratic in the depth.
+ * minus end tags, void elements (br, img...) not counted.  It over-counts
+ * (unclosed p, li), which is fine: it only guards gumbo, whose tree
+ * building is quadratic in the depth.  NOTE: our own output must never
+ * reach SAN_MAX_NESTING (sanitizing it again must give the same bytes):
+ * every element it opens it closes, and it is at most SAN_MAX_DEPTH deep.
  */
 static int
 san_depth(const char *s, size_t len)
 {
 	const char	*p, *end = s + len;
+	size_t		 n;
 	int		 depth = 0, max = 0;
 
 	for (p = s; (p = memchr(p, '<', end - p)) != NULL && p + 1 < end; p++) {
-		if (p[1] == '/')
+		if (p[1] == '/') {
 			depth--;
-		else if (isalpha((unsigned char)p[1]) && ++depth > max)
+			continue;
+		}
+		if (!isalpha((unsigned char)p[1]))
+			continue;
+		for (n = 1; p + n < end && isalnum((unsigned char)p[n]); n++)
+			continue;
+		if (san_is_void(gumbo_tagn_enum(p + 1, (unsigned int)(n - 1))))
+			continue;
+		if (++depth > max)
 			max = depth;
 	}
 	return (max);
@@ -514,6 +733,7 @@ sanitize_html(const char *html, size_t len, const char *base_url)
 	GumboOptions	 opt = kGumboDefaultOptions;
 	GumboOutput	*out;
 	struct buf	 b;
+	struct san	 s;
 	char		*clean, *bounded;
 
 	if (len > PARSE_MAX_FIELD)
@@ -529,8 +749,12 @@ sanitize_html(const char *html, size_t len, const char *base_url)
 	opt.fragment_namespace = GUMBO_NAMESPACE_HTML;
 	opt.max_errors = 0;
 	out = gumbo_parse_with_options(&opt, clean, strlen(clean));
-	if (out->root->type == GUMBO_NODE_ELEMENT)
-		san_children(&b, &out->root->v.element.children, base_url, 0);
+	if (out->root->type == GUMBO_NODE_ELEMENT) {
+		s.b = &b;
+		s.base = base_url;
+		s.nopen = 0;
+		san_children(&s, &out->root->v.element.children, 0);
+	}
 	gumbo_destroy_output(&opt, out);
 	free(clean);
 	return (buf_steal(&b));

@@ -1,8 +1,13 @@
 /* check_sanitize.c: tests of feeds/sanitize.c and feeds/text.c. */
+#include <sys/stat.h>
+
+#include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
+#include <jansson.h>
 
 #include "feeds.h"
 
@@ -67,6 +72,17 @@ static const struct {
 	    "</video>" },
 	{ "<blockquote cite=\"javascript:x\">q</blockquote>",
 	    "<blockquote>q</blockquote>" },
+	/* Nestings the parser builds but would not read back: unwrapped. */
+	{ "<li><a href=\"/x\"><li>in</li></a></li>",
+	    "<li><a href=\"https://example.org/x\"></a></li><li>"
+	    "<a href=\"https://example.org/x\">in</a></li>" },
+	{ "<h1><center><h1><small>", "<h1><small></small></h1>" },
+	{ "<center><tr><dd></span><table><b><dd>",
+	    "<dd><b></b><table></table></dd>" },
+	{ "x<a href=x><table></div>x<a href=x></s>",
+	    "x<a href=\"https://example.org/blog/x\">x<table></table></a>" },
+	{ "<pre><span>\nx</span></pre>", "<pre>\n\nx</pre>" },
+	{ "<ruby>a<b><rt>b</rt></b></ruby>", "<ruby>a<b>b</b></ruby>" },
 	{ "", "" },
 };
 
@@ -116,6 +132,135 @@ START_TEST(test_deep)
 	ck_assert(strlen(s) < n * 5);
 	free(s);
 	free(in);
+}
+END_TEST
+
+/* san_twice asserts that sanitizing the output again gives the same. */
+static void
+san_twice(const char *in, size_t len, const char *base, const char *what)
+{
+	char	*once, *twice;
+
+	once = sanitize_html(in, len, base);
+	twice = sanitize_html(once, strlen(once), base);
+	ck_assert_msg(strcmp(once, twice) == 0, "%s: %.200s\n gave %.300s\n "
+	    "then %.300s", what, in, once, twice);
+	free(twice);
+	free(once);
+}
+
+/* Tags the random fragments are made of: what the tree builder juggles. */
+static const char *const idem_tags[] = { "li", "a href=x", "ul", "ol", "p",
+    "div", "table", "tr", "td", "th", "tbody", "thead", "caption",
+    "colgroup", "col", "b", "i", "h1", "h2", "pre", "blockquote", "dl",
+    "dt", "dd", "span", "font", "form", "button", "select", "option",
+    "figure", "code", "section", "nobr", "center", "s", "small", "ruby",
+    "rt", "rp", "br", "hr", "img src=y", "svg", "math", "textarea",
+    "listing", "plaintext", "xmp", "address", "details", "summary",
+    "template", "body", "html", "noscript", "iframe", "image", "marquee" };
+static const char *const idem_text[] = { "x", " ", "\n", "\n\n", "&amp;",
+    "&lt;b&gt;", "<!--c-->", "\t y " };
+
+/* idem_next is a small fixed-seed generator: the same fragments each run. */
+static unsigned int
+idem_next(unsigned int *seed, unsigned int n)
+{
+	*seed = *seed * 1103515245 + 12345;
+	return ((*seed >> 16) % n);
+}
+
+START_TEST(test_idempotent_random)
+{
+	char		 in[512];
+	const char	*t;
+	unsigned int	 seed = 1, i, j, k, n;
+	size_t		 len;
+
+	for (i = 0; i < 20000; i++) {
+		len = 0;
+		n = 1 + idem_next(&seed, 12);
+		for (j = 0; j < n; j++) {
+			k = idem_next(&seed, 10);
+			t = k < 8 ? idem_tags[idem_next(&seed, sizeof idem_tags
+			    / sizeof idem_tags[0])] : idem_text[idem_next(&seed,
+			    sizeof idem_text / sizeof idem_text[0])];
+			if (k < 5)
+				len += snprintf(in + len, sizeof in - len,
+				    "<%s>", t);
+			else if (k < 8)
+				len += snprintf(in + len, sizeof in - len,
+				    "</%.*s>", (int)strcspn(t, " "), t);
+			else
+				len += snprintf(in + len, sizeof in - len,
+				    "%s", t);
+		}
+		san_twice(in, len, BASE, "random");
+	}
+}
+END_TEST
+
+START_TEST(test_idempotent_xss)
+{
+	json_t		*all, *v;
+	const char	*p;
+	size_t		 i;
+
+	/* The XSS corpus beside the project (skipped when absent). */
+	all = json_load_file(SRCDIR "/../shared/corpus/xss/corpus.json", 0,
+	    NULL);
+	if (all == NULL)
+		return;
+	ck_assert_int_gt(json_array_size(all), 100);
+	json_array_foreach(all, i, v) {
+		p = json_string_value(json_object_get(v, "payload"));
+		if (p != NULL)
+			san_twice(p, strlen(p), "https://xss.example/feed",
+			    json_string_value(json_object_get(v, "id")));
+	}
+	json_decref(all);
+}
+END_TEST
+
+static int	idem_fragments;
+
+/* idem_feed sanitizes twice the summary and content of a feed's entries. */
+static int
+idem_feed(const char *path, const struct stat *sb, int type, struct FTW *f)
+{
+	struct doc	*d;
+	FILE		*fp;
+	char		*data;
+	size_t		 len;
+	int		 i;
+
+	if (type != FTW_F || sb->st_size > 4 * 1024 * 1024 ||
+	    (fp = fopen(path, "rb")) == NULL)
+		return (0);
+	data = malloc(sb->st_size + 1);
+	len = fread(data, 1, sb->st_size, fp);
+	fclose(fp);
+	d = parse_document(data, len, "https://example.org/feed", NULL, 0);
+	for (i = 0; i < d->nentries; i++) {
+		if (d->entries[i].summary != NULL)
+			san_twice(d->entries[i].summary,
+			    strlen(d->entries[i].summary), BASE, path);
+		if (d->entries[i].content != NULL)
+			san_twice(d->entries[i].content,
+			    strlen(d->entries[i].content), BASE, path);
+		idem_fragments++;
+	}
+	doc_free(d);
+	free(data);
+	return (0);
+}
+
+START_TEST(test_idempotent_feeds)
+{
+	/* The feed corpus beside the project (skipped when absent). */
+	if (nftw(SRCDIR "/../shared/corpus/feeds", idem_feed, 16,
+	    FTW_PHYS) == -1)
+		return;
+	ck_assert_int_gt(idem_fragments, 1000);
 }
 END_TEST
 
@@ -170,6 +315,9 @@ main(void)
 	tcase_add_test(tc, test_no_base);
 	tcase_add_test(tc, test_invalid_utf8);
 	tcase_add_test(tc, test_deep);
+	tcase_add_test(tc, test_idempotent_random);
+	tcase_add_test(tc, test_idempotent_xss);
+	tcase_add_test(tc, test_idempotent_feeds);
 	tcase_add_loop_test(tc, test_text, 0, sizeof text / sizeof text[0]);
 	tcase_add_test(tc, test_text_cut);
 	suite_add_tcase(s, tc);
