@@ -52,6 +52,8 @@ entry_clear(struct entry *e)
 	free(e->author);
 	free(e->summary);
 	free(e->content);
+	free(e->summary_base);
+	free(e->content_base);
 	strv_free(e->categories, e->ncategories);
 	for (i = 0; i < e->nenclosures; i++)
 		enclosure_clear(&e->enclosures[i]);

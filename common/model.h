@@ -49,9 +49,11 @@ struct entry {
 	char		*author;
 	long long	 published;
 	long long	 updated;
-	char		*summary;	/* HTML */
-	char		*content;	/* HTML */
+	char		*summary;	/* HTML, as received unless sanitized */
+	char		*content;	/* HTML, as received unless sanitized */
 	int		 sanitized;	/* 1 when summary/content are sanitized */
+	char		*summary_base;	/* unsanitized: base URL of the links */
+	char		*content_base;	/* in summary, content; else NULL */
 	char		**categories;
 	int		 ncategories;
 	struct enclosure *enclosures;

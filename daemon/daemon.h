@@ -299,7 +299,10 @@ struct publish_stats {
 
 struct publish;
 
-/* publish_store_source makes a source of the store's merged channel. */
+/*
+ * publish_store_source makes a source of the store's merged channel, and
+ * sets the store's sanitizer (store_set_cleaner) for the HTML it gives.
+ */
 void		 publish_store_source(struct store *, struct publish_source *);
 /* publish_new makes the cache (and, with a loop, the WebSub watch). */
 struct publish	*publish_new(struct daemon *, const struct publish_source *);

@@ -783,6 +783,8 @@ void
 publish_store_source(struct store *st, struct publish_source *src)
 {
 	memset(src, 0, sizeof *src);
+	/* Entry HTML leaves the store sanitized, once per revision. */
+	store_set_cleaner(st, sanitize_html);
 	src->channel = publish_store_channel;
 	src->version = publish_store_version;
 	src->opml = publish_store_opml;

@@ -185,6 +185,11 @@ const struct fetch_metrics *fetch_get_metrics(struct fetch *);
 
 /* parse.c */
 
+/*
+ * Without PARSE_SANITIZE, summary and content are the publisher's HTML as
+ * received (untrusted: never to be shown as is) and the entry keeps the
+ * base URL of each for the sanitizer that runs later.
+ */
 #define PARSE_SANITIZE	0x01	/* sanitize summary/content (entry.sanitized) */
 
 /* Caps on what one document may make us keep. */
@@ -219,7 +224,7 @@ void		 parse_error(struct doc *, const char *, ...)
 /*
  * parse_entry_finish completes an entry the formats filled: derived id,
  * canonical URL, and (PARSE_SANITIZE) summary and content sanitized with
- * their base URLs.
+ * their base URLs, or (without) those base URLs kept on the entry.
  */
 void		 parse_entry_finish(struct doc *, struct entry *,
 		    const char *summary_base, const char *content_base,

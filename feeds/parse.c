@@ -2159,6 +2159,12 @@ parse_entry_finish(struct doc *d, struct entry *e, const char *sbase,
 			e->content = parse_clean_title(s);
 		}
 		e->sanitized = 1;
+	} else {
+		/* Kept for whoever sanitizes later (publish, via the store). */
+		if (e->summary != NULL)
+			e->summary_base = xstrdup0(sbase);
+		if (e->content != NULL)
+			e->content_base = xstrdup0(cbase);
 	}
 }
 

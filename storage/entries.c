@@ -198,8 +198,8 @@ entries_text(sqlite3_stmt *st, int col, const char *v)
 }
 
 /*
- * entries_bind binds the stored fields of an entry to ?1 .. ?12, ?16 (ie
- * and text must live until the statement is stepped).
+ * entries_bind binds the stored fields of an entry to ?1 .. ?12, ?16,
+ * ?18, ?19 (ie and text must live until the statement is stepped).
  */
 static void
 entries_bind(sqlite3_stmt *st, const struct ingest_entry *ie,
@@ -221,6 +221,8 @@ entries_bind(sqlite3_stmt *st, const struct ingest_entry *ie,
 	sqlite3_bind_int64(st, 12, (long long)ie->hash);
 	if (ie->url != NULL)
 		sqlite3_bind_int64(st, 16, ie->url_key);
+	entries_text(st, 18, e->summary_base);
+	entries_text(st, 19, e->content_base);
 }
 
 /* entries_add inserts a new entry and folds it into a story. */
@@ -244,8 +246,9 @@ entries_add(struct store *s, long long feed_id, const struct ingest_entry *ie,
 	st = store_stmt(s, "INSERT INTO entries (canonical_url, link, title, "
 	    "author, published, updated, summary, content, text, categories, "
 	    "enclosures, content_hash, feed_id, guid, first_seen, last_seen, "
-	    "url_key, story_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-	    "?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17)");
+	    "url_key, story_id, summary_base, content_base) VALUES (?1, ?2, "
+	    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, "
+	    "?16, ?17, ?18, ?19)");
 	if (st == NULL) {
 		free(text);
 		return (store_error(s, cause, "add entry"));
@@ -295,7 +298,7 @@ entries_change(struct store *s, long long id, long long story,
 	    "title = ?3, author = ?4, published = ?5, updated = ?6, "
 	    "summary = ?7, content = ?8, text = ?9, categories = ?10, "
 	    "enclosures = ?11, content_hash = ?12, last_seen = ?14, "
-	    "url_key = ?16, "
+	    "url_key = ?16, summary_base = ?18, content_base = ?19, "
 	    "revisions = revisions + 1 WHERE id = ?13");
 	if (st == NULL)
 		rc = store_error(s, cause, "update entry");

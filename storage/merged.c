@@ -6,6 +6,9 @@
  * A cursor is "SORT_TIME.STORY_ID" of the last item of a page; the next
  * page holds the stories strictly older in (sort_time, id) order, so pages
  * neither repeat nor skip a story when new ones arrive meanwhile.
+ *
+ * NOTE: summary and content come from entry_html (sanitized), never from
+ * entries (as received); html.c makes what entry_html lacks.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -21,10 +24,11 @@
 
 static const char merged_sql[] =
 	"SELECT s.id, s.sort_time, e.title, e.link, e.author, e.published, "
-	"e.updated, e.summary, e.content, e.categories, e.enclosures, "
-	"f.title, f.site_url, f.url, e.feed_id "
+	"e.updated, h.summary, h.content, e.categories, e.enclosures, "
+	"f.title, f.site_url, f.url, e.feed_id, e.id, h.entry_id IS NOT NULL "
 	"FROM story s JOIN entries e ON e.id = s.entry_id "
-	"JOIN feeds f ON f.id = e.feed_id "
+	"JOIN feeds f ON f.id = e.feed_id LEFT JOIN entry_html h ON "
+	"h.entry_id = e.id AND h.revision = e.revisions "
 	"WHERE (s.sort_time, s.id) < (?1, ?2) AND (?3 IS NULL OR EXISTS "
 	"(SELECT 1 FROM entries x JOIN feeds g ON g.id = x.feed_id "
 	"WHERE x.story_id = s.id AND instr(',' || replace(g.tags, ' ', '') || "
@@ -249,8 +253,9 @@ store_channel(struct store *s, const char *tag, const char *cursor, int limit,
 	sqlite3_stmt	*st;
 	struct channel	*ch;
 	struct item	*it;
+	struct html_miss *miss;
 	long long	 t, id, feed_id, last_time = 0, *ids;
-	int		 i, rc;
+	int		 i, rc, nmiss = 0;
 
 	if (merged_cursor(cursor, &t, &id) == -1) {
 		if (cause != NULL)
@@ -271,6 +276,7 @@ store_channel(struct store *s, const char *tag, const char *cursor, int limit,
 	ch = xcalloc(1, sizeof *ch);
 	ch->updated = TIME_UNKNOWN;
 	ch->items = xcalloc(limit, sizeof *ch->items);
+	miss = xcalloc(limit, sizeof *miss);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (ch->nitems == limit) {
 			xasprintf(&ch->next, "%lld.%lld", last_time,
@@ -281,6 +287,10 @@ store_channel(struct store *s, const char *tag, const char *cursor, int limit,
 		merged_item(st, it);
 		last_time = sqlite3_column_int64(st, 1);
 		feed_id = sqlite3_column_int64(st, 14);
+		if (!sqlite3_column_int(st, 16)) {
+			miss[nmiss].it = it;
+			miss[nmiss++].entry_id = sqlite3_column_int64(st, 15);
+		}
 		if (it->updated > ch->updated)
 			ch->updated = it->updated;
 		if (merged_also(s, it, feed_id) == -1) {
@@ -292,6 +302,7 @@ store_channel(struct store *s, const char *tag, const char *cursor, int limit,
 		store_error(s, cause, "channel");
 		sqlite3_reset(st);
 		channel_free(ch);
+		free(miss);
 		return (NULL);
 	}
 	sqlite3_reset(st);
@@ -311,8 +322,15 @@ store_channel(struct store *s, const char *tag, const char *cursor, int limit,
 		if (merged_related(s, &ch->items[i], nrelated) == -1) {
 			store_error(s, cause, "channel");
 			channel_free(ch);
+			free(miss);
 			return (NULL);
 		}
+	}
+	rc = html_fill(s, miss, nmiss, cause);
+	free(miss);
+	if (rc == -1) {
+		channel_free(ch);
+		return (NULL);
 	}
 	return (ch);
 }

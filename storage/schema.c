@@ -302,8 +302,25 @@ static const char schema_v8[] =
 "DROP TABLE dedup_keys;"
 "CREATE TABLE fts_todo (story_id INTEGER PRIMARY KEY);";
 
+/*
+ * Version 9 (html.c): entries keep the publisher's HTML as received, with
+ * the base URL of each field; the sanitized HTML is made when an entry is
+ * first published and kept per revision.  Stores of earlier versions hold
+ * sanitized HTML in entries, which sanitizing again leaves as it is.
+ */
+static const char schema_v9[] =
+"ALTER TABLE entries ADD COLUMN summary_base TEXT;"
+"ALTER TABLE entries ADD COLUMN content_base TEXT;"
+"CREATE TABLE entry_html ("
+"  entry_id INTEGER PRIMARY KEY REFERENCES entries(id) ON DELETE CASCADE,"
+"  revision INTEGER NOT NULL,"
+"  summary TEXT,"
+"  content TEXT"
+");";
+
 static const char *schema_steps[SCHEMA_VERSION] = { schema_v1, schema_v2,
-    schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8 };
+    schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8,
+    schema_v9 };
 
 /* schema_version reads PRAGMA user_version. */
 static int

@@ -50,6 +50,19 @@ void		 store_keep_wal(struct store *);
 const char	*store_path(struct store *);
 /* store_check runs PRAGMA integrity_check; 0 when the file is sound. */
 int		 store_check(struct store *, char **cause);
+/*
+ * The sanitizer of entry HTML (storage/ cannot call feeds/): the safe part
+ * of len bytes of html, relative URLs resolved against base (may be NULL);
+ * never NULL, caller frees.
+ */
+typedef char	*(*store_clean_fn)(const char *html, size_t len,
+		    const char *base);
+/*
+ * store_set_cleaner sets the sanitizer that entry HTML goes through before
+ * it leaves the store.  NOTE: the store keeps the publisher's HTML as
+ * received; without a cleaner no entry HTML leaves it (items get NULL).
+ */
+void		 store_set_cleaner(struct store *, store_clean_fn);
 
 /* Counts for /metrics and `syndic check`. */
 struct store_counts {
@@ -228,7 +241,10 @@ int	 store_fts_update(struct store *, int max, char **cause);
  * Each item is filled from the story's representative entry (its earliest
  * full version), names its source, the other sources (also) and up to
  * nrelated related stories (from the related table).  title, link, self
- * and id of the channel are left for the caller.
+ * and id of the channel are left for the caller.  Summary and content are
+ * sanitized (store_set_cleaner): made once per entry revision, when first
+ * asked for, and kept (entry_html); when the store cannot be written at
+ * that moment (another writer, a full disk) they are made all the same.
  */
 struct channel	*store_channel(struct store *, const char *tag,
 		    const char *cursor, int limit, int nrelated, char **cause);

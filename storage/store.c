@@ -114,6 +114,12 @@ store_set_memory(struct store *s, int cache_kib, long long mmap_bytes,
 	return (store_exec(s, sql, cause));
 }
 
+void
+store_set_cleaner(struct store *s, store_clean_fn fn)
+{
+	s->clean = fn;
+}
+
 const char *
 store_path(struct store *s)
 {

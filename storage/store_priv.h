@@ -38,6 +38,8 @@ struct store {
 	long long		 txn;		/* store_begin count */
 	long long		 keylog_txn;	/* txn of the last keylog_sync */
 	struct keylog		*keylog;	/* keys in memory, or NULL */
+	store_clean_fn		 clean;		/* HTML sanitizer, or NULL */
+	unsigned long long	 cleaned;	/* fields sanitized (tests) */
 };
 
 /* store.c */
@@ -64,6 +66,20 @@ void		 store_bind_text(sqlite3_stmt *, int col, const char *);
 /* store_bind_time binds a time, NULL for TIME_UNKNOWN. */
 void		 store_bind_time(sqlite3_stmt *, int col, long long);
 
+/* html.c */
+/* A merged item whose entry HTML the cache did not have. */
+struct html_miss {
+	struct item	*it;
+	long long	 entry_id;
+};
+/*
+ * html_fill gives each item the sanitized summary and content of its entry,
+ * made now and kept for the entry's revision (as one transaction, skipped
+ * when the store is busy or cannot be written).
+ */
+int		 html_fill(struct store *, struct html_miss *, int n,
+		    char **cause);
+
 /* feeds_db.c */
 /* feeds_db_record stores a fetch outcome inside an open transaction. */
 int		 feeds_db_record(struct store *, long long feed_id,
@@ -87,7 +103,7 @@ int		 related_index_batch(struct store *, const long long *ids,
 		    int n, char **cause);
 
 /* schema.c */
-#define SCHEMA_VERSION	8
+#define SCHEMA_VERSION	9
 /* schema_migrate brings db from its user_version up to target. */
 int		 schema_migrate(sqlite3 *, int target, char **cause);
 

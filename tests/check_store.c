@@ -740,6 +740,141 @@ START_TEST(test_remove_mends_stories)
 }
 END_TEST
 
+/*
+ * test_clean stands for the sanitizer: it marks what went through it and
+ * the base it was given, so the test sees each field was cleaned.
+ */
+static char *
+test_clean(const char *html, size_t len, const char *base)
+{
+	char	*s;
+
+	xasprintf(&s, "[clean %.*s @%s]", (int)len, html,
+	    base != NULL ? base : "-");
+	return (s);
+}
+
+/* chan_content returns the content of the channel's item with title t. */
+static char *
+chan_content(struct store *s, const char *t)
+{
+	struct channel	*ch;
+	char		*c = NULL, *cause = NULL;
+	int		 i;
+
+	ch = store_channel(s, NULL, NULL, 50, 0, &cause);
+	ck_assert_msg(ch != NULL, "%s", cause);
+	for (i = 0; i < ch->nitems; i++) {
+		if (strcmp(ch->items[i].title, t) == 0) {
+			c = xstrdup0(ch->items[i].content);
+			break;
+		}
+	}
+	ck_assert_msg(i < ch->nitems, "no item %s", t);
+	channel_free(ch);
+	return (c);
+}
+
+START_TEST(test_entry_html)
+{
+	struct store	*s;
+	struct doc	*d;
+	long long	 feed;
+	char		*c;
+
+	s = open_new();
+	feed = add_feed(s, "http://a.example/feed");
+	d = mkdoc("a", 3, 1);
+	free(d->entries[1].content);
+	d->entries[1].content = xstrdup("<img src=x onerror=alert(1)>");
+	d->entries[1].content_base = xstrdup("http://a.example/dir/");
+	ingest(s, feed, d, NOW, NULL);
+	/* The store keeps what the publisher sent... */
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entries WHERE "
+	    "content = '<img src=x onerror=alert(1)>' AND content_base = "
+	    "'http://a.example/dir/'"), 1);
+	/* ...and without a sanitizer never lets it out. */
+	c = chan_content(s, "Story a 1");
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entry_html"), 0);
+	/* Published: sanitized once, with its base, and kept. */
+	store_set_cleaner(s, test_clean);
+	c = chan_content(s, "Story a 1");
+	ck_assert_str_eq(c, "[clean <img src=x onerror=alert(1)> "
+	    "@http://a.example/dir/]");
+	free(c);
+	ck_assert_int_eq(s->cleaned, 3);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entry_html WHERE "
+	    "revision = 0"), 3);
+	c = chan_content(s, "Story a 1");
+	ck_assert_ptr_nonnull(strstr(c, "[clean <img"));
+	free(c);
+	ck_assert_int_eq(s->cleaned, 3);	/* served from entry_html */
+	/* A new revision is sanitized again, and only it. */
+	free(d->entries[1].content);
+	d->entries[1].content = xstrdup("<p>second <script>x</script></p>");
+	ingest(s, feed, d, NOW + 60, NULL);
+	c = chan_content(s, "Story a 1");
+	ck_assert_str_eq(c, "[clean <p>second <script>x</script></p> "
+	    "@http://a.example/dir/]");
+	free(c);
+	ck_assert_int_eq(s->cleaned, 4);
+	ck_assert_int_eq(sql_int(s, "SELECT revision FROM entry_html h JOIN "
+	    "entries e ON e.id = h.entry_id WHERE e.guid = 'a-1'"), 1);
+	/* After a restart: what was kept is served, nothing sanitized. */
+	store_close(s);
+	s = open_new_keep();
+	store_set_cleaner(s, test_clean);
+	c = chan_content(s, "Story a 1");
+	ck_assert_str_eq(c, "[clean <p>second <script>x</script></p> "
+	    "@http://a.example/dir/]");
+	free(c);
+	ck_assert_int_eq(s->cleaned, 0);
+	/* Kept HTML goes with its entry. */
+	ck_assert_int_eq(store_feed_remove(s, "1", NULL), 0);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entry_html"), 0);
+	ck_assert_int_eq(store_check(s, NULL), 0);
+	doc_free(d);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
+START_TEST(test_entry_html_busy)
+{
+	struct store	*s;
+	struct doc	*d;
+	sqlite3		*db;
+	long long	 feed;
+	char		*c;
+
+	s = open_new();
+	feed = add_feed(s, "http://a.example/feed");
+	d = mkdoc("a", 2, 1);
+	ingest(s, feed, d, NOW, NULL);
+	store_set_cleaner(s, test_clean);
+	/* Another writer holds the lock: served sanitized, not kept. */
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	c = chan_content(s, "Story a 0");
+	ck_assert_ptr_nonnull(c);
+	ck_assert(strncmp(c, "[clean <p>", 10) == 0);
+	free(c);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(db);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entry_html"), 0);
+	ck_assert_int_eq(s->cleaned, 2);
+	c = chan_content(s, "Story a 0");
+	free(c);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entry_html"), 2);
+	ck_assert_int_eq(s->cleaned, 4);
+	doc_free(d);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
 START_TEST(test_retention_age_tombstones)
 {
 	struct store		*s;
@@ -964,14 +1099,22 @@ START_TEST(test_migrations)
 		ck_assert_int_eq(schema_migrate(db, from, &cause), 0);
 		if (from >= 1)
 			v1_fill(db);
-		/* Near-duplicate keys: one table, then two (version 4). */
-		if (from >= 1)
+		/*
+		 * Near-duplicate keys: one table, then two (version 4), then
+		 * the log (version 8).
+		 */
+		if (from >= 1 && from < 8)
 			ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO "
 			    "dedup_keys VALUES (11, 1, 1000), (12, 2, 2000)",
 			    NULL, NULL, NULL), SQLITE_OK);
-		if (from >= 4)
+		if (from >= 4 && from < 8)
 			ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO "
 			    "dedup_recent VALUES (13, 2, 3000)", NULL, NULL,
+			    NULL), SQLITE_OK);
+		if (from >= 8)
+			ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO "
+			    "dedup_log (key, entry_id, seen) VALUES (11, 1, "
+			    "1000), (12, 2, 2000), (13, 2, 3000)", NULL, NULL,
 			    NULL), SQLITE_OK);
 		/* Version 2 kept the index, tombstones and related stories. */
 		if (from >= 2)
@@ -1168,6 +1311,8 @@ store_suite(void)
 	tcase_add_test(tc, test_channel);
 	tcase_add_test(tc, test_channel_tag_plans);
 	tcase_add_test(tc, test_remove_mends_stories);
+	tcase_add_test(tc, test_entry_html);
+	tcase_add_test(tc, test_entry_html_busy);
 	tcase_add_test(tc, test_retention_age_tombstones);
 	tcase_add_test(tc, test_retention_keeps_output);
 	tcase_add_test(tc, test_fts_batches);
