@@ -99,6 +99,9 @@ child_run(int fd)
 		ack[1] = ver[f];
 		if (write(fd, ack, sizeof ack) != sizeof ack)
 			_exit(5);
+		/* A kill may land in the full-text batches too. */
+		if (store_fts_update(s, 7, NULL) == -1)
+			_exit(6);
 	}
 }
 
@@ -164,6 +167,13 @@ verify(const int *acked, int cycle)
 	ck_assert_int_eq(query_int(s->db, "SELECT count(*) FROM story s WHERE "
 	    "NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = s.entry_id)", 0),
 	    0);
+	/* Every story is indexed once or waits to be, never both. */
+	ck_assert_int_eq(query_int(s->db, "SELECT (SELECT count(*) FROM "
+	    "story_fts) + (SELECT count(*) FROM fts_todo) - (SELECT count(*) "
+	    "FROM story)", 0), 0);
+	ck_assert_int_eq(query_int(s->db, "SELECT count(*) FROM story_fts "
+	    "WHERE rowid IN (SELECT story_id FROM fts_todo) OR rowid NOT IN "
+	    "(SELECT id FROM story)", 0), 0);
 	store_close(s);
 }
 

@@ -690,12 +690,20 @@ START_TEST(test_channel_tag_plans)
 }
 END_TEST
 
-/* fts_ok runs FTS5's own integrity check on the index. */
+/*
+ * fts_ok runs FTS5's own integrity check on the index, and checks that
+ * every story is indexed once or waits to be (fts_todo), never both.
+ */
 static int
 fts_ok(struct store *s)
 {
 	return (sqlite3_exec(s->db, "INSERT INTO story_fts(story_fts) "
-	    "VALUES ('integrity-check')", NULL, NULL, NULL) == SQLITE_OK);
+	    "VALUES ('integrity-check')", NULL, NULL, NULL) == SQLITE_OK &&
+	    sql_int(s, "SELECT (SELECT count(*) FROM story_fts) + (SELECT "
+	    "count(*) FROM fts_todo) - (SELECT count(*) FROM story)") == 0 &&
+	    sql_int(s, "SELECT count(*) FROM story_fts WHERE rowid IN (SELECT "
+	    "story_id FROM fts_todo) OR rowid NOT IN (SELECT id FROM story)")
+	    == 0);
 }
 
 START_TEST(test_remove_mends_stories)
