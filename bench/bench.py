@@ -456,7 +456,8 @@ class Harness:
 			n = max(n, s["idle_feeds"])
 		for k in ("store", "related"):
 			if k in self.a.suites:
-				e = [x for x in s[k + "_entries"] if x <= CORPUS_MAX]
+				e = [x for x in s[k + "_entries"] if
+				    x <= CORPUS_MAX]
 				if e:
 					n = max(n, int(max(e) / 44) + 50)
 		return n
@@ -1097,9 +1098,9 @@ def poll_targets(h, per):
 			h.target(5, cold, not_run(h, "poll_feeds", n), None)
 			h.target(5, cond, not_run(h, "poll_feeds", n), None)
 			if n >= 10000:
-				h.target(5, "poll %s: peak memory at most 64 MiB" %
-				    "{:,}".format(n), not_run(h, "poll_feeds", n),
-				    None)
+				h.target(5, "poll %s: peak memory at most "
+				    "64 MiB" % "{:,}".format(n),
+				    not_run(h, "poll_feeds", n), None)
 			continue
 		res = per[n]
 		s = res["syndic poll --all"]
@@ -1119,8 +1120,9 @@ def poll_targets(h, per):
 		h.target(5, cold, ", ".join(txt), ok)
 		fl = res["curl --parallel (floor)"]
 		if s["stopped"] or not s["cond"] or "na" in fl:
-			h.target(5, cond, "syndic did not finish its cold pass "
-			    "in %d s" % s["limit"] if s["stopped"] else "-", None)
+			h.target(5, cond, "syndic did not finish its cold "
+			    "pass in %d s" % s["limit"] if s["stopped"] else "-",
+			    None)
 		else:
 			f = ratio(s["cond"]["wall"]["median"],
 			    fl["cond"]["wall"]["median"])
@@ -1364,8 +1366,10 @@ def store_driver_size(h, target, rows, vrows, dviews):
 	rows.append(["{:,} (store_driver)".format(int(e)), fmt(eps),
 	    fmt(alleps), "-", "-", fmt(float(kv["bytes_per_entry"])), "-",
 	    fmt(m["rss"] / 1024), "{:,}".format(int(kv["stories"]))])
-	store_rate_target(h, e, eps, alleps, " (store_driver)")
-	for v, t in view_times(db, h.runs):
+	store_rate_target(h, e, eps, alleps, " (store_driver)",
+	    float(kv.get("ingest_entries_per_cpu_s", 0)))
+	# A full count of a view takes seconds at 1M entries: one run.
+	for v, t in view_times(db, h.slow_runs):
 		vrows.append(["{:,} (store_driver)".format(int(e)), "`%s`" % v,
 		    fmts(t["first 50 rows"]), fmts(t["count(*)"]),
 		    "{:,}".format(t["rows"])])
@@ -1383,18 +1387,20 @@ def near(e, size):
 	return abs(e - size) <= size * 0.05
 
 
-def store_rate_target(h, e, eps, alleps, how=""):
+def store_rate_target(h, e, eps, alleps, how="", cpueps=0):
 	"""Issue #4's ingest rate at e entries, if that is a size it sets;
-	alleps counts the full-text fill done apart as well."""
+	alleps counts the full-text fill done apart as well, cpueps is per
+	CPU second when known."""
 	at = [x for x in STORE_SIZES if near(e, x)]
 	if not at:
 		return
 	h.judged.add(("store", at[0]))
 	h.target(4, "store: ingest at least 5,000 entries/s with dedup on "
 	    "(%s entries%s)" % ("{:,}".format(at[0]), how), "%s/s (%s "
-	    "entries)%s" % (fmt(eps), "{:,}".format(int(e)), "" if
+	    "entries)%s%s" % (fmt(eps), "{:,}".format(int(e)), "" if
 	    abs(alleps - eps) < 1 else "; %s/s counting the full-text fill "
-	    "done apart" % fmt(alleps)), eps >= 5000)
+	    "done apart" % fmt(alleps), "; %s per CPU second" % fmt(cpueps) if
+	    cpueps else ""), eps >= 5000)
 
 
 def fold_quality(db, c, n):
@@ -1535,8 +1541,8 @@ def suite_store(h):
 	    "(summary-only copy: any kind, in a summary-only feed).")
 	for x in STORE_SIZES:
 		if ("store", x) not in h.judged:
-			h.target(4, "store: ingest at least 5,000 entries/s with "
-			    "dedup on (%s entries)" % "{:,}".format(x),
+			h.target(4, "store: ingest at least 5,000 entries/s "
+			    "with dedup on (%s entries)" % "{:,}".format(x),
 			    not_run(h, "store_entries", x), None)
 	if not qual:
 		return
@@ -2012,7 +2018,8 @@ def commits_of(res):
 	for s in SUITES:
 		for x in res.get(s, {}).get("parts", [res.get(s, {})]):
 			if "commit" in x:
-				got.setdefault(x["commit"].split()[0], []).append(s)
+				c = x["commit"].split()[0]
+				got.setdefault(c, []).append(s)
 	if len(got) == 1:
 		return "one commit, %s" % list(got)[0]
 	return "%d commits: %s" % (len(got), "; ".join("%s (%s)" % (c,
@@ -2070,6 +2077,8 @@ def report(state):
 	    "syndic and its peers run one after the other on the same corpus. "
 	    "Each figure is the median of the runs, with the min–max spread "
 	    "in parentheses. A ratio above 1 means syndic does better.", ""]
+	if state.get("notes"):
+		L += ["Notes:", ""] + ["- " + n for n in state["notes"]] + [""]
 	c = None
 	for s in SUITES:
 		c = res.get(s, {}).get("corpus") or c
@@ -2137,6 +2146,9 @@ def main():
 	    "instead of replacing them: a bigger size of a suite measured on "
 	    "top of the default run (e.g. --size full --set "
 	    "store_entries=1000000)")
+	p.add_argument("--note", action="append", default=[],
+	    help="a line for the report's header (what did not run, say); "
+	    "kept by --update and --add")
 	p.add_argument("--set", action="append", default=[],
 	    metavar="KEY=N[,N]", help="override one size parameter, e.g. "
 	    "poll_feeds=100 (keys: %s)" % ", ".join(sorted(SIZES["small"])))
@@ -2178,6 +2190,7 @@ def main():
 		if "suites" not in state:
 			state = {"suites": {}}
 	base = json.loads(json.dumps(state["suites"]))
+	state["notes"] = state.get("notes", []) + a.note
 	if a.add:
 		h.prior = base
 
