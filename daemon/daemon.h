@@ -307,6 +307,8 @@ void		 publish_store_source(struct store *, struct publish_source *);
 /* publish_new makes the cache (and, with a loop, the WebSub watch). */
 struct publish	*publish_new(struct daemon *, const struct publish_source *);
 void		 publish_free(struct publish *);
+/* publish_reconfigured starts the WebSub watch if a reload set a hub. */
+void		 publish_reconfigured(struct publish *);
 /* publish_format maps "atom", "rss", "json", "html" to PUBLISH_*, or -1. */
 int		 publish_format(const char *);
 /* publish_type gives a format's Content-Type. */

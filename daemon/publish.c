@@ -716,9 +716,11 @@ publish_watch_cb(evutil_socket_t fd, short events, void *arg)
 	long long		 version;
 	int			 i, stale = 0;
 
+	/* Without a hub, nothing to watch until a reload sets one. */
+	if (p->daemon->conf->hub == NULL)
+		return;
 	version = publish_version(p);
-	if (p->daemon->conf->hub == NULL ||
-	    (long long)time(NULL) < p->retry_at) {
+	if ((long long)time(NULL) < p->retry_at) {
 		evtimer_add(p->watch, &tv);
 		return;
 	}
@@ -736,6 +738,16 @@ publish_watch_cb(evutil_socket_t fd, short events, void *arg)
 		}
 	}
 	evtimer_add(p->watch, &tv);
+}
+
+void
+publish_reconfigured(struct publish *p)
+{
+	struct timeval	tv = { 0, 0 };
+
+	if (p != NULL && p->watch != NULL && p->daemon->conf->hub != NULL &&
+	    !evtimer_pending(p->watch, NULL))
+		evtimer_add(p->watch, &tv);
 }
 
 /* publish_store_channel adapts store_channel to a publish source. */

@@ -150,10 +150,13 @@ static void
 server_conn_wait(struct server_conn *c)
 {
 	struct server	*s = c->server;
+	struct timeval	 tv = { 0, SERVER_SWEEP_MS * 1000 };
 
 	c->state = CONN_HEAD;
 	c->deadline = server_now() + s->daemon->conf->request_timeout * 1000;
 	TAILQ_INSERT_TAIL(&s->waiting, c, entry);
+	if (!evtimer_pending(s->sweep, NULL))
+		evtimer_add(s->sweep, &tv);
 }
 
 /*
@@ -228,11 +231,15 @@ server_sweep_cb(evutil_socket_t fd, short events, void *arg)
 	struct server		*s = arg;
 	struct server_conn	*c;
 	long long		 now = server_now();
+	struct timeval		 tv = { 0, SERVER_SWEEP_MS * 1000 };
 
 	while ((c = TAILQ_FIRST(&s->waiting)) != NULL && c->deadline <= now) {
 		s->stats.timeouts++;
 		evhttp_connection_free(c->evcon);
 	}
+	/* Only while a connection waits: an idle server wakes nobody. */
+	if (!TAILQ_EMPTY(&s->waiting))
+		evtimer_add(s->sweep, &tv);
 }
 
 /* server_done_cb: the reply went out; the connection waits for the next. */
@@ -567,6 +574,7 @@ static void
 server_metrics_store(struct buf *b, struct store *st)
 {
 	struct store_counts	 sc;
+	struct store_wal	 w;
 	struct feed_row		*rows;
 	long long		 states[4] = { 0, 0, 0, 0 };
 	static const char	*names[4] = { "ok", "failing", "retired",
@@ -583,6 +591,26 @@ server_metrics_store(struct buf *b, struct store *st)
 		server_metric(b, "syndic_store_bytes", "gauge",
 		    "Size of the store's pages in use.", (double)sc.bytes);
 	}
+	store_wal_stats(st, &w);
+	server_metric(b, "syndic_store_wal_bytes", "gauge",
+	    "Size of the store's write-ahead log.", (double)w.bytes);
+	server_metric(b, "syndic_store_wal_max_bytes", "gauge",
+	    "The largest the write-ahead log was after a commit.",
+	    (double)w.max_bytes);
+	server_metric(b, "syndic_store_checkpoints_total", "counter",
+	    "WAL checkpoints run by the checkpoint thread.",
+	    (double)w.checkpoints);
+	server_metric(b, "syndic_store_wal_truncations_total", "counter",
+	    "Times the checkpoint thread emptied the write-ahead log.",
+	    (double)w.truncations);
+	server_metric(b, "syndic_store_checkpoint_seconds_total", "counter",
+	    "Time the checkpoint thread spent in checkpoints.", w.seconds);
+	server_metric(b, "syndic_store_checkpoints_busy_total", "counter",
+	    "Checkpoints that could not copy the whole WAL (a reader).",
+	    (double)w.busy);
+	server_metric(b, "syndic_store_checkpoint_restarts_total", "counter",
+	    "RESTART checkpoints (the WAL reached 32 MiB).",
+	    (double)w.restarts);
 	free(cause);
 	cause = NULL;
 	if (store_feed_list(st, &rows, &n, &cause) == -1) {
@@ -887,7 +915,6 @@ struct server *
 server_new(struct daemon *d, const char *listen, int fd, char **cause)
 {
 	struct server	*s;
-	struct timeval	 tv;
 
 	s = xcalloc(1, sizeof *s);
 	s->daemon = d;
@@ -901,10 +928,7 @@ server_new(struct daemon *d, const char *listen, int fd, char **cause)
 	/* So that file segments are queued for sendfile(2), not mapped. */
 	evbuffer_set_flags(s->body, EVBUFFER_FLAG_DRAINS_TO_FD);
 	s->adopt = event_new(d->base, -1, 0, server_adopt_cb, s);
-	s->sweep = event_new(d->base, -1, EV_PERSIST, server_sweep_cb, s);
-	tv.tv_sec = 0;
-	tv.tv_usec = SERVER_SWEEP_MS * 1000;
-	event_add(s->sweep, &tv);
+	s->sweep = evtimer_new(d->base, server_sweep_cb, s);
 	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE);

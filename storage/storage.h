@@ -76,6 +76,29 @@ struct store_counts {
 int		 store_counts(struct store *, struct store_counts *,
 		    char **cause);
 
+/*
+ * store_checkpointer turns SQLite's checkpoints at commit off on this
+ * connection and runs them in a thread with its own connection, so that
+ * the caller (the daemon's event loop) never waits for the disk's fsyncs;
+ * store_close ends the thread.
+ */
+int		 store_checkpointer(struct store *, char **cause);
+
+/* The WAL and what the checkpoint thread did with it. */
+struct store_wal {
+	long long	 bytes;		/* the WAL file now */
+	long long	 max_bytes;	/* the largest it was after a commit */
+	long long	 checkpoints;	/* PASSIVE checkpoints run */
+	long long	 truncations;	/* times the WAL was emptied */
+	long long	 busy;		/* checkpoints that did not copy all */
+	long long	 restarts;	/* RESTART checkpoints (a long WAL) */
+	double		 seconds;	/* time spent in checkpoints */
+};
+/* store_wal_stats fills the above (all but bytes 0 without the thread). */
+void		 store_wal_stats(struct store *, struct store_wal *);
+/* store_log_slow logs each statement slower than ms (0: off). */
+void		 store_log_slow(struct store *, long long ms);
+
 /* feeds_db.c */
 
 /* One row of the feeds table, with its number of stored entries. */

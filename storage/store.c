@@ -11,16 +11,69 @@
  * same transaction as its entries, a rolled-back update is simply fetched
  * again at the next poll.  FULL would sync the WAL at every commit, one
  * fsync per feed update, for no gain a reader of news would notice.
+ *
+ * Checkpoints: a checkpoint copies the WAL back into the database and
+ * fsyncs both, which takes from milliseconds to seconds.  The commands
+ * leave it to SQLite (wal_autocheckpoint, at commit).  The daemon must not
+ * wait for the disk on its event loop, so store_checkpointer hands the
+ * checkpoints to a thread with its own connection: PASSIVE ones while
+ * commits come (they never block the writer), and once commits pause, a
+ * PASSIVE one that catches up followed by a TRUNCATE that empties the WAL
+ * (only when nothing is left to copy, so that it holds the write lock for
+ * no time).  The WAL can only start over at a moment when every frame is
+ * copied and no reader still uses it; a connection whose statement is left
+ * stepped holds its snapshot and keeps the copy from ever completing, so
+ * every statement here is reset after use (store_stmt, store_idle).
  */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "store_priv.h"
 #include "xmalloc.h"
 
 static long long	store_count(struct store *, const char *);
+static void		store_checkpointer_stop(struct store *);
+
+/* WAL frames (pages) after which the thread runs a PASSIVE checkpoint. */
+#define STORE_CKPT_FRAMES	1000
+/*
+ * A WAL this long (32 MiB) although PASSIVE checkpoints keep up: writes
+ * never paused between two of them, so a RESTART takes the write lock
+ * (if it is free: no busy handler) to copy the rest and let the next
+ * writer start the WAL over.  The writer waits for that copy.
+ */
+#define STORE_CKPT_HARD		8000
+/* No commit for this long: catch up and empty the WAL. */
+#define STORE_CKPT_QUIET_MS	2000
+/* At least this long between two checkpoints while commits keep coming. */
+#define STORE_CKPT_SPACING_MS	250
+/*
+ * STORE_WAL_LIMIT: journal_size_limit (16 MiB), set in store_pragmas: a
+ * WAL that starts over is cut back to this.
+ */
+
+/* The checkpoint thread and what it shares with the store's thread. */
+struct store_ckpt {
+	pthread_t	 thread;
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cond;
+	sqlite3		*db;		/* the thread's own connection */
+	int		 stop;
+	int		 asleep;	/* waiting with no deadline */
+	int		 frames;	/* WAL frames after the last commit */
+	long long	 commits;	/* commits told by the WAL hook */
+	long long	 passive_at;	/* commits at the last PASSIVE */
+	long long	 clean_at;	/* commits when the WAL was emptied */
+	int		 page_size;
+	struct store_wal stats;
+};
 
 /* store_pragmas sets the connection's settings. */
 static int
@@ -42,6 +95,7 @@ store_pragmas(struct store *s, char **cause)
 	    "PRAGMA temp_store=MEMORY;"
 	    "PRAGMA cache_size=-32000;"
 	    "PRAGMA mmap_size=268435456;"
+	    "PRAGMA journal_size_limit=16777216;"	/* STORE_WAL_LIMIT */
 	    "PRAGMA wal_autocheckpoint=4000", cause));
 }
 
@@ -83,6 +137,7 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	store_checkpointer_stop(s);
 	for (i = 0; i < s->nstmts; i++)
 		sqlite3_finalize(s->stmts[i].stmt);
 	/*
@@ -335,4 +390,286 @@ store_counts(struct store *s, struct store_counts *c, char **cause)
 	if (c->feeds < 0 || c->entries < 0 || c->stories < 0)
 		return (store_error(s, cause, "counts"));
 	return (0);
+}
+
+/* store_ms is a monotonic clock in milliseconds. */
+static long long
+store_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/*
+ * store_wal_cb is SQLite's WAL hook on the store's connection, called
+ * after each commit: it counts, and wakes the thread when it has work.
+ * NOTE: installing it turns SQLite's own auto-checkpoint off.
+ */
+static int
+store_wal_cb(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store_ckpt	*c = arg;
+	long long		 bytes;
+
+	pthread_mutex_lock(&c->mtx);
+	c->frames = frames;
+	c->commits++;
+	bytes = 32 + (long long)frames * (24 + c->page_size);
+	if (bytes > c->stats.max_bytes)
+		c->stats.max_bytes = bytes;
+	if (c->asleep || frames >= STORE_CKPT_FRAMES)
+		pthread_cond_signal(&c->cond);
+	pthread_mutex_unlock(&c->mtx);
+	return (SQLITE_OK);
+}
+
+/* store_ckpt_wait waits (mutex held) ms milliseconds, or for a signal. */
+static void
+store_ckpt_wait(struct store_ckpt *c, long long ms)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	if (!c->stop)
+		pthread_cond_timedwait(&c->cond, &c->mtx, &ts);
+}
+
+/*
+ * store_ckpt_run runs one checkpoint of the given mode with the mutex
+ * released; returns 1 when the WAL was left with nothing to copy.
+ */
+static int
+store_ckpt_run(struct store_ckpt *c, int mode)
+{
+	long long	t0 = store_ms();
+	int		rc, nlog = -1, nckpt = -1;
+
+	pthread_mutex_unlock(&c->mtx);
+	rc = sqlite3_wal_checkpoint_v2(c->db, NULL, mode, &nlog, &nckpt);
+	pthread_mutex_lock(&c->mtx);
+	c->stats.seconds += (double)(store_ms() - t0) / 1000;
+	if (mode == SQLITE_CHECKPOINT_TRUNCATE && rc == SQLITE_OK) {
+		c->stats.truncations++;
+		return (1);
+	}
+	if (mode == SQLITE_CHECKPOINT_RESTART) {
+		c->stats.restarts++;
+		return (rc == SQLITE_OK);
+	}
+	if (mode == SQLITE_CHECKPOINT_PASSIVE)
+		c->stats.checkpoints++;
+	if (rc != SQLITE_OK || nlog < 0 || nlog != nckpt) {
+		c->stats.busy++;
+		return (0);
+	}
+	return (1);
+}
+
+/*
+ * store_ckpt_main is the thread: a PASSIVE checkpoint whenever the WAL
+ * holds STORE_CKPT_FRAMES (at most one per STORE_CKPT_SPACING_MS unless
+ * commits came during the last), and after STORE_CKPT_QUIET_MS without a
+ * commit, a PASSIVE one then, if it copied everything, a TRUNCATE; then it
+ * sleeps until the next commit.
+ *
+ * NOTE: a PASSIVE checkpoint copies the frames there were when it began.
+ * The WAL starts over only when a writer begins while every frame is
+ * copied, so under steady ingest a checkpoint every so often never lets it
+ * (the WAL grew without bound that way): they must follow each other
+ * until one ends in a pause between two commits.
+ */
+static void *
+store_ckpt_main(void *arg)
+{
+	struct store_ckpt	*c = arg;
+	long long		 seen, wait, last = 0;
+	int			 raced = 0;
+
+	pthread_mutex_lock(&c->mtx);
+	while (!c->stop) {
+		if (c->frames >= STORE_CKPT_FRAMES &&
+		    c->passive_at != c->commits) {
+			wait = last + STORE_CKPT_SPACING_MS - store_ms();
+			if (!raced && wait > 0) {
+				store_ckpt_wait(c, wait);
+				continue;
+			}
+			c->passive_at = c->commits;
+			store_ckpt_run(c, SQLITE_CHECKPOINT_PASSIVE);
+			/*
+			 * Commits during the copy: go again at once, each time
+			 * with less to copy, until one ends between commits.
+			 */
+			raced = c->passive_at != c->commits;
+			if (c->frames >= STORE_CKPT_HARD)
+				store_ckpt_run(c, SQLITE_CHECKPOINT_RESTART);
+			last = store_ms();
+			continue;
+		}
+		if (c->clean_at != c->commits) {
+			seen = c->commits;
+			store_ckpt_wait(c, STORE_CKPT_QUIET_MS);
+			if (c->stop || c->commits != seen)
+				continue;
+			/* Quiet: catch up, then empty the WAL. */
+			c->passive_at = seen;
+			if (store_ckpt_run(c, SQLITE_CHECKPOINT_PASSIVE) &&
+			    c->commits == seen &&
+			    store_ckpt_run(c, SQLITE_CHECKPOINT_TRUNCATE)) {
+				c->clean_at = seen;
+				if (c->commits == seen)
+					c->frames = 0;
+			}
+			continue;
+		}
+		c->asleep = 1;
+		pthread_cond_wait(&c->cond, &c->mtx);
+		c->asleep = 0;
+	}
+	pthread_mutex_unlock(&c->mtx);
+	return (NULL);
+}
+
+int
+store_checkpointer(struct store *s, char **cause)
+{
+	struct store_ckpt	*c;
+	pthread_condattr_t	 ca;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if (s->ckpt != NULL)
+		return (0);
+	c = xcalloc(1, sizeof *c);
+	c->page_size = 4096;
+	if ((st = store_stmt(s, "PRAGMA page_size")) != NULL) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			c->page_size = sqlite3_column_int(st, 0);
+		sqlite3_reset(st);
+	}
+	rc = sqlite3_open_v2(s->path, &c->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		if (cause != NULL)
+			xasprintf(cause, "%s: checkpoint connection: %s",
+			    s->path, c->db == NULL ? sqlite3_errstr(rc) :
+			    sqlite3_errmsg(c->db));
+		sqlite3_close(c->db);
+		free(c);
+		return (-1);
+	}
+	/*
+	 * NOTE: a connection learns that the file is in WAL mode when it first
+	 * reads it; until then sqlite3_wal_checkpoint_v2 does nothing and says
+	 * SQLITE_OK (with -1 frames).  Unread, this connection checkpointed
+	 * nothing while the WAL grew without bound.
+	 */
+	if (sqlite3_exec(c->db, "PRAGMA journal_mode", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		if (cause != NULL)
+			xasprintf(cause, "%s: checkpoint connection: %s",
+			    s->path, sqlite3_errmsg(c->db));
+		sqlite3_close(c->db);
+		free(c);
+		return (-1);
+	}
+	/* No busy handler: a TRUNCATE that would wait gives up instead. */
+	sqlite3_busy_timeout(c->db, 0);
+	pthread_mutex_init(&c->mtx, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	/* What an earlier run left in the WAL is emptied when quiet. */
+	c->commits = 1;
+	if ((rc = pthread_create(&c->thread, NULL, store_ckpt_main, c)) != 0) {
+		if (cause != NULL)
+			xasprintf(cause, "checkpoint thread: %s",
+			    strerror(rc));
+		pthread_cond_destroy(&c->cond);
+		pthread_mutex_destroy(&c->mtx);
+		sqlite3_close(c->db);
+		free(c);
+		return (-1);
+	}
+	s->ckpt = c;
+	sqlite3_wal_hook(s->db, store_wal_cb, c);
+	return (0);
+}
+
+/* store_checkpointer_stop ends the thread, if any (store_close). */
+static void
+store_checkpointer_stop(struct store *s)
+{
+	struct store_ckpt	*c = s->ckpt;
+
+	if (c == NULL)
+		return;
+	sqlite3_wal_hook(s->db, NULL, NULL);
+	pthread_mutex_lock(&c->mtx);
+	c->stop = 1;
+	pthread_cond_signal(&c->cond);
+	pthread_mutex_unlock(&c->mtx);
+	pthread_join(c->thread, NULL);
+	pthread_cond_destroy(&c->cond);
+	pthread_mutex_destroy(&c->mtx);
+	sqlite3_close(c->db);
+	free(c);
+	s->ckpt = NULL;
+}
+
+void
+store_wal_stats(struct store *s, struct store_wal *w)
+{
+	struct stat	 sb;
+	char		*wal;
+
+	memset(w, 0, sizeof *w);
+	if (s->ckpt != NULL) {
+		pthread_mutex_lock(&s->ckpt->mtx);
+		*w = s->ckpt->stats;
+		pthread_mutex_unlock(&s->ckpt->mtx);
+	}
+	xasprintf(&wal, "%s-wal", s->path);
+	w->bytes = stat(wal, &sb) == 0 ? (long long)sb.st_size : 0;
+	free(wal);
+	if (w->bytes > w->max_bytes && s->ckpt != NULL)
+		w->max_bytes = w->bytes;
+}
+
+/*
+ * store_profile_cb logs the statements that ran longer than s->slow_ms:
+ * on the daemon's loop, a slow statement is a stall of everything.
+ */
+static int
+store_profile_cb(unsigned type, void *arg, void *p, void *x)
+{
+	struct store	*s = arg;
+	long long	 ms = (long long)(*(sqlite3_uint64 *)x / 1000000);
+	const char	*sql;
+	char		 e[160];
+
+	if (type != SQLITE_TRACE_PROFILE || ms < s->slow_ms)
+		return (0);
+	if ((sql = sqlite3_sql(p)) == NULL)
+		sql = "?";
+	log_escape(e, sizeof e, sql);
+	log_info("store: slow statement (%lld ms): %s", ms, e);
+	return (0);
+}
+
+void
+store_log_slow(struct store *s, long long ms)
+{
+	s->slow_ms = ms;
+	sqlite3_trace_v2(s->db, ms > 0 ? SQLITE_TRACE_PROFILE : 0,
+	    ms > 0 ? store_profile_cb : NULL, s);
 }

@@ -17,6 +17,8 @@
 #define STORE_DEDUP_WINDOW	(14 * 86400)	/* near-duplicates within */
 #define STORE_MAX_KEYS		15	/* near-duplicate keys of an entry */
 
+struct store_ckpt;
+
 struct store_stmt {
 	const char	*sql;
 	sqlite3_stmt	*stmt;
@@ -40,6 +42,8 @@ struct store {
 	struct keylog		*keylog;	/* keys in memory, or NULL */
 	store_clean_fn		 clean;		/* HTML sanitizer, or NULL */
 	unsigned long long	 cleaned;	/* fields sanitized (tests) */
+	struct store_ckpt	*ckpt;		/* store_checkpointer's thread */
+	long long		 slow_ms;	/* log statements slower than */
 };
 
 /* store.c */

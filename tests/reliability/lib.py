@@ -13,7 +13,10 @@ import time
 
 SRCDIR = os.environ.get("SRCDIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILDDIR = os.environ.get("BUILDDIR") or os.path.join(SRCDIR, "build")
+# make check sets SYNDIC_BIN only: the build is where that binary is.
+BUILDDIR = os.environ.get("BUILDDIR") or (
+    os.path.dirname(os.path.abspath(os.environ["SYNDIC_BIN"]))
+    if os.environ.get("SYNDIC_BIN") else os.path.join(SRCDIR, "build"))
 SYNDIC = os.environ.get("SYNDIC_BIN") or os.path.join(BUILDDIR, "syndic")
 SHARED = os.path.join(SRCDIR, "..", "shared")
 SKIP = 77

@@ -6,8 +6,9 @@ memory (RssAnon: the store's mmap'd pages grow with the store and are not
 a leak) and open descriptors are sampled every 5 s and must stay flat
 after the first quarter (no upward trend beyond 8 MiB besides SQLite's
 32 MiB page cache, nor 16 descriptors); the worst loop stall (/metrics)
-must stay under 100 ms; /healthz must
-answer throughout; at the end every healthy feed is ok and every failing
+must stay under 100 ms; the write-ahead log must stay bounded (its
+largest size after a commit, /metrics, under 64 MiB: the checkpoint
+thread keeps up); /healthz must answer throughout; at the end every healthy feed is ok and every failing
 feed is one of the faulty ones (no error unaccounted for).  Then a shorter
 run (SOAK_ASAN_SECONDS, 120) of the ASan build, when one stands beside
 this build, must end without an ASan or LSan report."""
@@ -97,6 +98,10 @@ def soak(binary, secs, tag):
                 t.join()
         alive = d.alive()
         lag = d.loop_lag()
+        wal_max = d.metric("syndic_store_wal_max_bytes")
+        ckpts = d.metric("syndic_store_checkpoints_total")
+        truncs = d.metric("syndic_store_wal_truncations_total")
+        busy = d.metric("syndic_loop_lag_busy_max_seconds")
         r = subprocess.run([lib.SYNDIC, "-c", conf, "list"],
                            capture_output=True, text=True, timeout=120)
         rc = d.stop(60)
@@ -154,10 +159,17 @@ def soak(binary, secs, tag):
                     max(s[4] for s in samples) / 1024, fd_a, fd_b,
                     max(s[2] for s in samples), worst * 1000))
     if lag is not None:
-        fig += ", worst loop stall %.0f ms" % (lag * 1000)
+        fig += ", worst loop stall %.0f ms (%.0f ms of the loop's own)" % (
+            lag * 1000, (busy or 0) * 1000)
         if lag > 0.1 and tag == "plain":
             fail("%s: the loop was held %.0f ms (limit 100 ms)" % (
                 tag, lag * 1000))
+    if wal_max is not None:
+        fig += (", WAL max %.1f MiB (%d checkpoints, emptied %d times)" % (
+            wal_max / 1048576, ckpts or 0, truncs or 0))
+        if wal_max > 64 * 1048576:
+            fail("%s: the WAL grew to %.0f MiB" % (tag,
+                                                   wal_max / 1048576))
     ok = sum(1 for u, (st, _) in states.items() if st == "ok")
     fig += (", %d feeds ok, %d failing (all faulty), %d not polled yet, "
             "%d unaccounted" % (ok, len(states) - ok - len(unpolled),
