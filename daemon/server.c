@@ -608,6 +608,9 @@ server_metrics_store(struct buf *b, struct store *st)
 	server_metric(b, "syndic_store_checkpoints_busy_total", "counter",
 	    "Checkpoints that could not copy the whole WAL (a reader).",
 	    (double)w.busy);
+	server_metric(b, "syndic_store_wal_starts_total", "counter",
+	    "Times the write-ahead log started over from its beginning.",
+	    (double)w.starts);
 	server_metric(b, "syndic_store_checkpoint_restarts_total", "counter",
 	    "RESTART checkpoints (the WAL reached 32 MiB).",
 	    (double)w.restarts);

@@ -92,6 +92,7 @@ struct store_wal {
 	long long	 truncations;	/* times the WAL was emptied */
 	long long	 busy;		/* checkpoints that did not copy all */
 	long long	 restarts;	/* RESTART checkpoints (a long WAL) */
+	long long	 starts;	/* times the WAL started over */
 	double		 seconds;	/* time spent in checkpoints */
 };
 /* store_wal_stats fills the above (all but bytes 0 without the thread). */

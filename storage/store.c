@@ -414,6 +414,8 @@ store_wal_cb(void *arg, sqlite3 *db, const char *name, int frames)
 	long long		 bytes;
 
 	pthread_mutex_lock(&c->mtx);
+	if (frames < c->frames)
+		c->stats.starts++;
 	c->frames = frames;
 	c->commits++;
 	bytes = 32 + (long long)frames * (24 + c->page_size);

@@ -70,12 +70,13 @@ START_TEST(test_wal_bounded)
 	ck_assert_int_eq(store_checkpointer(s, &cause), 0);
 	commit_blobs(s, WAL_COMMITS);
 	store_wal_stats(s, &w);
-	fprintf(stderr, "%d commits of %s bytes: WAL max %lld bytes, %lld "
-	    "checkpoints, %lld restarts\n", WAL_COMMITS, WAL_BLOB,
-	    w.max_bytes, w.checkpoints, w.restarts);
+	fprintf(stderr, "%d commits of %s bytes: WAL max %lld bytes, started "
+	    "over %lld times, %lld checkpoints, %lld restarts\n", WAL_COMMITS,
+	    WAL_BLOB, w.max_bytes, w.starts, w.checkpoints, w.restarts);
 	ck_assert_int_gt(w.checkpoints, 0);
-	/* It started over: never more than half of what was written. */
-	ck_assert_int_lt(w.max_bytes, WAL_COMMITS * atoll(WAL_BLOB) / 2);
+	/* It started over, so it never held everything that was written. */
+	ck_assert_int_gt(w.starts, 0);
+	ck_assert_int_lt(w.max_bytes, WAL_COMMITS * atoll(WAL_BLOB));
 	ck_assert_int_eq(store_check(s, &cause), 0);
 	/* Quiet: emptied; and again after more commits. */
 	wait_emptied(s, 0, &w);

@@ -332,22 +332,25 @@ origin_words(char *buf, size_t size, uint64_t seed, int n)
 }
 
 /*
- * origin_feed generates the feed NAME of the current generation: items
- * numbered gen .. gen+n-1, each with its own text so that none fold.
+ * origin_feed generates the feed NAME of generation gen (-1: the current
+ * one): items numbered gen .. gen+n-1, each with its own text so that none
+ * fold.
  */
 static char *
 origin_feed(struct origin *o, const char *name, int n, int atom,
-    const char *chan, long spacing, size_t *lenp)
+    const char *chan, long spacing, int gen, size_t *lenp)
 {
 	char		*buf, text[512], date[64];
 	size_t		 size, len;
-	int		 gen, k;
+	int		 k;
 	uint64_t	 seed;
 	time_t		 t;
 
-	pthread_mutex_lock(&o->lock);
-	gen = o->generation;
-	pthread_mutex_unlock(&o->lock);
+	if (gen < 0) {
+		pthread_mutex_lock(&o->lock);
+		gen = o->generation;
+		pthread_mutex_unlock(&o->lock);
+	}
 	size = 1024 + (chan != NULL ? strlen(chan) : 0) + (size_t)n * 1024;
 	buf = ocalloc(1, size);
 	if (atom)
@@ -522,10 +525,11 @@ origin_serve_feed(struct oconn *c, const char *name, int flags,
 		if (n < 0 || n > 5000)
 			n = 10;
 	}
-	body = origin_feed(o, name, n, flags & 1, chan, spacing, &len);
+	/* One reading of the generation: the body and Last-Modified agree. */
 	pthread_mutex_lock(&o->lock);
 	gen = o->generation;
 	pthread_mutex_unlock(&o->lock);
+	body = origin_feed(o, name, n, flags & 1, chan, spacing, gen, &len);
 	snprintf(etag, sizeof etag, "\"%016llx\"",
 	    (unsigned long long)origin_hash(body, len));
 	t = o->epoch + (time_t)gen * 60;
@@ -705,14 +709,15 @@ origin_hostile(struct oconn *c, const char *path)
 		c->timer = evtimer_new(c->o->base, origin_drip_cb, c);
 		evtimer_add(c->timer, &tv);
 	} else if (strcmp(path, "/reset") == 0) {
-		body = origin_feed(c->o, "reset", 40, 0, NULL, 0, &len);
+		body = origin_feed(c->o, "reset", 40, 0, NULL, 0, -1, &len);
 		origin_head(c, 200, "application/rss+xml", 100000, NULL);
 		bufferevent_write(c->bev, body, len < 2000 ? len : 2000);
 		free(body);
 		c->state = O_FLUSH;
 		c->reset_after = 1;
 	} else if (strcmp(path, "/truncgzip") == 0) {
-		body = origin_feed(c->o, "truncgzip", 40, 0, NULL, 0, &len);
+		body = origin_feed(c->o, "truncgzip", 40, 0, NULL, 0, -1,
+		    &len);
 		gz = origin_gzip(body, len, &gzlen);
 		origin_send(c, 200, "application/rss+xml", gz, gzlen / 2,
 		    "Content-Encoding: gzip\r\n");
