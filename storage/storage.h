@@ -89,6 +89,7 @@ struct store_wal {
 	long long	 bytes;		/* the WAL file now */
 	long long	 max_bytes;	/* the largest it was after a commit */
 	long long	 checkpoints;	/* PASSIVE checkpoints run */
+	long long	 copies;	/* checkpoints that copied pages */
 	long long	 truncations;	/* times the WAL was emptied */
 	long long	 busy;		/* checkpoints that did not copy all */
 	long long	 restarts;	/* RESTART checkpoints (a long WAL) */

@@ -46,10 +46,12 @@ static void		store_checkpointer_stop(struct store *);
 /*
  * A WAL this long (32 MiB) although PASSIVE checkpoints keep up: writes
  * never paused between two of them, so a RESTART takes the write lock
- * (if it is free: no busy handler) to copy the rest and let the next
- * writer start the WAL over.  The writer waits for that copy.
+ * (waiting up to STORE_CKPT_LOCK_MS for a pause between transactions) to
+ * copy the rest and let the next writer start the WAL over.  The writer
+ * waits for that copy: a stall, but once per 32 MiB of steady writing.
  */
 #define STORE_CKPT_HARD		8000
+#define STORE_CKPT_LOCK_MS	200
 /* No commit for this long: catch up and empty the WAL. */
 #define STORE_CKPT_QUIET_MS	2000
 /* At least this long between two checkpoints while commits keep coming. */
@@ -68,6 +70,7 @@ struct store_ckpt {
 	int		 stop;
 	int		 asleep;	/* waiting with no deadline */
 	int		 frames;	/* WAL frames after the last commit */
+	int		 last_frames;	/* the same, as the hook saw it */
 	long long	 commits;	/* commits told by the WAL hook */
 	long long	 passive_at;	/* commits at the last PASSIVE */
 	long long	 clean_at;	/* commits when the WAL was emptied */
@@ -414,8 +417,9 @@ store_wal_cb(void *arg, sqlite3 *db, const char *name, int frames)
 	long long		 bytes;
 
 	pthread_mutex_lock(&c->mtx);
-	if (frames < c->frames)
+	if (frames < c->last_frames)
 		c->stats.starts++;
+	c->last_frames = frames;
 	c->frames = frames;
 	c->commits++;
 	bytes = 32 + (long long)frames * (24 + c->page_size);
@@ -445,17 +449,39 @@ store_ckpt_wait(struct store_ckpt *c, long long ms)
 }
 
 /*
+ * store_ckpt_busy_cb lets a RESTART checkpoint wait, a millisecond at a
+ * time, for a pause between the writer's transactions, until a deadline.
+ */
+static int
+store_ckpt_busy_cb(void *arg, int n)
+{
+	const long long	*deadline = arg;
+	struct timespec	 ts = { 0, 1000000 };
+
+	if (store_ms() >= *deadline)
+		return (0);
+	nanosleep(&ts, NULL);
+	return (1);
+}
+
+/*
  * store_ckpt_run runs one checkpoint of the given mode with the mutex
  * released; returns 1 when the WAL was left with nothing to copy.
  */
 static int
 store_ckpt_run(struct store_ckpt *c, int mode)
 {
-	long long	t0 = store_ms();
+	long long	t0 = store_ms(), deadline;
 	int		rc, nlog = -1, nckpt = -1;
 
 	pthread_mutex_unlock(&c->mtx);
+	if (mode == SQLITE_CHECKPOINT_RESTART) {
+		deadline = t0 + STORE_CKPT_LOCK_MS;
+		sqlite3_busy_handler(c->db, store_ckpt_busy_cb, &deadline);
+	}
 	rc = sqlite3_wal_checkpoint_v2(c->db, NULL, mode, &nlog, &nckpt);
+	if (mode == SQLITE_CHECKPOINT_RESTART)
+		sqlite3_busy_handler(c->db, NULL, NULL);
 	pthread_mutex_lock(&c->mtx);
 	c->stats.seconds += (double)(store_ms() - t0) / 1000;
 	if (mode == SQLITE_CHECKPOINT_TRUNCATE && rc == SQLITE_OK) {
@@ -463,11 +489,14 @@ store_ckpt_run(struct store_ckpt *c, int mode)
 		return (1);
 	}
 	if (mode == SQLITE_CHECKPOINT_RESTART) {
-		c->stats.restarts++;
+		if (rc == SQLITE_OK)
+			c->stats.restarts++;
 		return (rc == SQLITE_OK);
 	}
 	if (mode == SQLITE_CHECKPOINT_PASSIVE)
 		c->stats.checkpoints++;
+	if (rc == SQLITE_OK && nckpt > 0)
+		c->stats.copies++;
 	if (rc != SQLITE_OK || nlog < 0 || nlog != nckpt) {
 		c->stats.busy++;
 		return (0);
