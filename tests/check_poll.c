@@ -368,7 +368,8 @@ START_TEST(test_retry_after_and_max_age)
 
 	write_conf("allow_private = yes\nsite_delay = 0\nper_site = 4\n"
 	    "interval = 1s\nmin_interval = 1s\nmax_interval = 1m", paths);
-	run_daemon(8000, NULL, NULL);
+	/* Room for a slow start (sanitizer build, loaded machine). */
+	run_daemon(10000, NULL, NULL);
 	/* Never sooner than Retry-After (seconds or date) or max-age. */
 	n = times_of("/status/429/3", t, 16);
 	ck_assert_int_ge(n, 2);
