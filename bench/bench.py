@@ -921,9 +921,17 @@ def cpu_ratio(s, r, k):
 
 
 def fmtratio(s, r, k):
+	"""A wall ratio; a stopped tool's makes it a bound (both: none)."""
 	x = ratio_of(s, r, k)
-	if x is not None and r[k].get("timeout"):
+	if x is None or s is r:
+		return fmtr(x)
+	rs, ss = r[k].get("timeout"), s[k].get("timeout")
+	if rs and ss:
+		return "-"
+	if rs:
 		return "> " + fmtr(x)
+	if ss:
+		return "< " + fmtr(x)
 	return fmtr(x)
 
 
