@@ -38,7 +38,7 @@ struct keylog_ent {
 };
 
 struct keylog {
-	uint64_t		*slot;	/* fingerprint << 32 | (ent + 1) */
+	uint64_t		*slot;	/* fingerprint << 32 | ent + 1 */
 	size_t			 mask;
 	size_t			 used;
 	struct keylog_ent	*ent;

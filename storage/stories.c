@@ -256,7 +256,8 @@ static void
 dedup_make(struct dedup_text *d, const char *title, const char *text,
     int shingles_only)
 {
-	unsigned long long	*tw, *bw, *all, mins[DEDUP_HASHES], v, h, step;
+	unsigned long long	*tw, *bw, *all, mins[DEDUP_HASHES], v, h;
+	unsigned long long	 step;
 	int			 nt, nb, i, j, b;
 
 	memset(d, 0, sizeof *d);
@@ -584,7 +585,8 @@ stories_fold_add(struct store *s, const struct fold *f, long long entry_id,
 		if (stories_join(s, f->story, entry_id, feed_id, cause) == -1)
 			return (-1);
 	} else {
-		st = store_stmt(s, "UPDATE story SET entry_id = ? WHERE id = ?");
+		st = store_stmt(s, "UPDATE story SET entry_id = ? "
+		    "WHERE id = ?");
 		if (st == NULL)
 			return (store_error(s, cause, "new story"));
 		sqlite3_bind_int64(st, 1, entry_id);
@@ -617,7 +619,8 @@ stories_head_swap(struct store *s, long long story, long long entry_id,
 	ox = store_text(st, 1);
 	sqlite3_reset(st);
 	if (stories_fts_stale(s, story, ot, ox, cause) == 0) {
-		st = store_stmt(s, "UPDATE story SET entry_id = ? WHERE id = ?");
+		st = store_stmt(s, "UPDATE story SET entry_id = ? "
+		    "WHERE id = ?");
 		if (st != NULL) {
 			sqlite3_bind_int64(st, 1, entry_id);
 			sqlite3_bind_int64(st, 2, story);
