@@ -224,22 +224,15 @@ parse_init(void)
 	xmlPedanticParserDefault(0);
 }
 
-/* el_name gives the local name of an element (without a forgotten prefix). */
+/* el_is_name is el_is once the first letter matched. */
 static int
-el_is(const xmlNode *n, const struct pctx *c, enum ns ns, const char *name)
+el_is_name(const xmlNode *n, const struct pctx *c, enum ns ns,
+    const char *name)
 {
 	const char	*nsuri, *lname = (const char *)n->name;
 	size_t		 i, plen;
 
-	if (n->type != XML_ELEMENT_NODE)
-		return (0);
 	nsuri = n->ns != NULL ? (const char *)n->ns->href : NULL;
-	if (nsuri != NULL || ns == NS_CORE) {
-		/* Most calls are misses: reject on the first letter. */
-		if (lname[0] != name[0])
-			return (0);
-	} else if (lname[0] != ns_table[ns].prefix[0])
-		return (0);
 	if (ns == NS_CORE) {
 		if (strcmp(lname, name) != 0)
 			return (0);
@@ -265,6 +258,24 @@ el_is(const xmlNode *n, const struct pctx *c, enum ns ns, const char *name)
 		if (strcmp(nsuri, ns_table[ns].uri[i]) == 0)
 			return (1);
 	return (0);
+}
+
+/*
+ * el_is tells whether n is the element name in namespace ns (an unbound
+ * prefix counts as the usual one).  Most calls are misses, rejected here
+ * on the first letter, inline: the walk asks some forty per element.
+ */
+static inline int
+el_is(const xmlNode *n, const struct pctx *c, enum ns ns, const char *name)
+{
+	if (n->type != XML_ELEMENT_NODE)
+		return (0);
+	if (n->ns != NULL || ns == NS_CORE) {
+		if (n->name[0] != (unsigned char)name[0])
+			return (0);
+	} else if (n->name[0] != (unsigned char)ns_table[ns].prefix[0])
+		return (0);
+	return (el_is_name(n, c, ns, name));
 }
 
 /* attr gets an attribute by local name, any namespace (borrowed) or NULL. */
@@ -444,9 +455,12 @@ trimmed(const char *s, size_t len)
 	return (text_utf8_clean(s, n));
 }
 
-/* buf_trimmed is trimmed() of a buffer, reusing its memory; resets b. */
+/*
+ * buf_trimmed is trimmed() of a buffer, reusing its memory; resets b.
+ * valid: the bytes are known to pass text_utf8_valid already.
+ */
 static char *
-buf_trimmed(struct buf *b)
+buf_trimmed(struct buf *b, int valid)
 {
 	char	*s = b->data;
 	size_t	 n = b->len, lead = 0;
@@ -455,7 +469,7 @@ buf_trimmed(struct buf *b)
 		lead++;
 	while (n > lead && isspace((unsigned char)s[n - 1]))
 		n--;
-	if (n == lead || !text_utf8_valid(s + lead, n - lead)) {
+	if (n == lead || (!valid && !text_utf8_valid(s + lead, n - lead))) {
 		s = n == lead ? NULL : text_utf8_clean(s + lead, n - lead);
 		buf_free(b);
 		return (s);
@@ -483,7 +497,7 @@ node_string(const xmlNode *n, size_t max)
 	buf_init(&b);
 	text_collect(&b, n, max);
 	cut(&b, max);
-	return (buf_trimmed(&b));
+	return (buf_trimmed(&b, 0));
 }
 
 /* xml_serialize writes the children of n as HTML markup. */
@@ -597,7 +611,8 @@ construct(const xmlNode *n, int atom)
 	const char	*type = attr(n, "type"), *mode = attr(n, "mode");
 	const xmlNode	*k, *div = NULL;
 	struct buf	 b;
-	int		 elems = 0;
+	size_t		 len;
+	int		 elems = 0, valid = 0;
 
 	buf_init(&b);
 	if (atom && type != NULL && (strcasecmp(type, "xhtml") == 0 ||
@@ -615,13 +630,22 @@ construct(const xmlNode *n, int atom)
 	    strcasecmp(type, "text/plain") == 0) && (mode == NULL ||
 	    strcasecmp(mode, "xml") == 0))
 		xml_serialize(&b, n, 1, 0);
-	else
+	else {
 		xml_serialize(&b, n, 0, 0);
+		/* One CDATA section we kept: cdata_out checked its bytes. */
+		k = n->children;
+		valid = k != NULL && k->next == NULL &&
+		    k->type == XML_CDATA_SECTION_NODE && cdata_ctx != NULL &&
+		    strncmp((const char *)k->content, CDATA_MARK, 3) == 0 &&
+		    node_text(k, &len) != NULL;
+	}
 	if (atom && b.len > 0 && ((mode != NULL &&
-	    strcasecmp(mode, "base64") == 0) || binary_type(type)))
+	    strcasecmp(mode, "base64") == 0) || binary_type(type))) {
 		unbase64(&b);
+		valid = 0;
+	}
 	cut(&b, PARSE_MAX_FIELD);
-	return (buf_trimmed(&b));
+	return (buf_trimmed(&b, valid));
 }
 
 /* construct_text reads a text construct as plain text. */
@@ -1452,13 +1476,33 @@ repair_byte(struct repair *r, size_t i)
 	buf_free(&tmp);
 }
 
+/*
+ * find_end finds the short string end in len bytes at s, or NULL.  memchr
+ * on its first byte is several times faster than memmem over the long
+ * CDATA sections of full-text feeds.
+ */
+static const char *
+find_end(const char *s, size_t len, const char *end)
+{
+	const char	*p, *lim = s + len;
+	size_t		 n = strlen(end);
+
+	for (p = s; p < lim && (p = memchr(p, end[0], lim - p)) != NULL; p++) {
+		if ((size_t)(lim - p) < n)
+			return (NULL);
+		if (memcmp(p, end, n) == 0)
+			return (p);
+	}
+	return (NULL);
+}
+
 /* repair_skip passes a CDATA section or comment starting at i. */
 static size_t
 repair_skip(struct repair *r, size_t i, const char *end, size_t skip)
 {
 	const char	*p;
 
-	p = memmem(r->data + i + skip, r->len - i - skip, end, strlen(end));
+	p = find_end(r->data + i + skip, r->len - i - skip, end);
 	return (p == NULL ? r->len - i : (size_t)(p - (r->data + i)) +
 	    strlen(end));
 }
@@ -1950,7 +1994,8 @@ parse_tree(struct pctx *c, const char *data, size_t len, const char *url,
     const char *charset)
 {
 	xmlDocPtr	 x;
-	char		*fixed = NULL, *enc = NULL, *bal;
+	char		*fixed = NULL, *enc = NULL, *bal, *decl;
+	const char	*read_enc;
 	size_t		 flen;
 	int		 utf8, nerrors;
 
@@ -1967,6 +2012,18 @@ parse_tree(struct pctx *c, const char *data, size_t len, const char *url,
 	len -= flen;
 	if (enc == NULL)
 		enc = parse_encoding(c, data, len, charset, &utf8);
+	/*
+	 * A UTF-8 document that says so (or says nothing) is read as libxml2
+	 * reads it by default: naming the encoding would make libxml2 run
+	 * every byte through its UTF-8 "converter", a copy of the document.
+	 */
+	read_enc = enc;
+	if (utf8 && c->u8 == NULL) {
+		decl = decl_encoding(data, len);
+		if (is_utf8_name(decl))
+			read_enc = NULL;
+		free(decl);
+	}
 	if ((fixed = parse_repair(c, data, len, utf8, &flen)) != NULL) {
 		data = fixed;
 		len = flen;
@@ -1976,7 +2033,7 @@ parse_tree(struct pctx *c, const char *data, size_t len, const char *url,
 		return (NULL);
 	}
 	nerrors = c->d->nerrors;
-	x = parse_read(c, data, len, url, enc);
+	x = parse_read(c, data, len, url, read_enc);
 	if (c->mismatch && (bal = parse_balance(data, len, &flen)) != NULL) {
 		/* Read again with the end tags put right. */
 		xmlFreeDoc(x);
@@ -1985,7 +2042,7 @@ parse_tree(struct pctx *c, const char *data, size_t len, const char *url,
 		free(c->eof_tag);
 		c->eof_tag = NULL;
 		parse_error(c->d, "repaired: end tags that do not match");
-		x = parse_read(c, bal, flen, url, enc);
+		x = parse_read(c, bal, flen, url, read_enc);
 		free(bal);
 	}
 	free(fixed);

@@ -371,12 +371,54 @@ url_upper_escapes(char *s)
 	}
 }
 
+/*
+ * url_is_canonical tells whether url is already in canonical form, the common
+ * case (a lower-case http(s) host, a path without dot segments or
+ * lower-case escapes, no port, query or fragment), so that url_canonical
+ * can copy it instead of taking it apart: a fifth of a feed's parse went
+ * there.  NOTE: every rule of url_canonical must fail this test.
+ */
+static int
+url_is_canonical(const char *url)
+{
+	const unsigned char	*p = (const unsigned char *)url;
+
+	if (strncmp(url, "http://", 7) == 0)
+		p += 7;
+	else if (strncmp(url, "https://", 8) == 0)
+		p += 8;
+	else
+		return (0);
+	if (*p == '.' || *p == '/')
+		return (0);
+	for (; *p != '/'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '.'))
+			return (0);
+	}
+	if (p[-1] == '.')
+		return (0);
+	for (; *p != '\0'; p++) {
+		if (*p <= ' ' || *p >= 0x7f || *p == '?' || *p == '#')
+			return (0);
+		if (*p == '%' && ((p[1] >= 'a' && p[1] <= 'f') ||
+		    (p[1] != '\0' && p[2] >= 'a' && p[2] <= 'f')))
+			return (0);
+		if (*p == '/' && p[1] == '.' && (p[2] == '/' || p[2] == '\0' ||
+		    (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))))
+			return (0);
+	}
+	return ((const char *)p - url <= URL_MAX);
+}
+
 char *
 url_canonical(const char *url)
 {
 	struct url_parts	 u;
 	char			*c, *p, *q, *out = NULL;
 
+	if (url != NULL && url_is_canonical(url))
+		return (xstrdup(url));
 	if (url == NULL || (c = url_clean(url)) == NULL)
 		return (NULL);
 	url_split(c, &u);

@@ -109,6 +109,19 @@ static const struct {
 	{ "/relative", NULL },
 	{ "javascript:alert(1)", NULL },
 	{ "http:///nohost", NULL },
+	/* Already canonical (copied as is), and each near miss of that. */
+	{ "https://news.example.org/2018/03/a-story.html",
+	    "https://news.example.org/2018/03/a-story.html" },
+	{ "https://example.org/a/%7Eb/c-d_e",
+	    "https://example.org/a/%7Eb/c-d_e" },
+	{ "https://example.org/a/%7eb", "https://example.org/a/%7Eb" },
+	{ "https://example.org/a/.", "https://example.org/a/" },
+	{ "https://example.org/a/..", "https://example.org/" },
+	{ "https://example.org/a/.hidden/..x",
+	    "https://example.org/a/.hidden/..x" },
+	{ "https://example.org/a b", "https://example.org/a%20b" },
+	{ "https://Example.org/a", "https://example.org/a" },
+	{ "https://example.org:443", "https://example.org/" },
 };
 
 START_TEST(test_canonical)
