@@ -127,15 +127,15 @@ struct rpost {
 	int		 vi;		/* its word in the batch */
 };
 
-/* A word of an indexing batch. */
+/* A word of an indexing batch (in line: one cache line or two to look). */
 struct bword {
-	char		*w;
 	uint64_t	 hash;
 	long long	 id;
 	long long	 df;		/* after the batch */
 	int		 ndocs;		/* stories of the batch that have it */
 	int		 last;		/* 1 + the last story that counted it */
 	int		 slot;		/* its index in that story's terms */
+	char		 w[REL_MAX_WORD];
 };
 
 /* The words of a batch, counted once per story. */
@@ -215,10 +215,13 @@ static const char sql_want_del[] =
 static const char sql_story_text[] =
     "SELECT e.title, e.text, e.feed_id, s.sort_time FROM story s "
     "JOIN entries e ON e.id = s.entry_id WHERE s.id = ?";
-static const char sql_term_add[] =
-    "INSERT INTO related_term (term, df) VALUES (?, ?) "
-    "ON CONFLICT (term) DO UPDATE SET df = df + excluded.df "
-    "RETURNING id, df";
+/* NOTE: not an upsert with RETURNING: that one costs a temporary table. */
+static const char sql_term_get[] =
+    "SELECT id, df FROM related_term WHERE term = ?";
+static const char sql_term_new[] =
+    "INSERT INTO related_term (term, df) VALUES (?, ?)";
+static const char sql_term_more[] =
+    "UPDATE related_term SET df = df + ? WHERE id = ?";
 static const char sql_term_sub[] =
     "UPDATE related_term SET df = df - 1 WHERE id = ?";
 static const char sql_term_drop[] =
@@ -373,10 +376,6 @@ related_vocab_init(struct bvocab *v)
 static void
 related_vocab_free(struct bvocab *v)
 {
-	int	 i;
-
-	for (i = 0; i < v->n; i++)
-		free(v->v[i].w);
 	free(v->v);
 	free(v->tab);
 }
@@ -411,7 +410,8 @@ related_vocab_find(struct bvocab *v, const char *w, uint64_t h)
 		v->v = xreallocarray(v->v, v->cap, sizeof *v->v);
 	}
 	memset(&v->v[v->n], 0, sizeof v->v[v->n]);
-	v->v[v->n].w = xstrdup(w);
+	/* The tokenizer keeps words under REL_MAX_WORD bytes. */
+	memcpy(v->v[v->n].w, w, strnlen(w, REL_MAX_WORD - 1));
 	v->v[v->n].hash = h;
 	v->tab[i] = v->n + 1;
 	return (v->n++);
@@ -452,21 +452,19 @@ related_words_add(struct bvocab *v, struct bstory *b, int k, const char *w,
 /*
  * related_class gives the lower case of a byte that belongs to a word
  * (ASCII letters and digits, and every non-ASCII byte: UTF-8 letters), 0
- * for one that splits words.
+ * for one that splits words; made by related_class_make.
  */
-static unsigned char
-related_class(unsigned char c)
-{
-	static unsigned char	 tab[256];
-	static int		 made;
-	int			 i;
+static unsigned char	 related_class[256];
 
-	if (!made) {
-		for (i = 0; i < 256; i++)
-			tab[i] = i >= 0x80 ? i : isalnum(i) ? tolower(i) : 0;
-		made = 1;
-	}
-	return (tab[c]);
+static void
+related_class_make(void)
+{
+	int	 i;
+
+	if (related_class['a'] != 0)
+		return;
+	for (i = 0; i < 256; i++)
+		related_class[i] = i >= 0x80 ? i : isalnum(i) ? tolower(i) : 0;
 }
 
 /*
@@ -489,16 +487,17 @@ related_tokens(struct bvocab *v, struct bstory *b, int k, const char *text,
 
 	if (text == NULL)
 		return;
+	related_class_make();
 	end = p + strnlen(text, REL_MAX_TEXT);
 	while (p < end) {
-		if (related_class(*p) == 0) {
+		if (related_class[*p] == 0) {
 			p++;
 			continue;
 		}
 		n = 0;
 		digits = 1;
 		h = 1469598103934665603ULL;	/* FNV-1a, as related_hash */
-		for (; p < end && (c = related_class(*p)) != 0; p++) {
+		for (; p < end && (c = related_class[*p]) != 0; p++) {
 			/* U+2019, the right single quote, is an apostrophe. */
 			if (c == 0xe2 && p + 2 < end && p[1] == 0x80 &&
 			    p[2] == 0x99)
@@ -524,19 +523,30 @@ related_tokens(struct bvocab *v, struct bstory *b, int k, const char *text,
 	}
 }
 
-/* related_varint appends an unsigned LEB128 number. */
+/* related_grow makes room for at least 10 more bytes in a blob. */
 static void
+related_grow(unsigned char **b, size_t *cap)
+{
+	*cap = (*cap + 10) * 2;
+	*b = xreallocarray(*b, *cap, 1);
+}
+
+/* related_varint appends an unsigned LEB128 number. */
+static inline void
 related_varint(unsigned char **b, size_t *len, size_t *cap,
     unsigned long long v)
 {
-	if (*len + 10 > *cap) {
-		*cap = (*cap + 10) * 2;
-		*b = xreallocarray(*b, *cap, 1);
-	}
-	do {
-		(*b)[(*len)++] = (v & 0x7f) | (v > 0x7f ? 0x80 : 0);
+	unsigned char	*p;
+
+	if (*len + 10 > *cap)
+		related_grow(b, cap);
+	p = *b + *len;
+	while (v > 0x7f) {
+		*p++ = (v & 0x7f) | 0x80;
 		v >>= 7;
-	} while (v != 0);
+	}
+	*p++ = v;
+	*len = p - *b;
 }
 
 /* related_unvarint reads one number; -1 at the end or on a bad blob. */
@@ -562,6 +572,55 @@ related_term_cmp(const void *a, const void *b)
 	const struct rterm	*x = a, *y = b;
 
 	return (x->id < y->id ? -1 : x->id > y->id);
+}
+
+/*
+ * related_sort_id sorts terms by id (a quicksort that compares inline:
+ * every story of a batch is sorted, and qsort's calls were a tenth of the
+ * work).
+ */
+static void
+related_sort_id(struct rterm *t, int n)
+{
+	struct rterm	 tmp;
+	long long	 pivot;
+	int		 i, j;
+
+	while (n > 16) {
+		pivot = t[n / 2].id;
+		i = 0;
+		j = n - 1;
+		for (;;) {
+			while (t[i].id < pivot)
+				i++;
+			while (t[j].id > pivot)
+				j--;
+			if (i >= j)
+				break;
+			tmp = t[i];
+			t[i] = t[j];
+			t[j] = tmp;
+			i++;
+			j--;
+		}
+		if (j < 0 || j >= n - 1)
+			break;		/* no split: insertion sort it */
+		/* Recurse into the smaller part, loop on the bigger. */
+		if (j + 1 < n - j - 1) {
+			related_sort_id(t, j + 1);
+			t += j + 1;
+			n -= j + 1;
+		} else {
+			related_sort_id(t + j + 1, n - j - 1);
+			n = j + 1;
+		}
+	}
+	for (i = 1; i < n; i++) {
+		tmp = t[i];
+		for (j = i; j > 0 && t[j - 1].id > tmp.id; j--)
+			t[j] = t[j - 1];
+		t[j] = tmp;
+	}
 }
 
 /*
@@ -1227,25 +1286,43 @@ related_batch_read(struct store *s, const long long *ids, int nids,
 	return (nb);
 }
 
-/* related_batch_terms counts the batch's words, one statement each. */
+/*
+ * related_batch_terms counts the batch's words in related_term, one write
+ * each (and a look-up), and learns their ids and document frequencies.
+ */
 static int
 related_batch_terms(struct store *s, struct bvocab *v, char **cause)
 {
-	sqlite3_stmt	*st;
-	int		 i;
+	sqlite3_stmt	*get, *add, *more;
+	struct bword	*bw;
+	int		 i, rc;
 
-	if ((st = store_stmt(s, sql_term_add)) == NULL)
+	if ((get = store_stmt(s, sql_term_get)) == NULL ||
+	    (add = store_stmt(s, sql_term_new)) == NULL ||
+	    (more = store_stmt(s, sql_term_more)) == NULL)
 		return (store_error(s, cause, "related"));
 	for (i = 0; i < v->n; i++) {
-		sqlite3_bind_text(st, 1, v->v[i].w, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, v->v[i].ndocs);
-		if (sqlite3_step(st) != SQLITE_ROW) {
-			sqlite3_reset(st);
-			return (store_error(s, cause, "related: term"));
+		bw = &v->v[i];
+		sqlite3_bind_text(get, 1, bw->w, -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(get)) == SQLITE_ROW) {
+			bw->id = sqlite3_column_int64(get, 0);
+			bw->df = sqlite3_column_int64(get, 1) + bw->ndocs;
 		}
-		v->v[i].id = sqlite3_column_int64(st, 0);
-		v->v[i].df = sqlite3_column_int64(st, 1);
-		sqlite3_reset(st);
+		sqlite3_reset(get);
+		if (rc == SQLITE_ROW) {
+			sqlite3_bind_int(more, 1, bw->ndocs);
+			sqlite3_bind_int64(more, 2, bw->id);
+			if (related_step1(s, more, cause, "related: term") == -1)
+				return (-1);
+		} else if (rc == SQLITE_DONE) {
+			sqlite3_bind_text(add, 1, bw->w, -1, SQLITE_STATIC);
+			sqlite3_bind_int(add, 2, bw->ndocs);
+			if (related_step1(s, add, cause, "related: term") == -1)
+				return (-1);
+			bw->id = sqlite3_last_insert_rowid(s->db);
+			bw->df = bw->ndocs;
+		} else
+			return (store_error(s, cause, "related: term"));
 	}
 	return (0);
 }
@@ -1271,7 +1348,7 @@ related_batch_doc(struct store *s, const struct bvocab *v,
 	memset(&d, 0, sizeof d);
 	d.story_id = b->story_id;
 	d.n = b->n;
-	d.t = xcalloc(b->n + 1, sizeof *d.t);
+	d.t = xreallocarray(NULL, b->n + 1, sizeof *d.t);
 	for (i = 0; i < b->n; i++) {
 		bw = &v->v[b->t[i].v];
 		d.t[i].id = bw->id;
@@ -1295,7 +1372,7 @@ related_batch_doc(struct store *s, const struct bvocab *v,
 		p->fresh = 0;
 		p->vi = sig[i].vi;
 	}
-	qsort(d.t, d.n, sizeof *d.t, related_term_cmp);
+	related_sort_id(d.t, d.n);
 	terms = related_encode(d.t, d.n, &tlen);
 	sigb = related_encode(sig, nsig, &slen);
 	free(sig);
