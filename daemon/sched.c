@@ -49,7 +49,7 @@
 #define SCHED_WAKE_MAX		2
 #define SCHED_RETENTION_EVERY	3600	/* seconds between retention runs */
 /* A slice of related-stories work, and the wait that gathers a batch. */
-#define SCHED_RELATED_MS	20
+#define SCHED_RELATED_MS	15
 #define SCHED_RELATED_GATHER_MS	200
 #define SCHED_FTS_BATCH		200	/* stories full-text indexed a slice */
 /* Entries looked at to estimate how often a feed publishes. */

@@ -1891,7 +1891,7 @@ static int
 related_work(struct store *s, struct rwork *w, char **cause)
 {
 	long long	 id;
-	double		 t0, per;
+	double		 t0, per, left;
 	int		 n, max;
 
 	if ((id = related_next_id(s, sql_gone_next, 0)) != 0) {
@@ -1906,24 +1906,31 @@ related_work(struct store *s, struct rwork *w, char **cause)
 		 * rest for the next call: one transaction each); with one, a
 		 * batch sized from the last one's cost per story.
 		 */
+		t0 = related_ms();
 		if (w->budget_ms <= 0) {
 			if (w->batches > 0)
 				return (0);
 			max = REL_BULK;
 		} else {
-			if (s->rel_batch <= 0)
-				s->rel_batch = 16;
-			max = s->rel_batch;
+			/*
+			 * Half of what is left of the budget (the commit
+			 * writes what the batch made), at the cost per story
+			 * of the last batch.
+			 */
+			left = w->budget_ms - (t0 - w->start);
+			if (s->rel_per_ms <= 0)
+				s->rel_per_ms = 0.5;
+			max = left / 2 / s->rel_per_ms;
+			if (max < 1 && w->batches > 0)
+				return (0);
+			max = max < 1 ? 1 : max > REL_BULK ? REL_BULK : max;
 		}
-		t0 = related_ms();
 		if ((n = related_index_queue(s, max, cause)) == -1)
 			return (-1);
 		w->batches++;
 		if (w->budget_ms > 0 && n > 0) {
 			per = (related_ms() - t0) / n;
-			max = per > 0 ? w->budget_ms / 2 / per : REL_BULK;
-			s->rel_batch = max < 1 ? 1 : max > REL_BULK ? REL_BULK :
-			    max;
+			s->rel_per_ms = (s->rel_per_ms + per) / 2;
 		}
 		return (1);
 	}

@@ -36,7 +36,7 @@ struct store {
 	int			 intx;		/* inside store_begin */
 	long long		 commits;	/* own commits */
 	long long		 changes;	/* total_changes at begin */
-	int			 rel_batch;	/* stories indexed per slice */
+	double			 rel_per_ms;	/* indexing cost per story */
 	long long		 txn;		/* store_begin count */
 	long long		 keylog_txn;	/* txn of the last keylog_sync */
 	struct keylog		*keylog;	/* keys in memory, or NULL */
