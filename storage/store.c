@@ -687,13 +687,22 @@ store_profile_cb(unsigned type, void *arg, void *p, void *x)
 	long long	 ms = (long long)(*(sqlite3_uint64 *)x / 1000000);
 	const char	*sql;
 	char		 e[160];
+	int		 frames;
 
 	if (type != SQLITE_TRACE_PROFILE || ms < s->slow_ms)
 		return (0);
 	if ((sql = sqlite3_sql(p)) == NULL)
 		sql = "?";
 	log_escape(e, sizeof e, sql);
-	log_info("store: slow statement (%lld ms): %s", ms, e);
+	if (s->ckpt != NULL) {
+		/* A commit that started the WAL over synced its header. */
+		pthread_mutex_lock(&s->ckpt->mtx);
+		frames = s->ckpt->last_frames;
+		pthread_mutex_unlock(&s->ckpt->mtx);
+		log_info("store: slow statement (%lld ms, WAL at %d pages): %s",
+		    ms, frames, e);
+	} else
+		log_info("store: slow statement (%lld ms): %s", ms, e);
 	return (0);
 }
 

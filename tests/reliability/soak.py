@@ -76,10 +76,18 @@ def soak(binary, secs, tag):
                 o.next_generation()
 
         def sampler():
+            k = 0
             while not stop.is_set():
                 try:
                     st, _, t = d.get("/healthz", timeout=10)
                     if st != 200:
+                        misses[0] += 1
+                    # A render of the merged feed or the river (on the
+                    # loop) now and then, as readers would ask.
+                    k += 1
+                    st2, _, _ = d.get(("/feed.atom", "/", "/feed.json")[
+                        k % 3], timeout=30)
+                    if st2 != 200:
                         misses[0] += 1
                     samples.append((time.monotonic(), d.rss_kib("RssAnon"),
                                     d.fds(), t, d.rss_kib()))
@@ -102,6 +110,8 @@ def soak(binary, secs, tag):
         ckpts = d.metric("syndic_store_checkpoints_total")
         truncs = d.metric("syndic_store_wal_truncations_total")
         busy = d.metric("syndic_loop_lag_busy_max_seconds")
+        renders = d.metric("syndic_publish_renders_total") or 0
+        render_s = d.metric("syndic_publish_render_seconds_total") or 0
         r = subprocess.run([lib.SYNDIC, "-c", conf, "list"],
                            capture_output=True, text=True, timeout=120)
         rc = d.stop(60)
@@ -174,6 +184,17 @@ def soak(binary, secs, tag):
     fig += (", %d feeds ok, %d failing (all faulty), %d not polled yet, "
             "%d unaccounted" % (ok, len(states) - ok - len(unpolled),
                                 len(unpolled), len(unaccounted)))
+    if renders:
+        fig += ", %d renders (%.0f ms each on average)" % (
+            renders, render_s * 1000 / renders)
+    slow = [ln for ln in logtext.splitlines() if "slow statement" in ln]
+    if slow:
+        print("%d slow statements (over 50 ms) in the log, e.g.:" %
+              len(slow))
+        for ln in sorted(slow, key=lambda x: -int(
+                x.split("(")[1].split()[0]))[:10]:
+            print("  " + ln[:200])
+    fig += ", %d statements over 50 ms" % len(slow)
     m = [ln for ln in logtext.splitlines() if "fatal" in ln.lower()]
     if m:
         fail("%s: fatal in the log: %s" % (tag, m[:2]))
