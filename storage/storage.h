@@ -265,7 +265,9 @@ int	 store_fts_update(struct store *, int max, char **cause);
  * the cursor of the next (older) page, or NULL; cursors are stable strings.
  * Each item is filled from the story's representative entry (its earliest
  * full version), names its source, the other sources (also) and up to
- * nrelated related stories (from the related table).  title, link, self
+ * nrelated related stories (from the related table; a story shown without
+ * a list gets one computed now, for a few milliseconds a page, or queued:
+ * related_demand).  title, link, self
  * and id of the channel are left for the caller.  Summary and content are
  * sanitized (store_set_cleaner): made once per entry revision, when first
  * asked for, and kept (entry_html); when the store cannot be written at
