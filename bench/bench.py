@@ -1374,7 +1374,7 @@ def store_driver_size(h, target, rows, vrows, dviews):
 	rows.append(["{:,} (store_driver)".format(int(e)), fmt(eps),
 	    fmt(alleps), "-", "-", fmt(float(kv["bytes_per_entry"])), "-",
 	    fmt(m["rss"] / 1024), "{:,}".format(int(kv["stories"]))])
-	store_rate_target(h, e, eps, alleps, " (store_driver)",
+	store_rate_target(h, e, eps, alleps, ", store_driver",
 	    float(kv.get("ingest_entries_per_cpu_s", 0)))
 	# A full count of a view takes seconds at 1M entries: one run.
 	for v, t in view_times(db, h.slow_runs):
@@ -1404,8 +1404,8 @@ def store_rate_target(h, e, eps, alleps, how="", cpueps=0):
 		return
 	h.judged.add(("store", at[0]))
 	h.target(4, "store: ingest at least 5,000 entries/s with dedup on "
-	    "(%s entries%s)" % ("{:,}".format(at[0]), how), "%s/s (%s "
-	    "entries)%s%s" % (fmt(eps), "{:,}".format(int(e)), "" if
+	    "(%s entries)" % "{:,}".format(at[0]), "%s/s (%s entries%s)%s%s" %
+	    (fmt(eps), "{:,}".format(int(e)), how, "" if
 	    abs(alleps - eps) < 1 else "; %s/s counting the full-text fill "
 	    "done apart" % fmt(alleps), "; %s per CPU second" % fmt(cpueps) if
 	    cpueps else ""), eps >= 5000)
