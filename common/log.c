@@ -88,6 +88,9 @@ log_escape(char *dst, size_t dstlen, const char *src)
 	return (dst);
 }
 
+static void	log_vwrite(int, const char *, const char *, va_list, int)
+		    __attribute__((format(printf, 3, 0)));
+
 /* log_vwrite formats, escapes and writes one line at a priority. */
 static void
 log_vwrite(int pri, const char *prefix, const char *fmt, va_list ap,

@@ -105,6 +105,9 @@ notify_send(const char *state)
 	return (0);
 }
 
+static int	notify_sendf(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+
 /* notify_sendf formats a state string and sends it. */
 static int
 notify_sendf(const char *fmt, ...)

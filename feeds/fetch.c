@@ -602,6 +602,11 @@ fetch_classify(struct fetch_job *job, CURLcode rc, char **error)
 	    curl_easy_strerror(rc);
 
 	*error = NULL;
+	if (rc == CURLE_COULDNT_CONNECT && job->blocked) {
+		xasprintf(error, "address %s is not public "
+		    "(allow_private = no)", job->blocked_addr);
+		return (FETCH_BLOCKED);
+	}
 	switch (rc) {
 	case CURLE_OK:
 		if (job->status == 304)
@@ -642,12 +647,6 @@ fetch_classify(struct fetch_job *job, CURLcode rc, char **error)
 		xasprintf(error, "timeout: %s", msg);
 		return (FETCH_TIMEOUT);
 	case CURLE_COULDNT_CONNECT:
-		if (job->blocked) {
-			xasprintf(error, "address %s is not public "
-			    "(allow_private = no)", job->blocked_addr);
-			return (FETCH_BLOCKED);
-		}
-		/* FALLTHROUGH */
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
 	case CURLE_GOT_NOTHING:

@@ -554,11 +554,11 @@ san_node(struct san *s, const GumboNode *n, int depth)
 		san_element(s, &n->v.element, depth);
 		break;
 	case GUMBO_NODE_TEXT:
-		/* Text where a table wants its parts would move out of it. */
-		if (s->nopen > 0 && san_table_mode(s->open[s->nopen - 1]))
-			break;
-		/* FALLTHROUGH */
 	case GUMBO_NODE_WHITESPACE:
+		/* Text where a table wants its parts would move out of it. */
+		if (n->type == GUMBO_NODE_TEXT && s->nopen > 0 &&
+		    san_table_mode(s->open[s->nopen - 1]))
+			break;
 		t = n->v.text.text;
 		san_escape(s->b, t, strlen(t), 0);
 		break;
