@@ -794,6 +794,7 @@ def poll_size(h, c, ng, n):
 		second = (fast or mine or n <= h.size["poll_second"]) and \
 		    not prep.get("no_conditional")
 		outs = []
+		after = []
 		partial = None
 		for _ in range(h.runs if fast else h.slow_runs):
 			prep["reset"]()
@@ -807,6 +808,11 @@ def poll_size(h, c, ng, n):
 				log("poll %d: %s stopped after %d s: %s" % (n,
 				    name, lim, partial))
 				break
+			# The work a tool leaves for later (syndic: the
+			# derived indexes), timed right after its cold pass.
+			if "after" in prep:
+				after.append(run(prep["after"], env=prep.get(
+				    "env"), cwd=d, timeout=lim))
 			if not second:
 				continue
 			cond.append(run(prep["cmd2"] if "cmd2" in prep else
@@ -815,7 +821,8 @@ def poll_size(h, c, ng, n):
 		if mine and partial is None and cond:
 			h.polled[n] = (os.path.join(d, "syndic.db"), urls)
 		res[name] = {"cold": summarize(cold), "cond": summarize(cond),
-		    "check": partial if partial is not None else
+		    "after": summarize(after), "after_outs": [r["out"] for r in
+		    after], "check": partial if partial is not None else
 		    prep.get("check", lambda: "")(), "runs": len(cold),
 		    "outs": outs, "limit": lim, "stopped": partial is not None,
 		    "second": second}
@@ -866,7 +873,63 @@ def poll_size(h, c, ng, n):
 	    h.size["peer_timeout"], CONC))
 	if "na" not in s:
 		poll_split(h, n, s)
+		poll_deferred(h, n, res)
 	return res
+
+
+def poll_deferred(h, n, res):
+	"""What syndic's cold pass leaves for later (the related-stories and
+	full-text indexes) and what it costs, timed with `syndic index` right
+	after each cold pass; and the ratios counting it."""
+	s = res["syndic poll --all"]
+	a = s.get("after")
+	if s["stopped"] or not a or a.get("timeout"):
+		return
+	rows = []
+	split = {}
+	for out in s.get("after_outs", []):
+		for k, pat in (("related", r"related: ([\d.]+) s, cpu ([\d.]+)"),
+		    ("full-text", r"full-text index: ([\d.]+) s, cpu "
+		    r"([\d.]+)")):
+			m = re.search(pat, out)
+			if m:
+				split.setdefault(k, []).append((float(m.group(1)),
+				    float(m.group(2))))
+	for k in ("related", "full-text"):
+		if k in split:
+			v = sorted(split[k])[len(split[k]) // 2]
+			rows.append(["`syndic index`: %s index" % k, fmt(v[0]),
+			    fmt(v[1]), "-", "-", "-"])
+	rows.append(["`syndic index` (%d run%s)" % (a["wall"]["n"], "s" if
+	    a["wall"]["n"] > 1 else ""), fmts(a["wall"]), fmts(a["cpu"]),
+	    fmt(a["rss"]["median"] / 1024), "-", "-"])
+	whole = {"wall": s["cold"]["wall"]["median"] + a["wall"]["median"],
+	    "cpu": s["cold"]["cpu"]["median"] + a["cpu"]["median"]}
+	row = ["`syndic poll --all` + `syndic index`", fmt(whole["wall"]),
+	    fmt(whole["cpu"]), "-"]
+	for peer in ("sfeed_update", "newsboat -x reload"):
+		r = res.get(peer, {})
+		if "na" in r or not r.get("cold"):
+			row.append("-")
+			continue
+		if r["stopped"]:
+			row.append("> %.2fx (stopped)" % (r["cold"]["wall"]["max"] /
+			    whole["wall"]))
+			continue
+		row.append("%.2fx (CPU %.2fx)" % (r["cold"]["wall"]["median"] /
+		    whole["wall"], r["cold"]["cpu"]["median"] / whole["cpu"]))
+	rows.append(row)
+	h.table("poll", "poll: the indexes syndic's cold pass of %s feeds "
+	    "leaves for later" % "{:,}".format(n), ["step", "wall s",
+	    "CPU s", "peak RSS MiB", "sfeed_update ÷ (poll + index), wall",
+	    "newsboat ÷ (poll + index), wall"], rows,
+	    "`syndic poll` fetches, parses, folds into stories and stores: the "
+	    "issue's cold pass, judged in the table above. It leaves the "
+	    "related-stories index and the full-text index for later "
+	    "(`syndic publish` and `syndic related` index what they show, the "
+	    "daemon and `syndic index` everything); `syndic index` is timed "
+	    "here right after each cold pass (median). The last row counts "
+	    "both, against the peers' cold passes.")
 
 
 def poll_split(h, n, s):
@@ -972,6 +1035,7 @@ def poll_syndic(h, d, urls):
 		return count_rows(db, "entries", "SELECT count(*) FROM feeds "
 		    "WHERE last_fetch IS NOT NULL", len(urls))
 	return {"cmd": [h.syndic.bin, "-c", conf, "poll", "--all"],
+	    "after": [h.syndic.bin, "-c", conf, "index"],
 	    "reset": reset, "check": check, "summary": True}
 
 

@@ -8,11 +8,11 @@
  * header, then kind, score, fileA, fileB, ... per line: pairs of files that
  * are the same article).  The articles are published as RSS feeds (one
  * source per feed, articles dealt to the feeds at random, dated over 20
- * days) and stored through the real pipeline: with -p, `syndic poll --all`
- * of file: feeds in a temporary configuration (which also computes the
- * related lists before it exits); without -p, the feeds are ingested by
- * the store directly (as the daemon does after each fetch), each followed
- * by store_related_update.  Then it reports, from the related table:
+ * days) and stored through the real pipeline: with -p, `syndic poll --all
+ * --index` of file: feeds in a temporary configuration (which also
+ * computes the related lists before it exits); without -p, the feeds are
+ * ingested by the store directly (as the daemon does after each fetch),
+ * each followed by store_related_update.  Then it reports, from the related table:
  *
  * - precision@5: over the stories that have recommendations, the share of
  *   them that carry the story's category (and the same over every story,
@@ -327,7 +327,10 @@ write_feeds(const char *dir, int nfeeds)
 	fclose(conf);
 }
 
-/* run_poll runs `syndic -c dir/syndic.conf poll --all`. */
+/*
+ * run_poll runs `syndic -c dir/syndic.conf poll --all --index` (the
+ * related index built before the poll exits, as with the store directly).
+ */
 static void
 run_poll(const char *syndic, const char *dir)
 {
@@ -339,7 +342,7 @@ run_poll(const char *syndic, const char *dir)
 	if ((pid = fork()) == -1)
 		err(1, "fork");
 	if (pid == 0) {
-		execl(syndic, syndic, "-c", conf, "poll", "--all",
+		execl(syndic, syndic, "-c", conf, "poll", "--all", "--index",
 		    (char *)NULL);
 		err(127, "%s", syndic);
 	}

@@ -22,8 +22,11 @@ struct cmd_entry {
 static const struct cmd_entry cmd_table[] = {
 	{ "run", cmd_run, "run                       run the daemon in the "
 	    "foreground" },
-	{ "poll", cmd_poll, "poll [--all] [FEED...]    poll due (or all, or "
-	    "the named) feeds once, store, exit" },
+	{ "poll", cmd_poll, "poll [--all] [--index] [FEED...]\n"
+	    "                            poll due (or all, or the named) feeds "
+	    "once, store, exit" },
+	{ "index", cmd_index, "index                     bring the related "
+	    "and full-text indexes up to date" },
 	{ "add", cmd_add, "add URL [--tag T]...      subscribe to a feed" },
 	{ "remove", cmd_remove, "remove URL|ID             unsubscribe" },
 	{ "list", cmd_list, "list                      feeds with their state" },
@@ -109,9 +112,14 @@ cmd_check_store(struct config *c)
 		fprintf(stderr, "%s: %s\n", c->database, cause);
 		free(cause);
 		rc = 1;
-	} else
+	} else {
 		printf("%s: ok (%lld feeds, %lld entries, %lld stories)\n",
 		    c->database, n.feeds, n.entries, n.stories);
+		if (n.related_todo > 0 || n.fts_todo > 0)
+			printf("%s: %lld stories wait for the related index, "
+			    "%lld for full-text search (syndic index)\n",
+			    c->database, n.related_todo, n.fts_todo);
+	}
 	store_close(s);
 	return (rc);
 }

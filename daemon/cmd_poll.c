@@ -3,7 +3,10 @@
  * or the named ones) once, store, exit.  It runs the daemon's own code
  * path (the scheduler with its politeness, outcomes and next polls) on a
  * loop of its own until every queued feed is done, then prints a summary
- * with how the time split between fetching, parsing and storing.
+ * with how the time split between fetching, parsing and storing.  The
+ * derived indexes (related stories, full-text search) are not part of
+ * it: the readers that need them, the daemon, "syndic index" (also here)
+ * or "syndic poll --index" bring them up to date.
  *
  * Also here: poll_discover, the fetch-and-look step of "syndic add".
  */
@@ -100,31 +103,22 @@ poll_summary(struct fetch *f, struct sched *s, double wall, double cpu)
 	    fetch < 0 ? 0 : fetch, parse, store);
 }
 
-/* poll_related brings the related stories up to date before exit. */
-static void
-poll_related(struct store *st, struct config *c)
+/* poll_secs returns the seconds from a to b. */
+static double
+poll_secs(const struct timespec *a, const struct timespec *b)
 {
-	char	*cause = NULL;
-	int	 rc;
-
-	if (c->related <= 0)
-		return;
-	while ((rc = store_related_update(st, time(NULL), c->items,
-	    c->related, 0, &cause)) == 1)
-		;
-	if (rc == -1) {
-		fprintf(stderr, "syndic: poll: related: %s\n", cause);
-		free(cause);
-	}
+	return ((b->tv_sec - a->tv_sec) + (b->tv_nsec - a->tv_nsec) / 1e9);
 }
 
 /*
- * poll_fts fills the full-text index with the stories this poll (or an
- * earlier one) left waiting, and says how long it took.  Batches keep each
- * transaction (and the WAL, and the memory it holds) small.
+ * poll_indexes brings the derived indexes up to date and says how long
+ * each took: the related stories (every waiting story indexed, the lists
+ * of the output window and those wanted on demand computed) and the
+ * full-text index, in batches that keep each transaction (and the WAL,
+ * and the memory it holds) small.  Returns 0, or -1 when one failed.
  */
-static void
-poll_fts(struct store *st)
+static int
+poll_indexes(struct store *st, const struct config *c, const char *who)
 {
 	struct timespec	 t0, t1, c0, c1;
 	char		*cause = NULL;
@@ -132,18 +126,53 @@ poll_fts(struct store *st)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+	if (c->related > 0) {
+		if (store_related_catchup(st, time(NULL), c->items,
+		    c->related, &cause) == -1) {
+			fprintf(stderr, "syndic: %s: related: %s\n", who,
+			    cause);
+			free(cause);
+			return (-1);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+		printf("related: %.2f s, cpu %.2f s\n", poll_secs(&t0, &t1),
+		    poll_secs(&c0, &c1));
+		t0 = t1;
+		c0 = c1;
+	}
 	while ((rc = store_fts_update(st, POLL_FTS_BATCH, &cause)) == 1)
 		;
 	if (rc == -1) {
-		fprintf(stderr, "syndic: poll: full-text index: %s\n", cause);
+		fprintf(stderr, "syndic: %s: full-text index: %s\n", who,
+		    cause);
 		free(cause);
-		return;
+		return (-1);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-	printf("full-text index: %.2f s, cpu %.2f s\n", (t1.tv_sec -
-	    t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, (c1.tv_sec -
-	    c0.tv_sec) + (c1.tv_nsec - c0.tv_nsec) / 1e9);
+	printf("full-text index: %.2f s, cpu %.2f s\n", poll_secs(&t0, &t1),
+	    poll_secs(&c0, &c1));
+	return (0);
+}
+
+/*
+ * poll_backlog says what the derived indexes still wait for after a poll
+ * that stored documents and left them, and how to do it now.
+ */
+static void
+poll_backlog(struct store *st, const struct config *c)
+{
+	long long	 related, fts;
+
+	store_backlog(st, &related, &fts);
+	if (c->related <= 0)
+		related = 0;
+	if (related <= 0 && fts <= 0)
+		return;
+	printf("left for later: %lld stories to index for related stories, "
+	    "%lld for full-text search (syndic index does both now)\n",
+	    related, fts);
 }
 
 /* poll_rows picks the feeds to poll: named, all, or the due ones. */
@@ -178,18 +207,20 @@ cmd_poll(struct globals *g, int argc, char **argv)
 	struct feed_row		*rows = NULL;
 	struct event		*sigint, *sigterm;
 	char			*cause = NULL;
-	int			 i, n = 0, all = 0, rc = 0;
+	int			 i, n = 0, all = 0, index = 0, rc = 0;
 	struct timespec		 t0, t1, c0, c1;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--all") == 0)
 			all = 1;
+		else if (strcmp(argv[i], "--index") == 0)
+			index = 1;
 		else if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;
 		} else {
 			fprintf(stderr, "usage: syndic poll [--all] "
-			    "[FEED...]\n");
+			    "[--index] [FEED...]\n");
 			return (EX_USAGE);
 		}
 	}
@@ -240,18 +271,16 @@ cmd_poll(struct globals *g, int argc, char **argv)
 	free(rows);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-	poll_summary(f, p.sched, (t1.tv_sec - t0.tv_sec) +
-	    (t1.tv_nsec - t0.tv_nsec) / 1e9, (c1.tv_sec - c0.tv_sec) +
-	    (c1.tv_nsec - c0.tv_nsec) / 1e9);
-	/* The related stories come after, and are timed on their own. */
-	poll_related(st, c);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-	if (c->related > 0)
-		printf("related: %.2f s, cpu %.2f s\n", (t0.tv_sec -
-		    t1.tv_sec) + (t0.tv_nsec - t1.tv_nsec) / 1e9, (c0.tv_sec -
-		    c1.tv_sec) + (c0.tv_nsec - c1.tv_nsec) / 1e9);
-	poll_fts(st);
+	poll_summary(f, p.sched, poll_secs(&t0, &t1), poll_secs(&c0, &c1));
+	/*
+	 * The derived indexes are not part of the poll: left for the
+	 * readers that need them, the daemon or syndic index, unless
+	 * --index asks for them now (timed on their own).
+	 */
+	if (index)
+		poll_indexes(st, c, "poll");
+	else if (sched_get_metrics(p.sched)->ingested > 0)
+		poll_backlog(st, c);
 	/*
 	 * A pass that stored no document (all 304s) wrote a few pages: its
 	 * exit does not wait for a checkpoint and its two syncs.  One that
@@ -269,6 +298,34 @@ cmd_poll(struct globals *g, int argc, char **argv)
 	store_close(st);
 	config_free(c);
 	return (0);
+}
+
+int
+cmd_index(struct globals *g, int argc, char **argv)
+{
+	struct config	*c;
+	struct store	*st;
+	char		*cause = NULL;
+	int		 rc = 0;
+
+	if (argc != 1) {
+		fprintf(stderr, "usage: syndic index\n");
+		return (EX_USAGE);
+	}
+	if ((c = cmd_load_config(g)) == NULL)
+		return (EX_CONFIG);
+	if ((st = store_open(c->database, &cause)) == NULL) {
+		fprintf(stderr, "syndic: index: %s: %s\n", c->database,
+		    cause);
+		free(cause);
+		config_free(c);
+		return (EX_UNAVAILABLE);
+	}
+	if (poll_indexes(st, c, "index") == -1)
+		rc = EX_UNAVAILABLE;
+	store_close(st);
+	config_free(c);
+	return (rc);
 }
 
 /* The state of one synchronous fetch of poll_discover. */

@@ -65,6 +65,8 @@ cmd_publish(struct globals *g, int argc, char **argv)
 		config_free(conf);
 		return (EX_UNAVAILABLE);
 	}
+	/* No daemon comes later: the lists shown are made now, whole. */
+	store_set_related_full(st);
 	publish_store_source(st, &src);
 	out = publish_render(conf, &src, format, tag, after, &cause);
 	if (out == NULL) {

@@ -163,6 +163,8 @@ cmd_related(struct globals *g, int argc, char **argv)
 		config_free(c);
 		return (EX_UNAVAILABLE);
 	}
+	/* No daemon comes later: a list made now is made whole. */
+	store_set_related_full(st);
 	rc = related_show(st, c, argv[optind], json);
 	store_close(st);
 	config_free(c);

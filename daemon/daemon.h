@@ -96,6 +96,7 @@ int	 cmd_run(struct globals *, int, char **);
 int	 cmd_check(struct globals *, int, char **);
 int	 cmd_parse(struct globals *, int, char **);
 int	 cmd_poll(struct globals *, int, char **);
+int	 cmd_index(struct globals *, int, char **);
 int	 cmd_add(struct globals *, int, char **);
 int	 cmd_remove(struct globals *, int, char **);
 int	 cmd_list(struct globals *, int, char **);

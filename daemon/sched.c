@@ -1139,8 +1139,10 @@ sched_wake_cb(evutil_socket_t fd, short what, void *arg)
 	due = store_feed_next_poll(s->store);
 	if (v != s->version || (due != -1 && due <= time(NULL))) {
 		/* Another process may have stored stories, or wants lists. */
-		if (v != s->version)
+		if (v != s->version) {
 			sched_related(s, 0);
+			sched_fts(s, 1000);
+		}
 		s->version = v;
 		sched_tick(s);
 	}

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
 #include "store_priv.h"
 #include "xmalloc.h"
 
@@ -246,6 +247,27 @@ merged_cursor(const char *c, long long *t, long long *id)
 	return (0);
 }
 
+/*
+ * merged_catchup brings the related index up to date before a one-shot
+ * reader (store_set_related_full) computes lists: a list made against a
+ * half-built index would miss the stories still waiting, and no daemon
+ * comes later to redo it.  The first page is the output window (nshow);
+ * a failure only leaves lists out.
+ */
+static void
+merged_catchup(struct store *s, int nshow, int nrelated)
+{
+	char	*cause = NULL;
+
+	if (!s->rel_full || nrelated <= 0)
+		return;
+	if (store_related_catchup(s, time(NULL), nshow, nrelated,
+	    &cause) == -1) {
+		log_warnx("related: %s", cause);
+		free(cause);
+	}
+}
+
 struct channel *
 store_channel(struct store *s, const char *tag, const char *cursor, int limit,
     int nrelated, char **cause)
@@ -264,6 +286,8 @@ store_channel(struct store *s, const char *tag, const char *cursor, int limit,
 	}
 	if (limit <= 0 || limit > MERGED_MAX_LIMIT)
 		limit = limit <= 0 ? 1 : MERGED_MAX_LIMIT;
+	merged_catchup(s, tag == NULL && cursor == NULL ? limit : 0,
+	    nrelated);
 	if ((st = store_stmt(s, tag != NULL && merged_tag_rare(s, tag, limit) ?
 	    merged_tag_sql : merged_sql)) == NULL) {
 		store_error(s, cause, "channel");

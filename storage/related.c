@@ -2033,6 +2033,26 @@ store_related_update(struct store *s, long long now, int nshow,
 	return (rc);
 }
 
+int
+store_related_catchup(struct store *s, long long now, int nshow,
+    int nrelated, char **cause)
+{
+	int	 rc;
+
+	if (nrelated <= 0)
+		return (0);
+	while ((rc = store_related_update(s, now, nshow, nrelated, 0,
+	    cause)) == 1)
+		;
+	return (rc);
+}
+
+void
+store_set_related_full(struct store *s)
+{
+	s->rel_full = 1;
+}
+
 /*
  * related_story computes the list of one story inside the open
  * transaction, indexing it first if it is still queued.
@@ -2064,6 +2084,10 @@ int
 store_related_story(struct store *s, long long story_id, long long now,
     int nrelated, char **cause)
 {
+	/* A list against a half-built index would be wrong, and stay. */
+	if (s->rel_full && store_related_catchup(s, now, 0, nrelated,
+	    cause) == -1)
+		return (-1);
 	if (store_begin(s, cause) == -1)
 		return (-1);
 	if (related_story(s, story_id, now, nrelated, cause) == -1) {
@@ -2119,7 +2143,8 @@ related_demand(struct store *s, const long long *ids, int n, int nrelated,
 				break;
 			began = 1;
 		}
-		if (need == 1 && related_ms() - start < REL_DEMAND_MS) {
+		if (s->rel_full || (need == 1 &&
+		    related_ms() - start < REL_DEMAND_MS)) {
 			if (related_story(s, ids[i], now, nrelated,
 			    &cause) == -1)
 				break;

@@ -71,10 +71,18 @@ struct store_counts {
 	long long	 stories;
 	long long	 tombstones;
 	long long	 bytes;		/* file size (pages in use * page size) */
+	long long	 related_todo;	/* stories the related index waits for */
+	long long	 fts_todo;	/* ... the full-text index waits for */
 };
 /* store_counts fills the counts above. */
 int		 store_counts(struct store *, struct store_counts *,
 		    char **cause);
+/*
+ * store_backlog counts the stories that the derived indexes wait for
+ * (related, full-text search): -1 each when the store cannot tell.
+ */
+void		 store_backlog(struct store *, long long *related,
+		    long long *fts);
 
 /*
  * store_checkpointer turns SQLite's checkpoints at commit off on this
@@ -267,7 +275,8 @@ int	 store_fts_update(struct store *, int max, char **cause);
  * full version), names its source, the other sources (also) and up to
  * nrelated related stories (from the related table; a story shown without
  * a list gets one computed now, for a few milliseconds a page, or queued:
- * related_demand).  title, link, self
+ * related_demand; with store_set_related_full, the waiting stories are
+ * indexed first and every list is computed now).  title, link, self
  * and id of the channel are left for the caller.  Summary and content are
  * sanitized (store_set_cleaner): made once per entry revision, when first
  * asked for, and kept (entry_html); when the store cannot be written at
@@ -304,6 +313,23 @@ int	 store_retention(struct store *, long long max_age, int max_entries,
  */
 int	 store_related_update(struct store *, long long now, int nshow,
 	    int nrelated, int budget_ms, char **cause);
+/*
+ * store_related_catchup does all the related-stories work left, as calls
+ * to store_related_update without a budget until none is left: what a
+ * one-shot command (no daemon to finish it later) needs before it shows
+ * lists.  Returns 0, or -1 on error (the batches done stay done).
+ */
+int	 store_related_catchup(struct store *, long long now, int nshow,
+	    int nrelated, char **cause);
+/*
+ * store_set_related_full makes the readers of this connection bring the
+ * related stories they show up to date first, whatever it costs: the
+ * stories still waiting are indexed, and every list a page shows is
+ * computed (store_channel) or one story's (store_related_story), none
+ * left for later.  For one-shot commands; the daemon keeps the default
+ * (a few milliseconds a page, the rest in its background slices).
+ */
+void	 store_set_related_full(struct store *);
 /*
  * store_related_story computes the list of one story now (indexing it
  * first if it is still queued), whatever its state.

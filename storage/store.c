@@ -378,6 +378,13 @@ store_count(struct store *s, const char *sql)
 	return (n);
 }
 
+void
+store_backlog(struct store *s, long long *related, long long *fts)
+{
+	*related = store_count(s, "SELECT count(*) FROM related_todo");
+	*fts = store_count(s, "SELECT count(*) FROM fts_todo");
+}
+
 int
 store_counts(struct store *s, struct store_counts *c, char **cause)
 {
@@ -390,6 +397,7 @@ store_counts(struct store *s, struct store_counts *c, char **cause)
 	    "pragma_page_count()) * (SELECT page_size FROM pragma_page_size())"
 	    " - (SELECT freelist_count FROM pragma_freelist_count()) * "
 	    "(SELECT page_size FROM pragma_page_size())");
+	store_backlog(s, &c->related_todo, &c->fts_todo);
 	if (c->feeds < 0 || c->entries < 0 || c->stories < 0)
 		return (store_error(s, cause, "counts"));
 	return (0);

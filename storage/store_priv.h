@@ -37,6 +37,7 @@ struct store {
 	long long		 commits;	/* own commits */
 	long long		 changes;	/* total_changes at begin */
 	double			 rel_per_ms;	/* indexing cost per story */
+	int			 rel_full;	/* store_set_related_full */
 	long long		 txn;		/* store_begin count */
 	long long		 keylog_txn;	/* txn of the last keylog_sync */
 	struct keylog		*keylog;	/* keys in memory, or NULL */
@@ -93,8 +94,9 @@ int		 feeds_db_record(struct store *, long long feed_id,
 /*
  * related_demand computes the lists of the shown stories of ids that have
  * none yet, for about REL_DEMAND_MS, and queues the rest and the stale
- * ones for store_related_update (related_want); returns how many it
- * computed, -1 on error.  Outside a transaction only.
+ * ones for store_related_update (related_want); with rel_full, all of
+ * them now.  Returns how many it computed, -1 on error.  Outside a
+ * transaction only.
  */
 int		 related_demand(struct store *, const long long *ids, int n,
 		    int nrelated, long long now);

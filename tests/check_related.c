@@ -1008,7 +1008,10 @@ START_TEST(test_cli)
 
 	dir = h_tmpdir();
 	write_feeds(dir, conf, sizeof conf, 2, 0);
-	/* The real pipeline: poll computes the lists before it exits. */
+	/*
+	 * The real pipeline: poll leaves the related index for later;
+	 * related indexes the waiting stories before it computes a list.
+	 */
 	ck_assert_int_eq(h_run(poll, NULL, &out, &err), 0);
 	free(out);
 	free(err);
@@ -1056,37 +1059,90 @@ db_int(const char *dir, const char *sql)
 	return (v);
 }
 
+/* count_of counts the occurrences of what in s. */
+static int
+count_of(const char *s, const char *what)
+{
+	const char	*p;
+	int		 n = 0;
+
+	for (p = s; (p = strstr(p, what)) != NULL; p++)
+		n++;
+	return (n);
+}
+
+/* rm_store removes the store of a directory. */
+static void
+rm_store(const char *dir)
+{
+	static const char	*ext[] = { "", "-wal", "-shm" };
+	char			 path[512];
+	size_t			 i;
+
+	for (i = 0; i < sizeof ext / sizeof *ext; i++) {
+		snprintf(path, sizeof path, "%s/s.db%s", dir, ext[i]);
+		unlink(path);
+	}
+}
+
 START_TEST(test_cli_window)
 {
-	char	*dir, conf[512], *out = NULL, *err = NULL, *p;
+	char	*dir, conf[512], *out = NULL, *err = NULL, *eager;
 	char	*poll[] = { (char *)h_syndic(), "-c", conf, "poll", "--all",
 		    NULL };
+	char	*polli[] = { (char *)h_syndic(), "-c", conf, "poll", "--all",
+		    "--index", NULL };
 	char	*pub[] = { (char *)h_syndic(), "-c", conf, "publish", NULL };
 	char	*rel[] = { (char *)h_syndic(), "-c", conf, "related",
 		    "http://t/3/0", NULL };
-	int	 n;
+	char	*idx[] = { (char *)h_syndic(), "-c", conf, "index", NULL };
 
 	dir = h_tmpdir();
-	/* 20 stories; the output shows 2: poll computes 2 + 8 lists. */
+	/* 20 stories; the output shows 2: poll --index computes 2 + 8. */
 	write_feeds(dir, conf, sizeof conf, 4, 2);
-	ck_assert_int_eq(h_run(poll, NULL, &out, &err), 0);
+	ck_assert_int_eq(h_run(polli, NULL, &out, &err), 0);
 	ck_assert_msg(strstr(out, "related: ") != NULL, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "full-text index: "));
+	ck_assert_ptr_null(strstr(out, "left for later"));
 	free(out);
 	free(err);
+	ck_assert_int_eq(db_int(dir, "SELECT count(*) FROM related_doc WHERE "
+	    "state = 0"), 10);
+	ck_assert_int_eq(db_int(dir, "SELECT count(*) FROM fts_todo"), 0);
+	ck_assert_int_eq(h_run(pub, NULL, &out, &err), 0);
+	eager = out;
+	free(err);
+	ck_assert_msg(count_of(eager, "rel=\"related\"") >= 2, "%s", eager);
+
+	/* A plain poll leaves both indexes for later, and says so. */
+	rm_store(dir);
+	ck_assert_int_eq(h_run(poll, NULL, &out, &err), 0);
+	ck_assert_msg(strstr(out, "left for later: 20 stories to index for "
+	    "related stories, 20 for full-text search") != NULL, "%s", out);
+	ck_assert_ptr_null(strstr(out, "related: "));
+	free(out);
+	free(err);
+	ck_assert_int_eq(db_int(dir, "SELECT count(*) FROM related_todo"), 20);
+	ck_assert_int_eq(db_int(dir, "SELECT count(*) FROM related_doc"), 0);
+	ck_assert_int_eq(db_int(dir, "SELECT count(*) FROM fts_todo"), 20);
+	/*
+	 * publish indexes the waiting stories before it computes the lists
+	 * it shows: the same feed, byte for byte, as after poll --index.
+	 */
+	ck_assert_int_eq(h_run(pub, NULL, &out, &err), 0);
+	ck_assert_msg(strcmp(out, eager) == 0, "publish after a plain poll "
+	    "is not what it is after poll --index");
+	ck_assert_ptr_nonnull(strstr(out, "You might also like"));
+	free(out);
+	free(err);
+	free(eager);
+	ck_assert_int_eq(db_int(dir, "SELECT count(*) FROM related_todo"), 0);
 	ck_assert_int_eq(db_int(dir, "SELECT count(*) FROM related_doc"), 20);
 	ck_assert_int_eq(db_int(dir, "SELECT count(*) FROM related_doc WHERE "
 	    "state = 0"), 10);
 	ck_assert_int_eq(db_int(dir, "SELECT count(*) FROM related_doc p, "
 	    "related_doc c WHERE p.state > 0 AND c.state = 0 AND "
 	    "p.published > c.published"), 0);
-	/* The published feed carries the lists of the stories it shows. */
-	ck_assert_int_eq(h_run(pub, NULL, &out, &err), 0);
-	for (n = 0, p = out; (p = strstr(p, "rel=\"related\"")) != NULL; p++)
-		n++;
-	ck_assert_msg(n >= 2, "%d related links: %s", n, out);
-	ck_assert_ptr_nonnull(strstr(out, "You might also like"));
-	free(out);
-	free(err);
 	/* An older story (of the oldest hour) gets one on demand. */
 	ck_assert_int_eq(db_int(dir, "SELECT d.state FROM related_doc d JOIN "
 	    "entries e ON e.story_id = d.story_id WHERE e.link = "
@@ -1099,6 +1155,15 @@ START_TEST(test_cli_window)
 	ck_assert_int_eq(db_int(dir, "SELECT d.state FROM related_doc d JOIN "
 	    "entries e ON e.story_id = d.story_id WHERE e.link = "
 	    "'http://t/3/0'"), 0);
+	/* Full-text search waits for syndic index (or the daemon). */
+	ck_assert_int_eq(db_int(dir, "SELECT count(*) FROM fts_todo"), 20);
+	ck_assert_int_eq(h_run(idx, NULL, &out, &err), 0);
+	ck_assert_msg(strstr(out, "full-text index: ") != NULL, "%s", out);
+	free(out);
+	free(err);
+	ck_assert_int_eq(db_int(dir, "SELECT count(*) FROM fts_todo"), 0);
+	ck_assert_int_gt(db_int(dir, "SELECT count(*) FROM story_fts WHERE "
+	    "story_fts MATCH 'liberal'"), 0);
 	h_cleanup(dir);
 	free(dir);
 }
