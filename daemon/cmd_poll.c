@@ -175,6 +175,29 @@ poll_backlog(struct store *st, const struct config *c)
 	    related, fts);
 }
 
+/*
+ * poll_leave_wal leaves the write-ahead log as the next pass is best
+ * served.  A pass that stored no document (all 304s) wrote a few pages:
+ * its exit does not wait for a checkpoint and its syncs.  One that wrote
+ * much checkpoints, so that the next pass does not inherit a long log
+ * (read whole when a process opens the store), and starts the next log
+ * itself: the next pass appends to it instead of syncing a new log's
+ * header on its way (a new log after a checkpoint costs a sync, which
+ * made the all-304 pass after a cold one wait for the disk).
+ */
+static void
+poll_leave_wal(struct store *st, int wrote)
+{
+	char	*cause = NULL;
+
+	if (!wrote)
+		store_keep_wal(st);
+	else if (store_settle_wal(st, &cause) == -1) {
+		log_debug("poll: log left to the close: %s", cause);
+		free(cause);
+	}
+}
+
 /* poll_rows picks the feeds to poll: named, all, or the due ones. */
 static int
 poll_rows(struct store *st, int all, int argc, char **argv,
@@ -281,14 +304,7 @@ cmd_poll(struct globals *g, int argc, char **argv)
 		poll_indexes(st, c, "poll");
 	else if (sched_get_metrics(p.sched)->ingested > 0)
 		poll_backlog(st, c);
-	/*
-	 * A pass that stored no document (all 304s) wrote a few pages: its
-	 * exit does not wait for a checkpoint and its two syncs.  One that
-	 * stored documents checkpoints, so that the next pass starts with
-	 * an empty log.
-	 */
-	if (sched_get_metrics(p.sched)->ingested == 0)
-		store_keep_wal(st);
+	poll_leave_wal(st, sched_get_metrics(p.sched)->ingested > 0 || index);
 
 	sched_free(p.sched);
 	fetch_free(f);
@@ -323,6 +339,7 @@ cmd_index(struct globals *g, int argc, char **argv)
 	}
 	if (poll_indexes(st, c, "index") == -1)
 		rc = EX_UNAVAILABLE;
+	poll_leave_wal(st, 1);
 	store_close(st);
 	config_free(c);
 	return (rc);

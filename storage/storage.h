@@ -46,6 +46,17 @@ int		 store_set_memory(struct store *, int cache_kib,
  * short-lived command, whose exit should not wait for the disk.
  */
 void		 store_keep_wal(struct store *);
+/*
+ * store_settle_wal copies the whole write-ahead log into the database
+ * (synced), starts the next log now (its header synced, one frame in it)
+ * and makes store_close leave it: the next writer, another process,
+ * appends to that log instead of starting one, which would cost it a
+ * sync.  For a short-lived command that stored much (poll, index), so
+ * that the next pass writes without waiting for the disk.  -1 when the
+ * log could not be emptied (a reader in another process): store_close
+ * checkpoints as usual then.
+ */
+int		 store_settle_wal(struct store *, char **cause);
 /* store_path returns the file the store was opened from. */
 const char	*store_path(struct store *);
 /* store_check runs PRAGMA integrity_check; 0 when the file is sound. */

@@ -378,6 +378,34 @@ store_count(struct store *s, const char *sql)
 	return (n);
 }
 
+int
+store_settle_wal(struct store *s, char **cause)
+{
+	char	 sql[64];
+	int	 rc, nlog = -1, ncopied = -1;
+
+	/* Another process in the log: give up at once, not wait for it. */
+	sqlite3_busy_timeout(s->db, 0);
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL,
+	    SQLITE_CHECKPOINT_TRUNCATE, &nlog, &ncopied);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	if (rc != SQLITE_OK) {
+		if (cause != NULL)
+			xasprintf(cause, "checkpoint: %s", sqlite3_errmsg(s->db));
+		return (-1);
+	}
+	/*
+	 * One frame starts the new log now: the page that holds the
+	 * version, written back as it is.
+	 */
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %lld",
+	    store_count(s, "PRAGMA user_version"));
+	if (store_exec(s, sql, cause) == -1)
+		return (-1);
+	store_keep_wal(s);
+	return (0);
+}
+
 void
 store_backlog(struct store *s, long long *related, long long *fts)
 {
