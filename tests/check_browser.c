@@ -6,7 +6,6 @@
  * the daemon must answer 200; and a phone-sized screenshot is written to
  * tests/river.png in the build tree.  Skipped (77) without chromium.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +67,7 @@ setup(void)
 {
 	struct store	*s;
 	struct entry	*e;
-	char		*db, *text, *cause = NULL, *argv[5];
+	char		*db, *cause = NULL;
 
 	dir = h_tmpdir();
 	port = h_free_port();
@@ -94,18 +93,11 @@ setup(void)
 	feed(s, "http://coast.example/atom", "Coastline Times",
 	    "http://coast.example/", "news", e, 1);
 	store_close(s);
-	xasprintf(&text, "[syndic]\ndatabase = %s\nlisten = 127.0.0.1:%d\n"
+	h_writef(conf, "[syndic]\ndatabase = %s\nlisten = 127.0.0.1:%d\n"
 	    "[output]\ntitle = The harbour river\nlink = http://127.0.0.1:%d/\n",
 	    db, port, port);
-	h_write(conf, text);
-	free(text);
 	free(db);
-	argv[0] = (char *)h_syndic();
-	argv[1] = "-c";
-	argv[2] = conf;
-	argv[3] = "run";
-	argv[4] = NULL;
-	pid = h_spawn(argv, NULL, NULL, NULL);
+	pid = h_daemon(conf, NULL, NULL, NULL);
 	if (h_wait_port(port, 10000) != 0)
 		abort();
 }
@@ -113,8 +105,7 @@ setup(void)
 static void
 teardown(void)
 {
-	kill(pid, SIGTERM);
-	h_wait(pid, 5000);
+	h_stop(pid, 5000);
 	h_cleanup(dir);
 }
 

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -20,19 +19,9 @@
 #define STOP_MS	1000
 #endif
 
-/* settle gives the daemon a moment to handle a signal. */
-static void
-settle(void)
-{
-	struct timespec	 ts = { 0, 300 * 1000 * 1000 };
-
-	nanosleep(&ts, NULL);
-}
-
 START_TEST(test_lifecycle)
 {
 	char	*dir, *conf, *text, *errlog, *url, *url405, *log;
-	char	*argv[5];
 	struct hresp r;
 	pid_t	 pid;
 	int	 port;
@@ -47,12 +36,7 @@ START_TEST(test_lifecycle)
 	    asprintf(&url405, "http://127.0.0.1:%d/", port) == -1)
 		abort();
 	h_write(conf, text);
-	argv[0] = (char *)h_syndic();
-	argv[1] = "-c";
-	argv[2] = conf;
-	argv[3] = "run";
-	argv[4] = NULL;
-	pid = h_spawn(argv, NULL, NULL, errlog);
+	pid = h_daemon(conf, NULL, NULL, errlog);
 	ck_assert_int_eq(h_wait_port(port, 10000), 0);
 
 	ck_assert_int_eq(h_http("GET", url, NULL, &r), 0);
@@ -69,7 +53,7 @@ START_TEST(test_lifecycle)
 	/* A broken configuration is reported and the old one kept. */
 	h_write(conf, "[syndic]\nlisten = nowhere\nbogus = 1\n");
 	kill(pid, SIGHUP);
-	settle();
+	h_wait_file(errlog, "reload failed", 10000);
 	ck_assert_int_eq(h_http("GET", url, NULL, &r), 0);
 	ck_assert_int_eq(r.status, 200);
 	h_hresp_free(&r);
@@ -81,7 +65,7 @@ START_TEST(test_lifecycle)
 	/* A good one is taken. */
 	h_write(conf, text);
 	kill(pid, SIGHUP);
-	settle();
+	h_wait_file(errlog, "configuration reloaded", 10000);
 	log = h_read(errlog, NULL);
 	ck_assert_msg(strstr(log, "configuration reloaded") != NULL, "log: %s",
 	    log);
@@ -107,18 +91,12 @@ END_TEST
 START_TEST(test_bad_listen)
 {
 	char	*dir, *conf, *out, *err;
-	char	*argv[5];
 
 	dir = h_tmpdir();
 	if (asprintf(&conf, "%s/c.conf", dir) == -1)
 		abort();
 	h_write(conf, "[syndic]\nlisten = 203.0.113.1:1\n");
-	argv[0] = (char *)h_syndic();
-	argv[1] = "-c";
-	argv[2] = conf;
-	argv[3] = "run";
-	argv[4] = NULL;
-	ck_assert_int_ne(h_run(argv, NULL, &out, &err), 0);
+	ck_assert_int_ne(h_cmd(conf, NULL, &out, &err, "run", NULL), 0);
 	ck_assert_msg(strstr(err, "cannot listen on 203.0.113.1:1") != NULL,
 	    "stderr: %s", err);
 	free(out);

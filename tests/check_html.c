@@ -6,7 +6,6 @@
  * (a new revision, sanitized again), and from another process later (what
  * was kept in entry_html).
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +30,7 @@ static const char *const formats[] = { "atom", "rss", "json", "html" };
 static void
 write_feed(const char *first)
 {
-	FILE	*fp;
-
-	fp = fopen(feed, "w");
-	ck_assert_ptr_nonnull(fp);
-	fprintf(fp, "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel>"
+	h_writef(feed, "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel>"
 	    "<title>Raw</title><link>https://site.example/blog/</link>"
 	    "<item><guid>g1</guid><title>First</title>"
 	    "<link>https://site.example/blog/1</link><description><![CDATA["
@@ -46,19 +41,16 @@ write_feed(const char *first)
 	    "\"alert(2)\"><a href=\"javascript:alert(3)\">x</a>]]>"
 	    "</description></item>"
 	    "</channel></rss>\n", first);
-	fclose(fp);
 }
 
 /* syn runs syndic -c conf with two more arguments; returns stdout. */
 static char *
 syn(const char *a, const char *b, const char *c)
 {
-	char	*argv[] = { (char *)h_syndic(), "-c", conf, (char *)a,
-	    (char *)b, (char *)c, NULL };
 	char	*out, *err;
 	int	 rc;
 
-	rc = h_run(argv, NULL, &out, &err);
+	rc = h_cmd(conf, NULL, &out, &err, a, b, c, NULL);
 	ck_assert_msg(rc == 0, "syndic %s %s: %d: %s", a, b ? b : "", rc, err);
 	free(err);
 	return (out);
@@ -115,22 +107,16 @@ publish_all(const char *want, const char *gone)
 static void
 setup(void)
 {
-	FILE	*fp;
-
 	dir = h_tmpdir();
 	port = h_free_port();
 	if (asprintf(&db, "%s/s.db", dir) == -1 ||
 	    asprintf(&conf, "%s/syndic.conf", dir) == -1 ||
 	    asprintf(&feed, "%s/raw.xml", dir) == -1)
 		abort();
-	fp = fopen(conf, "w");
-	if (fp == NULL)
-		abort();
-	fprintf(fp, "[syndic]\ndatabase = %s\nlisten = 127.0.0.1:%d\n"
+	h_writef(conf, "[syndic]\ndatabase = %s\nlisten = 127.0.0.1:%d\n"
 	    "[output]\ntitle = River\nlink = http://127.0.0.1:%d/\n"
 	    "items = 10\nrelated = 0\n[feed \"file://%s\"]\n", db, port, port,
 	    feed);
-	fclose(fp);
 }
 
 static void
@@ -146,7 +132,7 @@ teardown(void)
 START_TEST(test_never_raw)
 {
 	struct hresp	 r;
-	char		*argv[5], *out, *u;
+	char		*out, *u;
 	pid_t		 pid;
 	size_t		 i;
 
@@ -180,12 +166,7 @@ START_TEST(test_never_raw)
 	    "entries e ON e.id = h.entry_id WHERE e.guid = 'g1'"), 1);
 
 	/* After a restart: the daemon serves what was kept, sanitized. */
-	argv[0] = (char *)h_syndic();
-	argv[1] = "-c";
-	argv[2] = conf;
-	argv[3] = "run";
-	argv[4] = NULL;
-	pid = h_spawn(argv, NULL, NULL, NULL);
+	pid = h_daemon(conf, NULL, NULL, NULL);
 	ck_assert_int_eq(h_wait_port(port, 10000), 0);
 	for (i = 0; i < 4; i++) {
 		if (asprintf(&u, "http://127.0.0.1:%d/%s", port, i == 3 ? "" :
@@ -198,8 +179,7 @@ START_TEST(test_never_raw)
 		h_hresp_free(&r);
 		free(u);
 	}
-	kill(pid, SIGTERM);
-	ck_assert_int_eq(h_wait(pid, 10000), 0);
+	ck_assert_int_eq(h_stop(pid, 10000), 0);
 }
 END_TEST
 

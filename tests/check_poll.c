@@ -89,16 +89,10 @@ write_conf(const char *fetch, const char *const *paths)
 static int
 syndic(char *const *env, const char *cmd, const char *arg, char **out)
 {
-	char	*argv[6], *err = NULL;
+	char	*err = NULL;
 	int	 rc;
 
-	argv[0] = (char *)h_syndic();
-	argv[1] = "-c";
-	argv[2] = conf;
-	argv[3] = (char *)cmd;
-	argv[4] = (char *)arg;
-	argv[5] = NULL;
-	rc = h_run(argv, env, out, &err);
+	rc = h_cmd(conf, env, out, &err, cmd, arg, NULL);
 	if (rc != 0)
 		fprintf(stderr, "syndic %s: %d: %s\n", cmd, rc, err);
 	free(err);
@@ -396,26 +390,20 @@ times_of(const char *path, double *t, int max)
 static void
 run_daemon(int ms, char *const *env, void (*during)(void))
 {
-	char		*argv[5], *errf;
+	char		*errf;
 	pid_t		 pid;
 	int		 status;
 	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	if (asprintf(&errf, "%s/run.err", dir) == -1)
 		abort();
-	argv[0] = (char *)h_syndic();
-	argv[1] = "-c";
-	argv[2] = conf;
-	argv[3] = "run";
-	argv[4] = NULL;
-	pid = h_spawn(argv, env, NULL, errf);
+	pid = h_daemon(conf, env, NULL, errf);
 	if (during != NULL) {
 		nanosleep(&(struct timespec){ 1, 0 }, NULL);
 		during();
 	}
 	nanosleep(&ts, NULL);
-	kill(pid, SIGTERM);
-	status = h_wait(pid, 3000);
+	status = h_stop(pid, 3000);
 	ck_assert_msg(status == 0, "syndic run exit %d", status);
 	free(errf);
 }
@@ -491,19 +479,14 @@ START_TEST(test_reload_fetcher)
 	    "per_site = 4\ninterval = 1s\nmin_interval = 1s\n"
 	    "max_interval = 1m";
 	struct feed_row	 row;
-	char		*argv[5], *errf, *ua[64];
+	char		*errf, *ua[64];
 	pid_t		 pid;
 	int		 i, n, before, status;
 
 	write_conf(fetch, paths);
 	if (asprintf(&errf, "%s/run.err", dir) == -1)
 		abort();
-	argv[0] = (char *)h_syndic();
-	argv[1] = "-c";
-	argv[2] = conf;
-	argv[3] = "run";
-	argv[4] = NULL;
-	pid = h_spawn(argv, NULL, NULL, errf);
+	pid = h_daemon(conf, NULL, NULL, errf);
 	/* The slow feed is in flight when the configuration changes. */
 	ck_assert_int_ge(wait_requests("/feed/ua", 1, 20000), 1);
 	ck_assert_int_ge(wait_requests("/slow/3000/feed/inflight", 1, 20000),
@@ -527,8 +510,7 @@ START_TEST(test_reload_fetcher)
 	ck_assert_int_eq(row.last_status, 200);
 	ck_assert_int_gt(row.nentries, 0);
 	feed_row_clear(&row);
-	kill(pid, SIGTERM);
-	status = h_wait(pid, 10000);
+	status = h_stop(pid, 10000);
 	ck_assert_msg(status == 0, "syndic run exit %d", status);
 	free(errf);
 
@@ -822,7 +804,7 @@ metric(const char *body, const char *name)
 START_TEST(test_daemon_faults)
 {
 	const char	*paths[64];
-	char		*refused, *text, *u, *argv[5], *errf;
+	char		*refused, *u, *errf;
 	struct feed_row	 row;
 	struct hresp	 r;
 	size_t		 i;
@@ -837,18 +819,11 @@ START_TEST(test_daemon_faults)
 	paths[i] = NULL;
 	write_conf("allow_private = yes\nsite_delay = 0\nper_site = 32\n"
 	    "concurrency = 32\ntimeout = 2s\nmax_body = 1M", paths);
-	/* Find the port write_conf chose, for /healthz and /metrics. */
-	text = h_read(conf, NULL);
-	health_port = atoi(strstr(text, "listen = 127.0.0.1:") + 19);
-	free(text);
+	/* The port write_conf chose, for /healthz and /metrics. */
+	health_port = h_conf_port(conf);
 	if (asprintf(&errf, "%s/run.err", dir) == -1)
 		abort();
-	argv[0] = (char *)h_syndic();
-	argv[1] = "-c";
-	argv[2] = conf;
-	argv[3] = "run";
-	argv[4] = NULL;
-	pid = h_spawn(argv, NULL, NULL, errf);
+	pid = h_daemon(conf, NULL, NULL, errf);
 	ck_assert_int_eq(h_wait_port(health_port, 5000), 0);
 	health();		/* two seconds: every fault has played */
 	usleep(1000 * 1000);
@@ -866,8 +841,7 @@ START_TEST(test_daemon_faults)
 	ck_assert_double_ge(metric(r.body, "\nsyndic_polls_total "), 24);
 	h_hresp_free(&r);
 	free(u);
-	kill(pid, SIGTERM);
-	ck_assert_int_eq(h_wait(pid, 3000), 0);
+	ck_assert_int_eq(h_stop(pid, 3000), 0);
 
 	for (i = 0; paths[i] != NULL; i++) {
 		ck_assert_msg(feed_row_of(paths[i], &row) == 0, "%s", paths[i]);
@@ -1010,20 +984,14 @@ END_TEST
 
 START_TEST(test_add_discovers)
 {
-	char	*argv[6], *out, *err, *url, *want;
+	char	*out, *err, *url, *want;
 
 	write_conf("allow_private = yes", NULL);
 	if (asprintf(&url, "http://127.0.0.1:%d/html", origin_port(org)) ==
 	    -1 || asprintf(&want, "http://127.0.0.1:%d/feed/discovered\n",
 	    origin_port(org)) == -1)
 		abort();
-	argv[0] = (char *)h_syndic();
-	argv[1] = "-c";
-	argv[2] = conf;
-	argv[3] = "add";
-	argv[4] = url;
-	argv[5] = NULL;
-	ck_assert_int_eq(h_run(argv, NULL, &out, &err), 0);
+	ck_assert_int_eq(h_cmd(conf, NULL, &out, &err, "add", url, NULL), 0);
 	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
 	ck_assert_msg(strstr(err, "announces") != NULL, "%s", err);
 	ck_assert_ptr_nonnull(strstr(err, "Site feed"));
@@ -1035,8 +1003,7 @@ START_TEST(test_add_discovers)
 	if (asprintf(&url, "http://127.0.0.1:%d/status/200", origin_port(org))
 	    == -1)
 		abort();
-	argv[4] = url;
-	ck_assert_int_eq(h_run(argv, NULL, &out, &err), 65);
+	ck_assert_int_eq(h_cmd(conf, NULL, &out, &err, "add", url, NULL), 65);
 	ck_assert_ptr_nonnull(strstr(err, "not a feed"));
 	free(out);
 	free(err);

@@ -187,8 +187,7 @@ setup(void)
 {
 	struct store	*s;
 	struct rlimit	 rl;
-	char		*text, *cause = NULL;
-	char		*argv[5];
+	char		*cause = NULL;
 	int		 hport;
 
 	getrlimit(RLIMIT_NOFILE, &rl);
@@ -204,20 +203,13 @@ setup(void)
 	ck_assert_msg(s != NULL, "%s", cause);
 	fill(s, 0);
 	store_close(s);
-	xasprintf(&text, "[syndic]\ndatabase = %s\nlisten = 127.0.0.1:%d\n"
+	h_writef(conf, "[syndic]\ndatabase = %s\nlisten = 127.0.0.1:%d\n"
 	    "max_connections = 300\nrequest_timeout = 2s\n"
 	    "[output]\ntitle = Test river\nlink = http://127.0.0.1:%d/\n"
 	    "items = 2\nhub = http://127.0.0.1:%d/\n"
 	    "[feed \"http://a.example/feed\"]\ntitle = Alpha News\n"
 	    "tags = news\n", db, port, port, hport);
-	h_write(conf, text);
-	free(text);
-	argv[0] = (char *)h_syndic();
-	argv[1] = "-c";
-	argv[2] = conf;
-	argv[3] = "run";
-	argv[4] = NULL;
-	pid = h_spawn(argv, NULL, NULL, errlog);
+	pid = h_daemon(conf, NULL, NULL, errlog);
 	if (h_wait_port(port, 10000) != 0)
 		abort();
 }
@@ -225,8 +217,7 @@ setup(void)
 static void
 teardown(void)
 {
-	kill(pid, SIGTERM);
-	h_wait(pid, 5000);
+	h_stop(pid, 5000);
 	close(hub_fd);
 	h_cleanup(dir);
 }
@@ -785,19 +776,13 @@ START_TEST(test_publish_cmd)
 	static const char *paths[] = { "/feed.atom", "/feed.rss",
 	    "/feed.json", "/" };
 	struct hresp	 r;
-	char		*argv[8], *out, *err;
+	char		*out, *err;
 	size_t		 i;
 
 	/* syndic publish writes the very bytes the daemon serves. */
 	for (i = 0; i < 4; i++) {
-		argv[0] = (char *)h_syndic();
-		argv[1] = "-c";
-		argv[2] = conf;
-		argv[3] = "publish";
-		argv[4] = "--format";
-		argv[5] = (char *)formats[i];
-		argv[6] = NULL;
-		ck_assert_int_eq(h_run(argv, NULL, &out, &err), 0);
+		ck_assert_int_eq(h_cmd(conf, NULL, &out, &err, "publish",
+		    "--format", formats[i], NULL), 0);
 		req("GET", paths[i], NULL, NULL, &r);
 		ck_assert_msg(strcmp(out, r.body) == 0, "%s differs",
 		    formats[i]);
@@ -805,24 +790,20 @@ START_TEST(test_publish_cmd)
 		free(out);
 		free(err);
 	}
-	argv[4] = "--tag";
-	argv[5] = "tech";
-	argv[6] = NULL;
-	ck_assert_int_eq(h_run(argv, NULL, &out, &err), 0);
+	ck_assert_int_eq(h_cmd(conf, NULL, &out, &err, "publish", "--tag",
+	    "tech", NULL), 0);
 	req("GET", "/tags/tech.atom", NULL, NULL, &r);
 	ck_assert_str_eq(out, r.body);
 	h_hresp_free(&r);
 	free(out);
 	free(err);
-	argv[4] = "--format";
-	argv[5] = "pdf";
-	ck_assert_int_eq(h_run(argv, NULL, &out, &err), 64);
+	ck_assert_int_eq(h_cmd(conf, NULL, &out, &err, "publish", "--format",
+	    "pdf", NULL), 64);
 	ck_assert_ptr_nonnull(strstr(err, "unknown format"));
 	free(out);
 	free(err);
-	argv[4] = "--after";
-	argv[5] = "nonsense";
-	ck_assert_int_ne(h_run(argv, NULL, &out, &err), 0);
+	ck_assert_int_ne(h_cmd(conf, NULL, &out, &err, "publish", "--after",
+	    "nonsense", NULL), 0);
 	ck_assert_ptr_nonnull(strstr(err, "bad cursor"));
 	free(out);
 	free(err);
@@ -839,7 +820,7 @@ START_TEST(test_reload)
 	text = h_read(conf, NULL);
 	h_write(conf, "[syndic]\nmax_connections = none\n");
 	kill(pid, SIGHUP);
-	usleep(300000);
+	ck_assert_int_eq(h_wait_file(errlog, "reload failed", 20000), 0);
 	/* A broken configuration changes nothing. */
 	req("GET", "/feed.atom", NULL, NULL, &r2);
 	free(expect_header(&r2, "ETag", etag));
@@ -850,7 +831,8 @@ START_TEST(test_reload)
 	*strstr(text, "Test river") = 'B';
 	h_write(conf, text);
 	kill(pid, SIGHUP);
-	usleep(300000);
+	ck_assert_int_eq(h_wait_file(errlog, "configuration reloaded", 20000),
+	    0);
 	req("GET", "/feed.atom", NULL, NULL, &r2);
 	etag2 = expect_header(&r2, "ETag", NULL);
 	ck_assert_str_ne(etag, etag2);

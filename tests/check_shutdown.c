@@ -150,7 +150,7 @@ write_conf(const char *conf, const char *dir, int port, int oport)
 START_TEST(test_sigterm_under_load)
 {
 	struct origin	*o;
-	char		*dir, *conf, *db, *sock, *errlog, *env[2], *argv[5];
+	char		*dir, *conf, *db, *sock, *errlog, *env[2];
 	char		*ok, *log;
 	long long	 t0, entries = 0, stopped;
 	pid_t		 pid;
@@ -168,12 +168,7 @@ START_TEST(test_sigterm_under_load)
 	env[1] = NULL;
 	write_conf(conf, dir, port, origin_port(o));
 	nfd = notify_open(sock);
-	argv[0] = (char *)h_syndic();
-	argv[1] = "-c";
-	argv[2] = conf;
-	argv[3] = "run";
-	argv[4] = NULL;
-	pid = h_spawn(argv, env, NULL, errlog);
+	pid = h_daemon(conf, env, NULL, errlog);
 	ck_assert_msg(notify_wait(nfd, "READY=1", 20000) == 0, "no READY=1");
 
 	/* Wait until entries are stored and the slow feeds are asked for. */
@@ -206,8 +201,7 @@ START_TEST(test_sigterm_under_load)
 	free(ok);
 	ck_assert_int_ge(count(db, "SELECT count(*) FROM entries"), entries);
 	ck_assert_int_eq(count(db, "SELECT count(*) FROM feeds"), NFEEDS);
-	argv[3] = "list";
-	ck_assert_int_eq(h_run(argv, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(h_cmd(conf, NULL, NULL, NULL, "list", NULL), 0);
 
 	origin_stop(o);
 	close(nfd);

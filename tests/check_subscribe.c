@@ -21,16 +21,12 @@ static char	*dir, *conf;
 static void
 setup(void)
 {
-	char	*text;
-
 	dir = h_tmpdir();
-	if (asprintf(&conf, "%s/syndic.conf", dir) == -1 ||
-	    asprintf(&text, "[syndic]\ndatabase = %s/syndic.db\n"
-	    "[feed \"file:///nonexistent/demo.xml\"]\ntitle = Demo\n"
-	    "tags = demo\n", dir) == -1)
+	if (asprintf(&conf, "%s/syndic.conf", dir) == -1)
 		abort();
-	h_write(conf, text);
-	free(text);
+	h_writef(conf, "[syndic]\ndatabase = %s/syndic.db\n"
+	    "[feed \"file:///nonexistent/demo.xml\"]\ntitle = Demo\n"
+	    "tags = demo\n", dir);
 }
 
 static void
@@ -46,10 +42,7 @@ static int
 syn(char **out, char **err, const char *a, const char *b, const char *c,
     const char *d)
 {
-	char	*argv[8] = { (char *)h_syndic(), "-c", conf, (char *)a,
-	    (char *)b, (char *)c, (char *)d, NULL };
-
-	return (h_run(argv, NULL, out, err));
+	return (h_cmd(conf, NULL, out, err, a, b, c, d, NULL));
 }
 
 START_TEST(test_add_list_remove)
@@ -144,23 +137,16 @@ END_TEST
 
 START_TEST(test_while_running)
 {
-	char	*argv[6], *out, *err, *text, *log;
+	char	*out, *err, *text, *log;
 	pid_t	 pid;
 	int	 port, i;
 
 	port = h_free_port();
-	if (asprintf(&text, "[syndic]\ndatabase = %s/syndic.db\n"
-	    "listen = 127.0.0.1:%d\n", dir, port) == -1 ||
-	    asprintf(&log, "%s/daemon.log", dir) == -1)
+	if (asprintf(&log, "%s/daemon.log", dir) == -1)
 		abort();
-	h_write(conf, text);
-	free(text);
-	argv[0] = (char *)h_syndic();
-	argv[1] = "-c";
-	argv[2] = conf;
-	argv[3] = "run";
-	argv[4] = NULL;
-	pid = h_spawn(argv, NULL, log, log);
+	h_writef(conf, "[syndic]\ndatabase = %s/syndic.db\n"
+	    "listen = 127.0.0.1:%d\n", dir, port);
+	pid = h_daemon(conf, NULL, log, log);
 	ck_assert_int_eq(h_wait_port(port, 10000), 0);
 	/* Subscribing from another process while the daemon runs. */
 	for (i = 0; i < 5; i++) {
@@ -176,8 +162,7 @@ START_TEST(test_while_running)
 	free(out);
 	free(err);
 	ck_assert_int_eq(kill(pid, 0), 0);
-	kill(pid, SIGTERM);
-	ck_assert_int_ge(h_wait(pid, 10000), 0);
+	ck_assert_int_ge(h_stop(pid, 10000), 0);
 	free(log);
 }
 END_TEST
@@ -204,27 +189,21 @@ list_has(const char *text, int ms)
 START_TEST(test_daemon_notices)
 {
 	struct origin	*org;
-	char		*argv[5], *out, *err, *text, *log, *url, line[256];
+	char		*out, *err, *log, *url, line[256];
 	pid_t		 pid;
 	int		 port;
 
 	org = origin_start(1, 0, NULL);
 	ck_assert_ptr_nonnull(org);
 	port = h_free_port();
-	if (asprintf(&text, "[syndic]\ndatabase = %s/syndic.db\n"
-	    "listen = 127.0.0.1:%d\n[fetch]\nallow_private = yes\n", dir,
-	    port) == -1 || asprintf(&log, "%s/daemon.log", dir) == -1 ||
+	if (asprintf(&log, "%s/daemon.log", dir) == -1 ||
 	    asprintf(&url, "http://127.0.0.1:%d/feed/late?items=7",
 	    origin_port(org)) == -1)
 		abort();
-	h_write(conf, text);
-	free(text);
-	argv[0] = (char *)h_syndic();
-	argv[1] = "-c";
-	argv[2] = conf;
-	argv[3] = "run";
-	argv[4] = NULL;
-	pid = h_spawn(argv, NULL, log, log);
+	h_writef(conf, "[syndic]\ndatabase = %s/syndic.db\n"
+	    "listen = 127.0.0.1:%d\n[fetch]\nallow_private = yes\n", dir,
+	    port);
+	pid = h_daemon(conf, NULL, log, log);
 	ck_assert_int_eq(h_wait_port(port, 10000), 0);
 	/* Subscribed from another process: polled without a restart. */
 	ck_assert_int_eq(syn(&out, &err, "add", url, NULL, NULL), 0);
@@ -239,8 +218,7 @@ START_TEST(test_daemon_notices)
 	free(err);
 	ck_assert(!list_has(url, 1));
 	ck_assert_int_eq(kill(pid, 0), 0);
-	kill(pid, SIGTERM);
-	ck_assert_int_ge(h_wait(pid, 10000), 0);
+	ck_assert_int_ge(h_stop(pid, 10000), 0);
 	origin_stop(org);
 	free(url);
 	free(log);

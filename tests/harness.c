@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +200,100 @@ h_wait_port(int port, int ms)
 		nanosleep(&ts, NULL);
 	}
 	return (-1);
+}
+
+void
+h_writef(const char *path, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*text;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	h_write(path, text);
+	free(text);
+}
+
+int
+h_cmd(const char *conf, char *const env[], char **out, char **err, ...)
+{
+	char	*argv[16], *a;
+	va_list	 ap;
+	int	 n = 0;
+
+	argv[n++] = (char *)h_syndic();
+	argv[n++] = "-c";
+	argv[n++] = (char *)conf;
+	va_start(ap, err);
+	while ((a = va_arg(ap, char *)) != NULL && n < 15)
+		argv[n++] = a;
+	va_end(ap);
+	argv[n] = NULL;
+	return (h_run(argv, env, out, err));
+}
+
+pid_t
+h_daemon(const char *conf, char *const env[], const char *out,
+    const char *err)
+{
+	char	*argv[] = { (char *)h_syndic(), "-c", (char *)conf, "run",
+	    NULL };
+
+	return (h_spawn(argv, env, out, err));
+}
+
+int
+h_stop(pid_t pid, int ms)
+{
+	kill(pid, SIGTERM);
+	return (h_wait(pid, ms));
+}
+
+/* h_ms returns a monotonic time in milliseconds. */
+static long long
+h_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+int
+h_wait_file(const char *path, const char *text, int ms)
+{
+	struct timespec	 ts = { 0, 20 * 1000 * 1000 };
+	long long	 end = h_ms() + ms;
+	char		*p;
+	int		 found;
+
+	for (;;) {
+		p = h_read(path, NULL);
+		found = p != NULL && strstr(p, text) != NULL;
+		free(p);
+		if (found)
+			return (0);
+		if (h_ms() > end)
+			return (-1);
+		nanosleep(&ts, NULL);
+	}
+}
+
+int
+h_conf_port(const char *conf)
+{
+	char		*text;
+	const char	*p;
+	int		 port = -1;
+
+	if ((text = h_read(conf, NULL)) == NULL)
+		return (-1);
+	if ((p = strstr(text, "listen = 127.0.0.1:")) != NULL)
+		port = atoi(p + 19);
+	free(text);
+	return (port);
 }
 
 /* h_write_cb appends received bytes to a growable string. */

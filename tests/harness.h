@@ -40,6 +40,27 @@ int	 h_wait(pid_t pid, int ms);
 int	 h_run(char *const argv[], char *const env[], char **out, char **err);
 /* h_wait_port waits up to ms for a TCP listener on 127.0.0.1:port. */
 int	 h_wait_port(int port, int ms);
+/* h_writef writes a file from a format (a configuration, a feed). */
+void	 h_writef(const char *path, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/*
+ * h_cmd runs `syndic -c conf ARG...` (the arguments end at the first NULL)
+ * as h_run does, with extra environment env (or NULL).
+ */
+int	 h_cmd(const char *conf, char *const env[], char **out, char **err,
+	    ...) __attribute__((sentinel));
+/*
+ * h_daemon starts `syndic -c conf run` as h_spawn does (extra environment
+ * env, stdout and stderr to the files out and err) and returns its pid.
+ */
+pid_t	 h_daemon(const char *conf, char *const env[], const char *out,
+	    const char *err);
+/* h_stop sends SIGTERM to pid and waits up to ms for it, as h_wait. */
+int	 h_stop(pid_t pid, int ms);
+/* h_wait_file waits up to ms for text in the file at path (a log): 0, -1. */
+int	 h_wait_file(const char *path, const char *text, int ms);
+/* h_conf_port reads the port of "listen = 127.0.0.1:PORT" in conf. */
+int	 h_conf_port(const char *conf);
 /*
  * h_http performs one request ("GET", "HEAD", ...) with optional extra
  * header lines (NULL-terminated) and fills r.  Returns 0, or -1 when no

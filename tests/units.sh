@@ -102,8 +102,16 @@ if command -v strace >/dev/null 2>&1 && command -v curl >/dev/null 2>&1 &&
 	echo "== system calls of syndic run against SystemCallFilter"
 	expand @system-service | sort -u > "$tmp/allowed"
 	{ expand @privileged; expand @resources; } | sort -u > "$tmp/denied"
-	port=$(awk 'BEGIN { srand(); print 20000 + int(rand() * 20000) }')
-	cat > "$tmp/s.conf" <<CONF
+	# A port the kernel finds free (awk's srand() alone seeds with the
+	# second: two runs in the same second chose the same port), and
+	# another try when something took it before syndic could listen.
+	tries=0
+	while :; do
+		port=$(python3 -c 'import socket; s = socket.socket();
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null ||
+		    awk -v s=$$ 'BEGIN { srand(); srand(srand() + s);
+		    print 20000 + int(rand() * 12000) }')
+		cat > "$tmp/s.conf" <<CONF
 [syndic]
 database = $tmp/s.db
 listen = 127.0.0.1:$port
@@ -111,13 +119,22 @@ listen = 127.0.0.1:$port
 [feed "file://$SRCDIR/examples/feeds/coastline-times.atom"]
 [feed "file://$SRCDIR/examples/feeds/tidewater-tech.json"]
 CONF
-	strace -f -qq -o "$tmp/trace" "$SYNDIC_BIN" -c "$tmp/s.conf" run \
-	    2> "$tmp/s.err" &
-	i=0
-	while [ $i -lt 100 ] && ! curl -sf "http://127.0.0.1:$port/healthz" \
-	    >/dev/null 2>&1; do
-		sleep 0.1
-		i=$((i + 1))
+		strace -f -qq -o "$tmp/trace" "$SYNDIC_BIN" -c "$tmp/s.conf" \
+		    run 2> "$tmp/s.err" &
+		spid=$!
+		i=0
+		while [ $i -lt 100 ] && kill -0 $spid 2>/dev/null &&
+		    ! curl -sf "http://127.0.0.1:$port/healthz" \
+		    >/dev/null 2>&1; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		tries=$((tries + 1))
+		kill -0 $spid 2>/dev/null || ! grep -q "cannot listen" \
+		    "$tmp/s.err" || [ $tries -ge 5 ] && break
+		wait $spid
+		echo "note: port $port was taken, another try"
+		rm -f "$tmp/s.db" "$tmp/s.db-wal" "$tmp/s.db-shm"
 	done
 	for path in /healthz / /feed.atom /feed.json /feeds.opml /metrics; do
 		curl -s --compressed -o /dev/null "http://127.0.0.1:$port$path"
