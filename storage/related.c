@@ -38,7 +38,10 @@
  * deltas and postings gathered in memory, then one statement per distinct
  * term: a cold store of thousands of stories is indexed in a fraction of
  * a second), each story signed at once so that it is a candidate for the
- * others.  Lists are computed eagerly only for the stories the output
+ * others.  A batch holds at most REL_BATCH_BYTES (its vocabulary, its
+ * stories' terms, its postings: some 5,000 full-text stories), wherever
+ * it runs, so that indexing stays within the memory of a poll of 10,000
+ * feeds.  Lists are computed eagerly only for the stories the output
  * window shows (the newest nshow of the merged feed, and a small margin),
  * newest first; every other story gets its list on demand when something
  * shows it (store_related_story, store_channel past the first page or on
@@ -75,6 +78,7 @@
 #define REL_MAX_TERMS		2000	/* distinct terms kept per story */
 #define REL_MAX_WORD		40	/* longer tokens are not words */
 #define REL_BULK		8192	/* stories indexed per batch, at most */
+#define REL_BATCH_BYTES	(12 << 20)	/* memory of a batch, at most */
 #define REL_CHUNK		128	/* postings per related_chunk row */
 #define REL_MARGIN		8	/* lists computed beyond the window */
 #define REL_DEMAND_MS		15	/* on-demand work per output page */
@@ -124,10 +128,9 @@ struct rpost {
 	long long	 story_id;
 	double		 w;		/* weight in the signature, 0-1 */
 	int		 fresh;		/* new chunks: do not look for one */
-	int		 vi;		/* its word in the batch */
 };
 
-/* A word of an indexing batch (in line: one cache line or two to look). */
+/* A word of an indexing batch. */
 struct bword {
 	uint64_t	 hash;
 	long long	 id;
@@ -135,7 +138,7 @@ struct bword {
 	int		 ndocs;		/* stories of the batch that have it */
 	int		 last;		/* 1 + the last story that counted it */
 	int		 slot;		/* its index in that story's terms */
-	char		 w[REL_MAX_WORD];
+	unsigned int	 off;		/* its text, in the vocabulary's */
 };
 
 /* The words of a batch, counted once per story. */
@@ -145,6 +148,9 @@ struct bvocab {
 	int		 cap;
 	int		*tab;		/* open addressing: 1 + index in v */
 	size_t		 size;		/* power of two */
+	char		*text;		/* the words, NUL-terminated */
+	size_t		 len;
+	size_t		 textcap;
 };
 
 /* A term of a story of a batch. */
@@ -162,6 +168,13 @@ struct bstory {
 	struct bterm	*t;
 	int		 n;
 	int		 cap;
+};
+
+/* A posting of a batch: a signature term of one of its stories. */
+struct bpost {
+	int		 v;		/* the word, in the vocabulary */
+	int		 story;		/* the story, in the batch */
+	float		 w;		/* weight in the signature, 0-1 */
 };
 
 /* Accumulator: open addressing from story id to approximate score. */
@@ -378,6 +391,15 @@ related_vocab_free(struct bvocab *v)
 {
 	free(v->v);
 	free(v->tab);
+	free(v->text);
+}
+
+/* related_vocab_bytes is the memory a vocabulary holds. */
+static size_t
+related_vocab_bytes(const struct bvocab *v)
+{
+	return (v->cap * sizeof *v->v + v->size * sizeof *v->tab +
+	    v->textcap);
 }
 
 /* related_vocab_find returns the index of a word of hash h, added if new. */
@@ -385,7 +407,7 @@ static int
 related_vocab_find(struct bvocab *v, const char *w, uint64_t h)
 {
 	struct bword	*bw;
-	size_t		 i, j;
+	size_t		 i, j, n;
 	int		 k;
 
 	if ((size_t)v->n * 2 >= v->size) {
@@ -402,16 +424,26 @@ related_vocab_find(struct bvocab *v, const char *w, uint64_t h)
 	for (i = h & (v->size - 1); v->tab[i] != 0; i = (i + 1) &
 	    (v->size - 1)) {
 		bw = &v->v[v->tab[i] - 1];
-		if (bw->hash == h && strcmp(bw->w, w) == 0)
+		if (bw->hash == h && strcmp(v->text + bw->off, w) == 0)
 			return (v->tab[i] - 1);
 	}
 	if (v->n == v->cap) {
-		v->cap = v->cap == 0 ? 1024 : v->cap * 2;
+		/* By half again: the batch's bound counts what it holds. */
+		v->cap = v->cap == 0 ? 1024 : v->cap + v->cap / 2;
 		v->v = xreallocarray(v->v, v->cap, sizeof *v->v);
 	}
-	memset(&v->v[v->n], 0, sizeof v->v[v->n]);
 	/* The tokenizer keeps words under REL_MAX_WORD bytes. */
-	memcpy(v->v[v->n].w, w, strnlen(w, REL_MAX_WORD - 1));
+	n = strnlen(w, REL_MAX_WORD - 1);
+	if (v->len + n + 1 > v->textcap) {
+		v->textcap = v->textcap == 0 ? 16384 : v->textcap +
+		    v->textcap / 2;
+		v->text = xreallocarray(v->text, v->textcap, 1);
+	}
+	memset(&v->v[v->n], 0, sizeof v->v[v->n]);
+	memcpy(v->text + v->len, w, n);
+	v->text[v->len + n] = '\0';
+	v->v[v->n].off = v->len;
+	v->len += n + 1;
 	v->v[v->n].hash = h;
 	v->tab[i] = v->n + 1;
 	return (v->n++);
@@ -1253,19 +1285,40 @@ related_resign(struct store *s, struct rdoc *d, double oldnorm,
 }
 
 /*
+ * related_batch_size is the memory a batch holds: its vocabulary, its
+ * stories and their terms (tbytes) and, to come, npost postings (twice: as
+ * made and sorted by word) and the word offsets that sort them.
+ */
+static size_t
+related_batch_size(const struct bvocab *v, size_t tbytes, int nids,
+    size_t npost)
+{
+	return (related_vocab_bytes(v) + tbytes +
+	    (size_t)nids * sizeof(struct bstory) +
+	    npost * 2 * sizeof(struct bpost) +
+	    (size_t)(v->n + 1) * sizeof(int));
+}
+
+/*
  * related_batch_read tokenizes the stories of a batch (those still there)
- * into bs and v; returns how many were read, or -1 on error.
+ * into bs and v, forgetting each first if it was indexed before (its head
+ * entry changed), until the batch holds max bytes.  Sets *nb to how many
+ * stories were read; returns how many ids were used, or -1 on error.
  */
 static int
 related_batch_read(struct store *s, const long long *ids, int nids,
-    struct bvocab *v, struct bstory *bs, char **cause)
+    size_t max, struct bvocab *v, struct bstory *bs, int *nb, char **cause)
 {
 	sqlite3_stmt	*st;
-	int		 i, nb = 0, rc;
+	size_t		 tbytes = 0, npost = 0, size;
+	int		 i, rc;
 
+	*nb = 0;
 	if ((st = store_stmt(s, sql_story_text)) == NULL)
 		return (store_error(s, cause, "related"));
 	for (i = 0; i < nids; i++) {
+		if (related_forget(s, ids[i], cause) == -1)
+			return (-1);
 		sqlite3_bind_int64(st, 1, ids[i]);
 		if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 			sqlite3_reset(st);
@@ -1273,17 +1326,32 @@ related_batch_read(struct store *s, const long long *ids, int nids,
 				continue;	/* gone meanwhile */
 			return (store_error(s, cause, "related: story"));
 		}
-		bs[nb].story_id = ids[i];
-		related_tokens(v, &bs[nb], nb,
+		bs[*nb].story_id = ids[i];
+		related_tokens(v, &bs[*nb], *nb,
 		    (const char *)sqlite3_column_text(st, 0), 1);
-		related_tokens(v, &bs[nb], nb,
+		related_tokens(v, &bs[*nb], *nb,
 		    (const char *)sqlite3_column_text(st, 1), 0);
-		bs[nb].feed_id = sqlite3_column_int64(st, 2);
-		bs[nb].published = sqlite3_column_int64(st, 3);
+		bs[*nb].feed_id = sqlite3_column_int64(st, 2);
+		bs[*nb].published = sqlite3_column_int64(st, 3);
 		sqlite3_reset(st);
-		nb++;
+		/* Kept to size: a batch is bounded by what it holds. */
+		if (bs[*nb].cap > bs[*nb].n + 16) {
+			bs[*nb].cap = bs[*nb].n + 1;
+			bs[*nb].t = xreallocarray(bs[*nb].t, bs[*nb].cap,
+			    sizeof *bs[*nb].t);
+		}
+		tbytes += bs[*nb].cap * sizeof *bs[*nb].t;
+		npost += bs[*nb].n < REL_SIG_TERMS ? bs[*nb].n : REL_SIG_TERMS;
+		(*nb)++;
+		size = related_batch_size(v, tbytes, nids, npost);
+		if (size > s->rel_batch_peak)
+			s->rel_batch_peak = size;
+		if (size >= max) {
+			i++;
+			break;
+		}
 	}
-	return (nb);
+	return (i);
 }
 
 /*
@@ -1303,7 +1371,8 @@ related_batch_terms(struct store *s, struct bvocab *v, char **cause)
 		return (store_error(s, cause, "related"));
 	for (i = 0; i < v->n; i++) {
 		bw = &v->v[i];
-		sqlite3_bind_text(get, 1, bw->w, -1, SQLITE_STATIC);
+		sqlite3_bind_text(get, 1, v->text + bw->off, -1,
+		    SQLITE_STATIC);
 		if ((rc = sqlite3_step(get)) == SQLITE_ROW) {
 			bw->id = sqlite3_column_int64(get, 0);
 			bw->df = sqlite3_column_int64(get, 1) + bw->ndocs;
@@ -1315,7 +1384,8 @@ related_batch_terms(struct store *s, struct bvocab *v, char **cause)
 			if (related_step1(s, more, cause, "related: term") == -1)
 				return (-1);
 		} else if (rc == SQLITE_DONE) {
-			sqlite3_bind_text(add, 1, bw->w, -1, SQLITE_STATIC);
+			sqlite3_bind_text(add, 1, v->text + bw->off, -1,
+			    SQLITE_STATIC);
 			sqlite3_bind_int(add, 2, bw->ndocs);
 			if (related_step1(s, add, cause, "related: term") == -1)
 				return (-1);
@@ -1328,19 +1398,20 @@ related_batch_terms(struct store *s, struct bvocab *v, char **cause)
 }
 
 /*
- * related_batch_doc stores the vector and signature of one story of a
- * batch (pending) and appends its postings to *post.
+ * related_batch_doc stores the vector and signature of story k of a batch
+ * (pending) and appends its postings to post.
  */
 static int
 related_batch_doc(struct store *s, const struct bvocab *v,
-    const struct bstory *b, long long ndocs, struct rpost **post, int *npost,
-    int *cappost, char **cause)
+    const struct bstory *bs, int k, long long ndocs, struct bpost *post,
+    int *npost, char **cause)
 {
+	const struct bstory *b = &bs[k];
 	sqlite3_stmt	*st;
 	struct rdoc	 d;
 	struct rterm	*sig;
 	struct bword	*bw;
-	struct rpost	*p;
+	struct bpost	*p;
 	unsigned char	*terms, *sigb;
 	size_t		 tlen, slen;
 	int		 i, nsig;
@@ -1359,18 +1430,11 @@ related_batch_doc(struct store *s, const struct bvocab *v,
 	}
 	related_weights(&d, ndocs);
 	sig = related_sig(&d, &nsig);
-	if (*npost + nsig > *cappost) {
-		*cappost = (*cappost + nsig) * 2;
-		*post = xreallocarray(*post, *cappost, sizeof **post);
-	}
 	for (i = 0; i < nsig; i++) {
-		p = &(*post)[(*npost)++];
-		p->term_id = sig[i].id;
-		p->published = b->published;
-		p->story_id = b->story_id;
+		p = &post[(*npost)++];
+		p->v = sig[i].vi;
+		p->story = k;
 		p->w = sig[i].sw;
-		p->fresh = 0;
-		p->vi = sig[i].vi;
 	}
 	related_sort_id(d.t, d.n);
 	terms = related_encode(d.t, d.n, &tlen);
@@ -1397,7 +1461,9 @@ related_batch_doc(struct store *s, const struct bvocab *v,
  * per distinct word, then each story's vector is stored, signed (so that
  * it is a candidate at once) and pending, and the postings are written
  * term by term.  A story indexed before (its head entry changed) is
- * forgotten first.
+ * forgotten first.  The batch stops at the first story that brings its
+ * memory to the store's bound (REL_BATCH_BYTES): returns how many ids it
+ * used (the first at least, whatever its size), or -1 on error.
  */
 int
 related_index_batch(struct store *s, const long long *ids, int nids,
@@ -1405,23 +1471,26 @@ related_index_batch(struct store *s, const long long *ids, int nids,
 {
 	struct bvocab	 v;
 	struct bstory	*bs;
-	struct rpost	*raw = NULL, *post = NULL;
+	struct bpost	*raw = NULL, *post = NULL;
+	struct rpost	*run = NULL;
 	long long	 ndocs;
-	int		*start = NULL, i, j, k, nb, nraw = 0, cap = 0, rc = -1;
+	size_t		 max;
+	int		*start = NULL, i, j, k, nb = 0, used, nraw = 0, most;
+	int		 rc = -1;
 
-	for (i = 0; i < nids; i++) {
-		if (related_forget(s, ids[i], cause) == -1)
-			return (-1);
-	}
+	max = s->rel_batch_bytes > 0 ? s->rel_batch_bytes : REL_BATCH_BYTES;
 	related_vocab_init(&v);
 	bs = xcalloc(nids + 1, sizeof *bs);
-	if ((nb = related_batch_read(s, ids, nids, &v, bs, cause)) == -1 ||
-	    related_batch_terms(s, &v, cause) == -1 ||
+	if ((used = related_batch_read(s, ids, nids, max, &v, bs, &nb,
+	    cause)) == -1 || related_batch_terms(s, &v, cause) == -1 ||
 	    related_count(s, nb, cause) == -1)
 		goto out;
 	ndocs = related_ndocs(s);
+	for (i = 0, most = 0; i < nb; i++)
+		most += bs[i].n < REL_SIG_TERMS ? bs[i].n : REL_SIG_TERMS;
+	raw = xcalloc(most + 1, sizeof *raw);
 	for (i = 0; i < nb; i++) {
-		if (related_batch_doc(s, &v, &bs[i], ndocs, &raw, &nraw, &cap,
+		if (related_batch_doc(s, &v, bs, i, ndocs, raw, &nraw,
 		    cause) == -1)
 			goto out;
 	}
@@ -1433,33 +1502,44 @@ related_index_batch(struct store *s, const long long *ids, int nids,
 	 */
 	start = xcalloc(v.n + 1, sizeof *start);
 	for (i = 0; i < nraw; i++)
-		start[raw[i].vi + 1]++;
-	for (i = 0; i < v.n; i++)
+		start[raw[i].v + 1]++;
+	for (i = 0, most = 0; i < v.n; i++) {
+		if (start[i + 1] > most)
+			most = start[i + 1];
 		start[i + 1] += start[i];
-	post = xcalloc(nraw + 1, sizeof *post);
-	for (i = 0; i < nraw; i++) {
-		k = raw[i].vi;
-		post[start[k]] = raw[i];
-		post[start[k]++].fresh = nb >= REL_CHUNK / 2 ||
-		    v.v[k].df == v.v[k].ndocs;
 	}
+	post = xcalloc(nraw + 1, sizeof *post);
+	for (i = 0; i < nraw; i++)
+		post[start[raw[i].v]++] = raw[i];
+	free(raw);
+	raw = NULL;
 	/* start[i] is now the end of word i's postings, the start of i + 1. */
+	run = xcalloc(most + 1, sizeof *run);
 	for (i = 0, j = 0; i < v.n; j = start[i++]) {
 		if (start[i] == j)
 			continue;
+		for (k = j; k < start[i]; k++) {
+			run[k - j].term_id = v.v[i].id;
+			run[k - j].published = bs[post[k].story].published;
+			run[k - j].story_id = bs[post[k].story].story_id;
+			run[k - j].w = post[k].w;
+			run[k - j].fresh = nb >= REL_CHUNK / 2 ||
+			    v.v[i].df == v.v[i].ndocs;
+		}
 		if (start[i] - j > 1)
-			qsort(post + j, start[i] - j, sizeof *post,
+			qsort(run, start[i] - j, sizeof *run,
 			    related_post_cmp);
-		if (related_chunk_put(s, post + j, start[i] - j, cause) == -1)
+		if (related_chunk_put(s, run, start[i] - j, cause) == -1)
 			goto out;
 	}
-	rc = 0;
+	rc = used;
 out:
 	for (i = 0; i < nids; i++)
 		free(bs[i].t);
 	free(bs);
 	free(raw);
 	free(post);
+	free(run);
 	free(start);
 	related_vocab_free(&v);
 	return (rc);
@@ -1848,7 +1928,8 @@ related_dequeue(struct store *s, const char *sql, long long id,
 
 /*
  * related_index_queue indexes up to max queued stories (the newest ids
- * first) as one batch; returns how many, or -1 on error.
+ * first) as one batch, fewer when the batch reaches its memory bound;
+ * returns how many, or -1 on error.
  */
 static int
 related_index_queue(struct store *s, int max, char **cause)
@@ -1864,8 +1945,9 @@ related_index_queue(struct store *s, int max, char **cause)
 	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		ids[n++] = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	rc = related_index_batch(s, ids, n, cause);
-	for (i = 0; rc == 0 && i < n; i++)
+	/* The batch may stop short of n: only what it used is dequeued. */
+	n = related_index_batch(s, ids, n, cause);
+	for (i = 0, rc = 0; rc == 0 && i < n; i++)
 		rc = related_dequeue(s, sql_todo_del, ids[i], cause);
 	free(ids);
 	return (rc == -1 ? -1 : n);
@@ -2071,7 +2153,7 @@ related_story(struct store *s, long long story_id, long long now,
 	sqlite3_bind_int64(st, 1, story_id);
 	queued = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_reset(st);
-	if (queued && (related_index_batch(s, &story_id, 1, cause) == -1 ||
+	if (queued && (related_index_batch(s, &story_id, 1, cause) != 1 ||
 	    related_dequeue(s, sql_todo_del, story_id, cause) == -1))
 		return (-1);
 	if (related_compute(s, story_id, nrelated, now, cause) == -1 ||

@@ -38,6 +38,8 @@ struct store {
 	long long		 changes;	/* total_changes at begin */
 	double			 rel_per_ms;	/* indexing cost per story */
 	int			 rel_full;	/* store_set_related_full */
+	size_t			 rel_batch_bytes; /* batch bound, 0: default */
+	size_t			 rel_batch_peak;  /* biggest batch (tests) */
 	long long		 txn;		/* store_begin count */
 	long long		 keylog_txn;	/* txn of the last keylog_sync */
 	struct keylog		*keylog;	/* keys in memory, or NULL */
@@ -103,7 +105,8 @@ int		 related_demand(struct store *, const long long *ids, int n,
 /*
  * related_index_batch indexes the stories of ids as one batch (document
  * frequencies and postings written once per distinct term) inside the open
- * transaction; the callers dequeue them.
+ * transaction, up to its memory bound; returns how many ids it used (the
+ * callers dequeue those), -1 on error.
  */
 int		 related_index_batch(struct store *, const long long *ids,
 		    int n, char **cause);

@@ -872,19 +872,26 @@ START_TEST(test_demand_page)
 }
 END_TEST
 
+/* How index_state indexes the corpus. */
+#define BY_STORY	0	/* one batch a story */
+#define AT_ONCE		1	/* one batch (its memory in batch_peak) */
+#define BOUNDED		2	/* batches cut at batch_bound bytes */
+
+static size_t	 batch_peak, batch_bound;
+
 /*
- * index_state builds the index of the corpus, story by story (one = 1) or
- * as one batch, then recomputes every list (which re-signs each story at
- * the final statistics), and describes the document frequencies (*df) and
- * postings (*post, *np).
+ * index_state builds the index of the corpus (how: BY_STORY, ...), then
+ * recomputes every list (which re-signs each story at the final
+ * statistics), and describes the document frequencies (*df) and postings
+ * (*post, *np).
  */
 static void
-index_state(int one, char **df, struct tpost **post, int *np)
+index_state(int how, char **df, struct tpost **post, int *np)
 {
 	struct store	*s;
 	long long	*ids;
 	char		*cause = NULL;
-	int		 i, n;
+	int		 i, n, rc, left, next, calls = 0;
 
 	s = open_new();
 	corpus_once(s, NTOPICS, MAXPER, -1);
@@ -895,18 +902,43 @@ index_state(int one, char **df, struct tpost **post, int *np)
 		ids[i] = i + 1;
 	ck_assert_int_eq(sql_int(s, "SELECT max(story_id) FROM related_todo"),
 	    n);
-	if (one) {
+	if (how == BY_STORY) {
 		for (i = 0; i < n; i++) {
 			ck_assert_int_eq(store_begin(s, &cause), 0);
 			ck_assert_msg(related_index_batch(s, &ids[i], 1,
-			    &cause) == 0, "%s", cause);
+			    &cause) == 1, "%s", cause);
 			ck_assert_int_eq(store_commit(s, &cause), 0);
 		}
-	} else {
+	} else if (how == AT_ONCE) {
 		ck_assert_int_eq(store_begin(s, &cause), 0);
-		ck_assert_msg(related_index_batch(s, ids, n, &cause) == 0, "%s",
-		    cause);
+		ck_assert_msg(related_index_batch(s, ids, n, &cause) == n,
+		    "%s", cause);
 		ck_assert_int_eq(store_commit(s, &cause), 0);
+		batch_peak = s->rel_batch_peak;
+		ck_assert_int_lt(batch_peak, 1 << 20);
+	} else {
+		/*
+		 * Each call of store_related_update indexes one batch, cut
+		 * at the first story that brings it to the bound, and leaves
+		 * the rest queued.
+		 */
+		s->rel_batch_bytes = batch_bound;
+		for (left = n; left > 0; left = next) {
+			rc = store_related_update(s, NOW, 0, 5, 0, &cause);
+			ck_assert_msg(rc >= 0, "%s", cause);
+			calls++;
+			next = sql_int(s, "SELECT count(*) FROM related_todo");
+			ck_assert_int_lt(next, left);
+			ck_assert_int_eq(rc, next > 0);
+		}
+		ck_assert_int_ge(s->rel_batch_peak, batch_bound);
+		if (batch_bound <= 1)
+			ck_assert_int_eq(calls, n);
+		else {
+			ck_assert_int_ge(calls, 2);
+			ck_assert_int_lt(calls, n / 2);
+			ck_assert_int_lt(s->rel_batch_peak, batch_peak);
+		}
 	}
 	ck_assert_int_eq(sqlite3_exec(s->db, "DELETE FROM related_todo", NULL,
 	    NULL, NULL), SQLITE_OK);
@@ -925,26 +957,34 @@ START_TEST(test_bulk_same)
 {
 	struct tpost	*p1, *pb;
 	char		*df1, *dfb;
-	int		 n1, nb, i;
+	int		 n1, nb, i, how;
 
-	index_state(1, &df1, &p1, &n1);
-	index_state(0, &dfb, &pb, &nb);
+	/*
+	 * One batch, or batches cut by the memory bound, give the same
+	 * document frequencies and postings as story by story.
+	 */
+	index_state(BY_STORY, &df1, &p1, &n1);
 	ck_assert_int_gt(strlen(df1), 100);
-	ck_assert_str_eq(df1, dfb);
 	ck_assert_int_gt(n1, 22 * 10);
-	ck_assert_int_eq(n1, nb);
-	for (i = 0; i < n1; i++) {
-		ck_assert_str_eq(p1[i].term, pb[i].term);
-		ck_assert_int_eq(p1[i].story, pb[i].story);
-		ck_assert_int_eq(p1[i].published, pb[i].published);
-		ck_assert_msg(p1[i].w - pb[i].w < 0.1 &&
-		    pb[i].w - p1[i].w < 0.1, "%s %lld: %.3f %.3f", p1[i].term,
-		    p1[i].story, p1[i].w, pb[i].w);
+	for (how = AT_ONCE; how <= BOUNDED + 1; how++) {
+		/* Bounded: by nine tenths of one batch, then by nothing. */
+		batch_bound = how == BOUNDED ? batch_peak * 9 / 10 : 1;
+		index_state(how > BOUNDED ? BOUNDED : how, &dfb, &pb, &nb);
+		ck_assert_str_eq(df1, dfb);
+		ck_assert_int_eq(n1, nb);
+		for (i = 0; i < n1; i++) {
+			ck_assert_str_eq(p1[i].term, pb[i].term);
+			ck_assert_int_eq(p1[i].story, pb[i].story);
+			ck_assert_int_eq(p1[i].published, pb[i].published);
+			ck_assert_msg(p1[i].w - pb[i].w < 0.1 &&
+			    pb[i].w - p1[i].w < 0.1, "%s %lld: %.3f %.3f",
+			    p1[i].term, p1[i].story, p1[i].w, pb[i].w);
+		}
+		free(dfb);
+		free(pb);
 	}
 	free(df1);
-	free(dfb);
 	free(p1);
-	free(pb);
 }
 END_TEST
 
