@@ -6,7 +6,9 @@
  * with how the time split between fetching, parsing and storing.  The
  * derived indexes (related stories, full-text search) are not part of
  * it: the readers that need them, the daemon, "syndic index" (also here)
- * or "syndic poll --index" bring them up to date.
+ * or "syndic poll --index" bring them up to date.  As in the daemon, the
+ * store writes run on the writer thread (writer.c), so storing overlaps
+ * fetching and parsing, which stay on the loop.
  *
  * Also here: poll_discover, the fetch-and-look step of "syndic add".
  */
@@ -75,18 +77,22 @@ poll_named(struct store *st, int argc, char **argv, struct feed_row **rows,
 }
 
 /*
- * poll_summary prints what the poll did and where its time went: wall
- * time, and CPU time (what the loop thread itself spent) split between
- * fetching (the loop, curl, the scheduler), parsing and storing.
+ * poll_summary prints what the poll did and where its time went.  Fetching
+ * (the loop, curl, the scheduler) and parsing run on the loop thread,
+ * storing on the writer thread beside them: wall times overlap, and the
+ * loop's fetch time is what it spent neither parsing nor idle waiting for
+ * the writer.  CPU time is the loop thread's (fetch, parse) plus the
+ * writer thread's (store), each by its own thread clock.
  */
 static void
-poll_summary(struct fetch *f, struct sched *s, double wall, double cpu)
+poll_summary(struct fetch *f, struct sched *s, double wall, double loop_cpu)
 {
 	const struct sched_metrics	*m = sched_get_metrics(s);
 	const struct fetch_metrics	*fm = fetch_get_metrics(f);
 	double				 parse = m->parse_ms / 1000.0;
 	double				 store = m->store_ms / 1000.0;
-	double				 fetch = wall - parse - store;
+	double				 wait = m->wait_ms / 1000.0;
+	double				 fetch = wall - parse - wait;
 
 	if (fetch < 0)
 		fetch = 0;
@@ -95,12 +101,15 @@ poll_summary(struct fetch *f, struct sched *s, double wall, double cpu)
 	    m->ingested, m->unchanged, m->failures, m->entries_added,
 	    m->entries_updated);
 	printf("time: fetch %.2f s, parse %.2f s, store %.2f s; "
-	    "%.1f MB received\n", fetch, parse, store, fm->bytes / 1e6);
+	    "%.1f MB received; the store ran on the writer thread, "
+	    "overlapping fetch and parse (loop idle, waiting for it: "
+	    "%.2f s)\n", fetch, parse, store, fm->bytes / 1e6, wait);
 	parse = m->parse_cpu_us / 1e6;
 	store = m->store_cpu_us / 1e6;
-	fetch = cpu - parse - store;
-	printf("cpu: %.2f s: fetch %.2f s, parse %.2f s, store %.2f s\n", cpu,
-	    fetch < 0 ? 0 : fetch, parse, store);
+	fetch = loop_cpu - parse;
+	printf("cpu: %.2f s: fetch %.2f s, parse %.2f s, store %.2f s "
+	    "(fetch and parse: loop thread; store: writer thread)\n",
+	    loop_cpu + store, fetch < 0 ? 0 : fetch, parse, store);
 }
 
 /* poll_secs returns the seconds from a to b. */
@@ -224,6 +233,8 @@ cmd_poll(struct globals *g, int argc, char **argv)
 {
 	struct config		*c;
 	struct store		*st;
+	struct writer		*w;
+	struct writer_opts	 wo;
 	struct fetch		*f;
 	struct fetch_opts	 o;
 	struct poll_run		 p;
@@ -231,6 +242,7 @@ cmd_poll(struct globals *g, int argc, char **argv)
 	struct event		*sigint, *sigterm;
 	char			*cause = NULL;
 	int			 i, n = 0, all = 0, index = 0, rc = 0;
+	unsigned long long	 ingested;
 	struct timespec		 t0, t1, c0, c1;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -282,9 +294,27 @@ cmd_poll(struct globals *g, int argc, char **argv)
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 	if ((p.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
+	/* The writer's connection is bounded like the loop's. */
+	memset(&wo, 0, sizeof wo);
+	wo.cache_kib = POLL_CACHE_KIB;
+	if ((w = writer_new(p.base, c->database, &wo, &cause)) == NULL) {
+		fprintf(stderr, "syndic: poll: %s: %s\n", c->database, cause);
+		free(cause);
+		feed_rows_free(rows, n);
+		event_base_free(p.base);
+		store_close(st);
+		config_free(c);
+		return (EX_UNAVAILABLE);
+	}
+	/* The loop's connection only reads the feeds now. */
+	if (store_set_memory(st, 2048, 0, &cause) == -1) {
+		log_warnx("poll: %s", cause);
+		free(cause);
+		cause = NULL;
+	}
 	sched_fetch_opts(c, &o);
 	f = fetch_new(p.base, &o);
-	p.sched = sched_new(p.base, c, st, f, SCHED_ONCE);
+	p.sched = sched_new(p.base, c, st, w, f, SCHED_ONCE);
 	sigint = evsignal_new(p.base, SIGINT, poll_signal_cb, &p);
 	sigterm = evsignal_new(p.base, SIGTERM, poll_signal_cb, &p);
 	event_add(sigint, NULL);
@@ -296,18 +326,30 @@ cmd_poll(struct globals *g, int argc, char **argv)
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
 	poll_summary(f, p.sched, poll_secs(&t0, &t1), poll_secs(&c0, &c1));
 	/*
+	 * Everything is stored: end the writer, and with it its connection
+	 * and the near-duplicate keys it held in memory, before anything
+	 * else runs on the loop's connection.
+	 */
+	ingested = sched_get_metrics(p.sched)->ingested;
+	sched_free(p.sched);
+	writer_free(w);
+	fetch_free(f);
+	if (store_set_memory(st, POLL_CACHE_KIB, 0, &cause) == -1) {
+		log_warnx("poll: %s", cause);
+		free(cause);
+		cause = NULL;
+	}
+	/*
 	 * The derived indexes are not part of the poll: left for the
 	 * readers that need them, the daemon or syndic index, unless
 	 * --index asks for them now (timed on their own).
 	 */
 	if (index)
 		poll_indexes(st, c, "poll");
-	else if (sched_get_metrics(p.sched)->ingested > 0)
+	else if (ingested > 0)
 		poll_backlog(st, c);
-	poll_leave_wal(st, sched_get_metrics(p.sched)->ingested > 0 || index);
+	poll_leave_wal(st, ingested > 0 || index);
 
-	sched_free(p.sched);
-	fetch_free(f);
 	event_free(sigint);
 	event_free(sigterm);
 	event_base_free(p.base);

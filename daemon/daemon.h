@@ -128,7 +128,8 @@ struct daemon {
 	struct globals		*globals;
 	struct server		*server;
 	struct publish		*publish;	/* the rendered outputs */
-	struct store		*store;		/* open while running */
+	struct store		*store;		/* the loop's (reads) */
+	struct writer		*writer;	/* store writes, off the loop */
 	struct fetch		*fetch;		/* fetch_get_metrics() */
 	struct sched		*sched;		/* sched_get_metrics() */
 	int			 stopping;
@@ -155,6 +156,58 @@ struct daemon {
 /* daemon_reload re-reads the configuration; a bad one keeps the old. */
 int	 daemon_reload(struct daemon *);
 
+/* writer.c: the writer thread, which does the store writes off the loop. */
+
+struct store;
+struct store_wal;
+struct writer;
+
+/*
+ * A unit of store work for the writer thread, embedded in the submitter's
+ * own structure.  run runs on the writer thread with the writer's store
+ * (never the loop's) and returns its result (0, or -1 with *cause set in
+ * j->cause); done then runs on the loop, which frees j->cause and j.
+ */
+struct writer_job {
+	int			 (*run)(struct store *, struct writer_job *);
+	void			 (*done)(struct writer_job *);
+	int			 rc;
+	char			*cause;
+	long long		 us;		/* wall time of run */
+	long long		 cpu_us;	/* its thread CPU time */
+	struct writer_job	*next;
+};
+
+/* How the writer's connection is set up. */
+struct writer_opts {
+	int		 cache_kib;	/* page cache, 0: the store's default */
+	long long	 mmap_bytes;	/* with cache_kib: mapped bytes */
+	int		 checkpoints;	/* 1: store_checkpointer on it */
+	long long	 slow_ms;	/* log statements slower (0: off) */
+};
+
+/*
+ * writer_new opens a connection to the store at path and starts the
+ * thread; finished jobs are told on base.  NULL with *cause on failure.
+ */
+struct writer	*writer_new(struct event_base *, const char *path,
+		    const struct writer_opts *, char **cause);
+/* writer_free runs what is queued (writer_drain), ends the thread, closes. */
+void		 writer_free(struct writer *);
+/* writer_submit queues a job; it never blocks on the thread's work. */
+void		 writer_submit(struct writer *, struct writer_job *);
+/* writer_pending counts the jobs submitted whose done has not run. */
+int		 writer_pending(struct writer *);
+/*
+ * writer_drain waits until every submitted job (and any their done
+ * callbacks submit) has run and calls their done callbacks: at shutdown.
+ */
+void		 writer_drain(struct writer *);
+/* writer_cpu_us is the CPU time the thread spent in jobs, microseconds. */
+long long	 writer_cpu_us(struct writer *);
+/* writer_wal_stats gives the writer connection's WAL and checkpoints. */
+void		 writer_wal_stats(struct writer *, struct store_wal *);
+
 /* sched.c: the scheduler: due feeds, politeness, outcomes, next polls. */
 
 struct fetch;
@@ -176,21 +229,30 @@ struct sched_metrics {
 	long long		 parse_ms;	/* time spent parsing */
 	long long		 store_ms;	/* time spent storing */
 	long long		 parse_cpu_us;	/* CPU time of the same */
-	long long		 store_cpu_us;
+	long long		 store_cpu_us;	/* on the writer thread */
+	long long		 wait_ms;	/* loop idle, waiting for it */
+	long long		 docs_waiting;	/* parsed, not stored yet */
 };
 
 #define SCHED_ONCE	0x1	/* leave the loop when all queued is done */
 
-/* sched_new makes a scheduler; it borrows everything it is given. */
+/*
+ * sched_new makes a scheduler; it borrows everything it is given.  It
+ * reads the schedule through the store (the loop's connection) and writes
+ * every outcome through the writer.
+ */
 struct sched	*sched_new(struct event_base *, struct config *,
-		    struct store *, struct fetch *, int flags);
+		    struct store *, struct writer *, struct fetch *, int flags);
 /* sched_free cancels what runs and frees; NULL is a no-op. */
 void		 sched_free(struct sched *);
 /* sched_start polls the due feeds now and each feed as it falls due. */
 void		 sched_start(struct sched *);
 /* sched_queue polls these feeds now (rows are taken); returns how many. */
 int		 sched_queue(struct sched *, struct feed_row *rows, int n);
-/* sched_stop cancels the fetches in flight and starts no other. */
+/*
+ * sched_stop cancels the fetches in flight, starts no other, and waits
+ * until the writer has stored every outcome already received.
+ */
 void		 sched_stop(struct sched *);
 /* sched_set_config follows a reloaded configuration. */
 void		 sched_set_config(struct sched *, struct config *);
@@ -202,6 +264,11 @@ void		 sched_counts(struct sched *, int *feeds, int *failing);
 int		 sched_busy(struct sched *);
 /* sched_get_metrics returns the scheduler's counters. */
 const struct sched_metrics *sched_get_metrics(struct sched *);
+/*
+ * sched_resubscribe subscribes the feeds of a reloaded configuration
+ * through the writer (the loop does not wait for it).
+ */
+void		 sched_resubscribe(struct sched *, const struct config *);
 /* sched_subscribe subscribes the store to every feed of the configuration. */
 int		 sched_subscribe(struct store *, const struct config *,
 		    char **cause);

@@ -1,9 +1,12 @@
 /*
  * run.c: "syndic run", the daemon.  One libevent loop carries everything:
- * signals, the HTTP server, the scheduler and its fetches.  SIGTERM and
- * SIGINT stop it gracefully (transfers in flight end, what finished is
- * already committed); SIGHUP re-reads the configuration, subscribes its
- * feeds, and keeps the old one when the new one is bad.
+ * signals, the HTTP server, the scheduler and its fetches; the store's
+ * writes run on the writer thread (writer.c) and its checkpoints on the
+ * checkpoint thread (storage/store.c), so that the loop never waits for
+ * the disk.  SIGTERM and SIGINT stop it gracefully (transfers in flight
+ * are cancelled, what was fetched and parsed is stored before exit);
+ * SIGHUP re-reads the configuration, subscribes its feeds, and keeps the
+ * old one when the new one is bad.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -59,7 +62,11 @@ daemon_reload(struct daemon *d)
 	d->conf = c;
 	d->reloads++;
 	publish_reconfigured(d->publish);
-	if (d->store != NULL && sched_subscribe(d->store, c, &errors) == -1) {
+	/* Through the writer: the loop does not wait for the store. */
+	if (d->sched != NULL)
+		sched_resubscribe(d->sched, c);
+	else if (d->store != NULL && sched_subscribe(d->store, c, &errors) ==
+	    -1) {
 		log_warnx("reload: cannot subscribe the configured feeds: %s",
 		    errors);
 		free(errors);
@@ -131,17 +138,23 @@ run_status_hook(void *arg)
 #define RUN_SLOW_MS	50
 
 /*
- * run_engine opens the store, subscribes the configured feeds and makes
- * the fetcher and the scheduler.
+ * run_engine opens the store (the loop's connection, for reads), starts
+ * the writer thread with its own connection and the checkpoint thread,
+ * subscribes the configured feeds and makes the fetcher and the scheduler.
  */
 static int
 run_engine(struct daemon *d)
 {
 	struct fetch_opts	 o;
+	struct writer_opts	 wo;
 	char			*cause = NULL;
 
+	memset(&wo, 0, sizeof wo);
+	wo.checkpoints = 1;
+	wo.slow_ms = RUN_SLOW_MS;
 	if ((d->store = store_open(d->conf->database, &cause)) == NULL ||
-	    store_checkpointer(d->store, &cause) == -1) {
+	    (d->writer = writer_new(d->base, d->conf->database, &wo,
+	    &cause)) == NULL) {
 		log_err("cannot open the store %s: %s", d->conf->database,
 		    cause);
 		free(cause);
@@ -150,13 +163,15 @@ run_engine(struct daemon *d)
 		return (-1);
 	}
 	store_log_slow(d->store, RUN_SLOW_MS);
+	/* Before the loop runs: nothing waits for it yet. */
 	if (sched_subscribe(d->store, d->conf, &cause) == -1) {
 		log_warnx("cannot subscribe the configured feeds: %s", cause);
 		free(cause);
 	}
 	sched_fetch_opts(d->conf, &o);
 	d->fetch = fetch_new(d->base, &o);
-	d->sched = sched_new(d->base, d->conf, d->store, d->fetch, 0);
+	d->sched = sched_new(d->base, d->conf, d->store, d->writer, d->fetch,
+	    0);
 	sched_set_hook(d->sched, run_status_hook, d);
 	return (0);
 }
@@ -346,6 +361,7 @@ cmd_run(struct globals *g, int argc, char **argv)
 	notify_free(d.notify);
 	server_free(d.server);
 	publish_free(d.publish);
+	writer_free(d.writer);
 	store_close(d.store);
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);

@@ -6,13 +6,25 @@
  * Due feeds (next_poll <= now in the store) wait in one queue per site
  * (registrable domain).  The pump starts fetches round-robin over the
  * sites while the global `concurrency` allows, at most `per_site` at once
- * per site and `site_delay` apart.  A finished fetch is parsed and stored
- * in one transaction (store_update), then the pump runs again.  An
- * outcome without a document (a 304, an unchanged body, a failure) waits
- * up to SCHED_FLUSH_MS to be stored with the others of that moment in one
- * transaction (store_feed_records): a conditional pass over thousands of
- * feeds is then a few commits, not one per feed.  Whatever reads the
- * schedule back from the store (sched_tick, sched_arm) flushes first.
+ * per site and `site_delay` apart.  A finished fetch is parsed on the loop
+ * and handed to the writer thread (writer.c), which stores it in one
+ * transaction (store_update); the loop goes on fetching and parsing
+ * meanwhile, and takes the result back (sched_stored: metrics, the
+ * "store in trouble" pause, the pump).  An outcome without a document (a
+ * 304, an unchanged body, a failure) waits up to SCHED_FLUSH_MS to be
+ * stored with the others of that moment in one transaction
+ * (store_feed_records): a conditional pass over thousands of feeds is
+ * then a few commits, not one per feed.
+ *
+ * A feed stays busy (in s->busy, never queued again) until the writer has
+ * stored its outcome, so that the schedule read back from the store
+ * (sched_tick, sched_arm, through the loop's own connection) never sees a
+ * feed whose new next poll is not committed yet.  Backpressure: while
+ * SCHED_DOCS_MAX parsed documents wait for the writer, no transfer starts,
+ * so what waits in memory is bounded by that plus the transfers in flight.
+ * The background store work (full-text batches, related slices, retention,
+ * the subscriptions of a reloaded configuration) goes through the writer
+ * too: the loop itself never writes to the store.
  *
  * Next poll: the interval (configured per feed, or adapted from how often
  * the feed publishes, or lengthened while it does not change), raised by
@@ -49,7 +61,7 @@
 #define SCHED_WAKE_MAX		2
 #define SCHED_RETENTION_EVERY	3600	/* seconds between retention runs */
 /* A slice of related-stories work, and the wait that gathers a batch. */
-#define SCHED_RELATED_MS	15
+#define SCHED_RELATED_MS	50	/* on the writer: not a loop stall */
 #define SCHED_RELATED_GATHER_MS	200
 #define SCHED_FTS_BATCH		200	/* stories full-text indexed a slice */
 /* Entries looked at to estimate how often a feed publishes. */
@@ -57,6 +69,8 @@
 /* Outcomes without a document are stored together, this late at most. */
 #define SCHED_FLUSH_MS		100
 #define SCHED_FLUSH_MAX		1024
+/* Parsed documents that may wait for the writer before fetching pauses. */
+#define SCHED_DOCS_MAX		4
 
 /* A small string-keyed hash table (sites, busy feeds, configured feeds). */
 struct smap_slot {
@@ -71,11 +85,51 @@ struct smap {
 
 struct site;
 
-/* A fetch outcome waiting to be stored with others (sched_flush). */
+/* A fetch outcome waiting to be stored (strings of its own). */
 struct spend {
 	long long		 id;
+	struct sfeed		*f;		/* busy until stored */
 	struct fetch_record	 rec;		/* strings point to str[] */
 	char			*str[6];
+};
+
+/* What a store job does on the writer thread. */
+enum sjob_kind {
+	SJOB_UPDATE,		/* a document and its fetch record */
+	SJOB_RECORDS,		/* outcomes without documents, together */
+	SJOB_FTS,		/* a full-text batch */
+	SJOB_RELATED,		/* a slice of related-stories work */
+	SJOB_RETENTION,		/* max_age and max_entries */
+	SJOB_SUBSCRIBE,		/* the feeds of a reloaded configuration */
+	SJOB_DEFERRED		/* what the loop's connection handed over */
+};
+
+/* A job for the writer (writer.c) and what it needs and gives back. */
+struct sjob {
+	struct writer_job	 wj;		/* first: the writer's part */
+	struct sched		*s;
+	enum sjob_kind		 kind;
+	/* SJOB_UPDATE */
+	struct spend		 one;
+	struct doc		*doc;
+	int			 had_doc;
+	struct ingest_stats	 st;
+	int			 removed;	/* the feed is gone meanwhile */
+	/* SJOB_RECORDS */
+	struct spend		*pend;
+	int			 npend;
+	int			 missing;
+	/* SJOB_RELATED, SJOB_RETENTION */
+	long long		 now;
+	int			 items;
+	int			 nrelated;
+	long long		 max_age;
+	int			 max_entries;
+	/* SJOB_SUBSCRIBE: url, title (or NULL), tags, per configured feed */
+	char			**subs;
+	int			 nsubs;
+	/* SJOB_DEFERRED */
+	struct store_deferred	*dfr;
 };
 
 /* A feed queued or being fetched. */
@@ -104,7 +158,8 @@ TAILQ_HEAD(sites, site);
 struct sched {
 	struct event_base	*base;
 	struct config		*conf;
-	struct store		*store;
+	struct store		*store;		/* the loop's: reads only */
+	struct writer		*writer;	/* every write */
 	struct fetch		*fetch;
 	int			 flags;
 	struct smap		 sites;
@@ -135,6 +190,13 @@ struct sched {
 	int			 pendcap;
 	struct event		*flush;
 	struct event		*fts;		/* full-text indexing */
+
+	int			 storing;	/* feeds the writer has */
+	int			 docs;		/* of them, with a document */
+	int			 fts_busy;	/* a job of that kind is out */
+	int			 related_busy;
+	long long		 store_us;	/* writer time, all jobs */
+	long long		 wait_from;	/* idle for the writer since */
 };
 
 static void	sched_pump(struct sched *);
@@ -142,6 +204,8 @@ static void	sched_arm(struct sched *);
 static void	sched_related(struct sched *, long long);
 static void	sched_flush(struct sched *);
 static void	sched_fts(struct sched *, long long);
+static void	sched_submit(struct sched *, struct sjob *);
+static int	sched_subscribe_list(struct store *, char **, int, char **);
 
 /* smap_hash is FNV-1a over a string. */
 static size_t
@@ -648,58 +712,300 @@ sched_log_change(struct sfeed *f, const char *error)
 		    f->row.failures);
 }
 
-/* sched_dup copies a borrowed string of a deferred record. */
-static const char *
-sched_dup(struct spend *p, int i, const char *v)
+/* sched_keep copies a record's borrowed strings into p (and the record). */
+static void
+sched_keep(struct spend *p, long long id, struct sfeed *f,
+    const struct fetch_record *rec)
 {
-	p->str[i] = v != NULL ? xstrdup(v) : NULL;
-	return (p->str[i]);
+	const char	*v[6];
+	int		 i;
+
+	v[0] = rec->error;
+	v[1] = rec->etag;
+	v[2] = rec->last_modified;
+	v[3] = rec->body_hash;
+	v[4] = rec->moved_to;
+	v[5] = rec->new_url;
+	for (i = 0; i < 6; i++)
+		p->str[i] = v[i] != NULL ? xstrdup(v[i]) : NULL;
+	p->id = id;
+	p->f = f;
+	p->rec = *rec;
+	p->rec.error = p->str[0];
+	p->rec.etag = p->str[1];
+	p->rec.last_modified = p->str[2];
+	p->rec.body_hash = p->str[3];
+	p->rec.moved_to = p->str[4];
+	p->rec.new_url = p->str[5];
+}
+
+/* sched_unkeep frees the strings of a kept record. */
+static void
+sched_unkeep(struct spend *p)
+{
+	int	i;
+
+	for (i = 0; i < 6; i++)
+		free(p->str[i]);
+}
+
+/* sched_job_run runs a store job on the writer thread (writer.c). */
+static int
+sched_job_run(struct store *st, struct writer_job *wj)
+{
+	struct sjob		*j = (struct sjob *)wj;
+	struct fetch_record	*recs;
+	long long		*ids;
+	int			 i, rc = 0;
+
+	switch (j->kind) {
+	case SJOB_UPDATE:
+		rc = store_update(st, j->one.id, &j->one.rec, j->doc,
+		    j->one.rec.when, &j->st, &wj->cause);
+		/* Free the document here, as soon as it is stored. */
+		doc_free(j->doc);
+		j->doc = NULL;
+		if (rc == -1)
+			j->removed = store_feed_find(st, j->one.f->row.url) ==
+			    -1;
+		break;
+	case SJOB_RECORDS:
+		ids = xreallocarray(NULL, j->npend, sizeof *ids);
+		recs = xreallocarray(NULL, j->npend, sizeof *recs);
+		for (i = 0; i < j->npend; i++) {
+			ids[i] = j->pend[i].id;
+			recs[i] = j->pend[i].rec;
+		}
+		rc = store_feed_records(st, ids, recs, j->npend, &j->missing,
+		    &wj->cause);
+		free(ids);
+		free(recs);
+		break;
+	case SJOB_FTS:
+		rc = store_fts_update(st, SCHED_FTS_BATCH, &wj->cause);
+		break;
+	case SJOB_RELATED:
+		rc = store_related_update(st, j->now, j->items, j->nrelated,
+		    SCHED_RELATED_MS, &wj->cause);
+		break;
+	case SJOB_RETENTION:
+		rc = store_retention(st, j->max_age, j->max_entries, j->items,
+		    j->now, &wj->cause);
+		break;
+	case SJOB_SUBSCRIBE:
+		rc = sched_subscribe_list(st, j->subs, j->nsubs, &wj->cause);
+		break;
+	case SJOB_DEFERRED:
+		rc = store_deferred_run(st, j->dfr, &wj->cause);
+		break;
+	}
+	return (rc);
+}
+
+/* sched_job_free frees a job and what it kept. */
+static void
+sched_job_free(struct sjob *j)
+{
+	int	i;
+
+	doc_free(j->doc);
+	if (j->kind == SJOB_UPDATE)
+		sched_unkeep(&j->one);
+	for (i = 0; i < j->npend; i++)
+		sched_unkeep(&j->pend[i]);
+	free(j->pend);
+	for (i = 0; i < j->nsubs * 3; i++)
+		free(j->subs[i]);
+	free(j->subs);
+	store_deferred_free(j->dfr);
+	free(j->wj.cause);
+	free(j);
+}
+
+/* sched_stored_update takes back a stored document or record (loop). */
+static void
+sched_stored_update(struct sched *s, struct sjob *j)
+{
+	struct sfeed	*f = j->one.f;
+	char		 u[256], e[256];
+
+	if (j->wj.rc == -1) {
+		if (j->removed)
+			/* Removed (syndic remove) while it was fetched. */
+			log_debug("feed %lld: removed meanwhile", f->row.id);
+		else {
+			log_escape(u, sizeof u, f->row.url);
+			log_escape(e, sizeof e, j->wj.cause != NULL ?
+			    j->wj.cause : "?");
+			log_warnx("feed %s: not stored: %s", u, e);
+			s->m.store_errors++;
+			/* The store is in trouble (busy, full): pause. */
+			s->pause_until = time(NULL) + 5;
+		}
+	} else if (j->had_doc) {
+		s->m.ingested++;
+		s->m.entries_added += j->st.added;
+		s->m.entries_updated += j->st.updated;
+		/* New or re-headed stories: index them soon, in one batch. */
+		if (j->st.added > 0 || j->st.updated > 0)
+			sched_related(s, SCHED_RELATED_GATHER_MS);
+		if (j->st.added + j->st.updated > 0)
+			sched_fts(s, 1000);
+	}
+	s->storing--;
+	if (j->had_doc)
+		s->m.docs_waiting = --s->docs;
+	sched_sfeed_free(f);
+}
+
+/* sched_stored_records takes back a batch of stored outcomes (loop). */
+static void
+sched_stored_records(struct sched *s, struct sjob *j)
+{
+	char	e[256];
+	int	i;
+
+	if (j->wj.rc == -1) {
+		/* Dropped: the feeds are simply polled again. */
+		log_escape(e, sizeof e, j->wj.cause != NULL ? j->wj.cause :
+		    "?");
+		log_warnx("scheduler: %d fetch outcomes not stored: %s",
+		    j->npend, e);
+		s->m.store_errors++;
+		s->pause_until = time(NULL) + 5;
+	} else if (j->missing > 0)
+		log_debug("scheduler: %d feeds removed meanwhile", j->missing);
+	for (i = 0; i < j->npend; i++) {
+		s->storing--;
+		sched_sfeed_free(j->pend[i].f);
+	}
 }
 
 /*
- * sched_flush stores the deferred outcomes in one transaction.  When that
- * fails they are dropped (the feeds are simply polled again) and the
- * scheduler pauses, as after any store failure.
+ * sched_job_done takes a job back from the writer, on the loop: the
+ * in-memory state follows what was stored, then the pump runs again (a
+ * document less waits, a one-shot poll may be done).
+ */
+static void
+sched_job_done(struct writer_job *wj)
+{
+	struct sjob	*j = (struct sjob *)wj;
+	struct sched	*s = j->s;
+	const char	*cause = wj->cause != NULL ? wj->cause : "?";
+	struct timeval	 now = { 0, 0 };
+
+	if (j->kind == SJOB_UPDATE || j->kind == SJOB_RECORDS) {
+		/* Storing feeds; the background work is not counted. */
+		s->store_us += wj->us;
+		s->m.store_ms = s->store_us / 1000;
+		s->m.store_cpu_us += wj->cpu_us;
+	}
+	switch (j->kind) {
+	case SJOB_UPDATE:
+		sched_stored_update(s, j);
+		break;
+	case SJOB_RECORDS:
+		sched_stored_records(s, j);
+		break;
+	case SJOB_FTS:
+		s->fts_busy = 0;
+		if (wj->rc == -1) {
+			log_warnx("store: full-text index: %s", cause);
+			sched_fts(s, 5000);
+		} else if (wj->rc == 1)
+			sched_fts(s, 0);
+		break;
+	case SJOB_RELATED:
+		s->related_busy = 0;
+		if (wj->rc == -1) {
+			log_warnx("related: %s", cause);
+			sched_related(s, 5000);
+		} else if (wj->rc == 1)
+			sched_related(s, 0);
+		break;
+	case SJOB_RETENTION:
+		if (wj->rc == -1)
+			log_warnx("store: retention: %s", cause);
+		else
+			sched_related(s, 0);	/* forget the purged stories */
+		break;
+	case SJOB_SUBSCRIBE:
+		if (wj->rc == -1)
+			log_warnx("reload: cannot subscribe the configured "
+			    "feeds: %s", cause);
+		else if (!s->stopped && !(s->flags & SCHED_ONCE))
+			/* New feeds are due now: look at once. */
+			evtimer_add(s->wake, &now);
+		break;
+	case SJOB_DEFERRED:
+		if (wj->rc == -1)
+			log_debug("store: not kept: %s", cause);
+		else if (wj->rc == 1)
+			sched_related(s, 0);	/* lists wanted */
+		break;
+	}
+	if ((j->kind == SJOB_UPDATE || j->kind == SJOB_RECORDS) &&
+	    s->hook != NULL)
+		s->hook(s->hook_arg);
+	sched_job_free(j);
+	sched_pump(s);
+}
+
+/* sched_job makes a job of a kind. */
+static struct sjob *
+sched_job(struct sched *s, enum sjob_kind kind)
+{
+	struct sjob	*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->s = s;
+	j->kind = kind;
+	j->wj.run = sched_job_run;
+	j->wj.done = sched_job_done;
+	return (j);
+}
+
+/*
+ * sched_deferred_cb takes what the loop's connection would have written
+ * while publishing (sanitized HTML, related lists wanted) to the writer.
+ */
+static void
+sched_deferred_cb(void *arg, struct store_deferred *dfr)
+{
+	struct sched	*s = arg;
+	struct sjob	*j;
+
+	j = sched_job(s, SJOB_DEFERRED);
+	j->dfr = dfr;
+	sched_submit(s, j);
+}
+
+/* sched_submit hands a job to the writer. */
+static void
+sched_submit(struct sched *s, struct sjob *j)
+{
+	writer_submit(s->writer, &j->wj);
+}
+
+/*
+ * sched_flush hands the deferred outcomes to the writer, to be stored in
+ * one transaction.  When that fails they are dropped (the feeds are simply
+ * polled again) and the scheduler pauses, as after any store failure.
  */
 static void
 sched_flush(struct sched *s)
 {
-	long long	*ids;
-	struct fetch_record *recs;
-	char		*cause = NULL, e[256];
-	long long	 t0, c0;
-	int		 i, j, missing = 0;
+	struct sjob	*j;
 
 	if (s->npend == 0)
 		return;
 	evtimer_del(s->flush);
-	t0 = sched_now_ms();
-	c0 = sched_cpu_us();
-	ids = xreallocarray(NULL, s->npend, sizeof *ids);
-	recs = xreallocarray(NULL, s->npend, sizeof *recs);
-	for (i = 0; i < s->npend; i++) {
-		ids[i] = s->pend[i].id;
-		recs[i] = s->pend[i].rec;
-	}
-	if (store_feed_records(s->store, ids, recs, s->npend, &missing,
-	    &cause) == -1) {
-		log_escape(e, sizeof e, cause != NULL ? cause : "?");
-		log_warnx("scheduler: %d fetch outcomes not stored: %s",
-		    s->npend, e);
-		free(cause);
-		s->m.store_errors++;
-		s->pause_until = time(NULL) + 5;
-	} else if (missing > 0)
-		log_debug("scheduler: %d feeds removed meanwhile", missing);
-	free(ids);
-	free(recs);
-	for (i = 0; i < s->npend; i++) {
-		for (j = 0; j < 6; j++)
-			free(s->pend[i].str[j]);
-	}
-	s->npend = 0;
-	s->m.store_ms += sched_now_ms() - t0;
-	s->m.store_cpu_us += sched_cpu_us() - c0;
+	j = sched_job(s, SJOB_RECORDS);
+	j->pend = s->pend;
+	j->npend = s->npend;
+	s->pend = NULL;
+	s->npend = s->pendcap = 0;
+	sched_submit(s, j);
 }
 
 /* sched_flush_cb stores the deferred outcomes when their time is up. */
@@ -711,25 +1017,16 @@ sched_flush_cb(evutil_socket_t fd, short what, void *arg)
 
 /* sched_defer keeps an outcome without a document for sched_flush. */
 static void
-sched_defer(struct sched *s, long long id, const struct fetch_record *rec)
+sched_defer(struct sched *s, struct sfeed *f, const struct fetch_record *rec)
 {
-	struct spend	*p;
 	struct timeval	 tv;
 
 	if (s->npend == s->pendcap) {
 		s->pendcap = s->pendcap == 0 ? 64 : s->pendcap * 2;
 		s->pend = xreallocarray(s->pend, s->pendcap, sizeof *s->pend);
 	}
-	p = &s->pend[s->npend++];
-	p->id = id;
-	p->rec = *rec;
-	p->rec.error = sched_dup(p, 0, rec->error);
-	p->rec.etag = sched_dup(p, 1, rec->etag);
-	p->rec.last_modified = sched_dup(p, 2, rec->last_modified);
-	p->rec.body_hash = sched_dup(p, 3, rec->body_hash);
-	p->rec.moved_to = sched_dup(p, 4, rec->moved_to);
-	p->rec.new_url = sched_dup(p, 5, rec->new_url);
-	if (s->npend >= SCHED_FLUSH_MAX)
+	sched_keep(&s->pend[s->npend++], f->row.id, f, rec);
+	if (s->npend >= SCHED_FLUSH_MAX || s->stopped)
 		sched_flush(s);
 	else if (!evtimer_pending(s->flush, NULL)) {
 		tv.tv_sec = 0;
@@ -738,72 +1035,51 @@ sched_defer(struct sched *s, long long id, const struct fetch_record *rec)
 	}
 }
 
-/* sched_store writes the outcome (and the document) in one transaction. */
+/*
+ * sched_store hands the outcome (and the document, taken) to the writer,
+ * to be stored in one transaction; the feed stays busy until it is.
+ */
 static void
 sched_store(struct sched *s, struct sfeed *f, struct fetch_record *rec,
     struct doc *d)
 {
-	struct ingest_stats	 st;
-	char			*cause = NULL, u[256], e[256];
-	long long		 t0 = sched_now_ms(), c0 = sched_cpu_us();
+	struct sjob	*j;
 
+	s->storing++;
 	if (d == NULL && rec->new_url == NULL && !rec->retire) {
-		sched_defer(s, f->row.id, rec);
+		sched_defer(s, f, rec);
 		return;
 	}
-	memset(&st, 0, sizeof st);
-	if (store_update(s->store, f->row.id, rec, d, rec->when, &st,
-	    &cause) == -1) {
-		if (store_feed_find(s->store, f->row.url) == -1)
-			/* Removed (syndic remove) while it was fetched. */
-			log_debug("feed %lld: removed meanwhile", f->row.id);
-		else {
-			log_escape(u, sizeof u, f->row.url);
-			log_escape(e, sizeof e, cause != NULL ? cause : "?");
-			log_warnx("feed %s: not stored: %s", u, e);
-			s->m.store_errors++;
-			/* The store is in trouble (busy, full): pause. */
-			s->pause_until = rec->when + 5;
-		}
-		free(cause);
-	} else if (d != NULL) {
-		s->m.ingested++;
-		s->m.entries_added += st.added;
-		s->m.entries_updated += st.updated;
-		/* New or re-headed stories: index them soon, in one batch. */
-		if (st.added > 0 || st.updated > 0)
-			sched_related(s, SCHED_RELATED_GATHER_MS);
-		if (st.added + st.updated > 0)
-			sched_fts(s, 1000);
-	}
-	s->m.store_ms += sched_now_ms() - t0;
-	s->m.store_cpu_us += sched_cpu_us() - c0;
+	j = sched_job(s, SJOB_UPDATE);
+	sched_keep(&j->one, f->row.id, f, rec);
+	j->doc = d;
+	j->had_doc = d != NULL;
+	if (d != NULL)
+		s->m.docs_waiting = ++s->docs;
+	sched_submit(s, j);
 }
 
 /*
- * sched_related_cb does a slice of the related-stories work (see
- * store_related_update), at most about SCHED_RELATED_MS, and comes back
- * soon while some is left, so the loop serves requests and fetches in
- * between.  It is armed only when there is work: stories stored, purged,
- * changed by another process, or lists wanted on demand.
+ * sched_related_cb hands a slice of the related-stories work (see
+ * store_related_update, about SCHED_RELATED_MS) to the writer, which
+ * comes back for another while some is left; feed updates queued
+ * meanwhile go first.  It is armed only when there is work: stories
+ * stored, purged, changed by another process, or lists wanted on demand.
  */
 static void
 sched_related_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct sched	*s = arg;
-	char		*cause = NULL;
-	int		 rc;
+	struct sjob	*j;
 
-	if (s->stopped || s->conf->related <= 0)
+	if (s->stopped || s->conf->related <= 0 || s->related_busy)
 		return;
-	rc = store_related_update(s->store, time(NULL), s->conf->items,
-	    s->conf->related, SCHED_RELATED_MS, &cause);
-	if (rc == -1) {
-		log_warnx("related: %s", cause);
-		free(cause);
-		sched_related(s, 5000);
-	} else if (rc == 1)
-		sched_related(s, 10);
+	j = sched_job(s, SJOB_RELATED);
+	j->now = time(NULL);
+	j->items = s->conf->items;
+	j->nrelated = s->conf->related;
+	s->related_busy = 1;
+	sched_submit(s, j);
 }
 
 /*
@@ -815,7 +1091,8 @@ sched_related(struct sched *s, long long ms)
 {
 	struct timeval	 tv;
 
-	if ((s->flags & SCHED_ONCE) || evtimer_pending(s->related, NULL))
+	if ((s->flags & SCHED_ONCE) || s->stopped ||
+	    evtimer_pending(s->related, NULL))
 		return;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
@@ -823,26 +1100,19 @@ sched_related(struct sched *s, long long ms)
 }
 
 /*
- * sched_fts_cb indexes a batch of new stories for full-text search (see
- * store_fts_update: kept out of the feed updates) and comes back soon
- * while some are left.
+ * sched_fts_cb hands a batch of new stories to be indexed for full-text
+ * search (see store_fts_update: kept out of the feed updates) to the
+ * writer, which comes back for another while some are left.
  */
 static void
 sched_fts_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct sched	*s = arg;
-	char		*cause = NULL;
-	int		 rc;
 
-	if (s->stopped)
+	if (s->stopped || s->fts_busy)
 		return;
-	rc = store_fts_update(s->store, SCHED_FTS_BATCH, &cause);
-	if (rc == -1) {
-		log_warnx("store: full-text index: %s", cause);
-		free(cause);
-		sched_fts(s, 5000);
-	} else if (rc == 1)
-		sched_fts(s, 10);
+	s->fts_busy = 1;
+	sched_submit(s, sched_job(s, SJOB_FTS));
 }
 
 /* sched_fts arms the full-text indexing in ms milliseconds. */
@@ -852,14 +1122,18 @@ sched_fts(struct sched *s, long long ms)
 	struct timeval	 tv;
 
 	/* syndic poll indexes once, after its feeds (cmd_poll.c). */
-	if ((s->flags & SCHED_ONCE) || evtimer_pending(s->fts, NULL))
+	if ((s->flags & SCHED_ONCE) || s->stopped ||
+	    evtimer_pending(s->fts, NULL))
 		return;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(s->fts, &tv);
 }
 
-/* sched_handle turns a finished fetch into a stored update. */
+/*
+ * sched_handle turns a finished fetch into an update for the writer; the
+ * feed is the writer's until it is stored (sched_stored_*).
+ */
 static void
 sched_handle(struct sched *s, struct sfeed *f, struct fetch_result *r)
 {
@@ -936,7 +1210,6 @@ sched_handle(struct sched *s, struct sfeed *f, struct fetch_result *r)
 	else if (f->row.failures > 0 && rec.failures == 0 && s->nfailing > 0)
 		s->nfailing--;
 	sched_store(s, f, &rec, d);
-	doc_free(d);
 	free(error);
 	if (s->hook != NULL)
 		s->hook(s->hook_arg);
@@ -953,7 +1226,8 @@ sched_fetch_cb(struct fetch_result *r, void *arg)
 	s->active--;
 	if (r->outcome != FETCH_CANCELLED)
 		sched_handle(s, f, r);
-	sched_sfeed_free(f);
+	else
+		sched_sfeed_free(f);
 	sched_pump(s);
 }
 
@@ -995,7 +1269,8 @@ sched_pump_cb(evutil_socket_t fd, short what, void *arg)
 
 /*
  * sched_pump starts queued fetches round-robin over the sites, within the
- * global and per-site limits and the spacing between requests to a site.
+ * global and per-site limits and the spacing between requests to a site,
+ * while fewer than SCHED_DOCS_MAX parsed documents wait for the writer.
  */
 static void
 sched_pump(struct sched *s)
@@ -1011,7 +1286,8 @@ sched_pump(struct sched *s)
 	do {
 		progress = 0;
 		for (site = TAILQ_FIRST(&s->ready); site != NULL &&
-		    s->active < c->concurrency; site = next) {
+		    s->active < c->concurrency && s->docs < SCHED_DOCS_MAX;
+		    site = next) {
 			next = TAILQ_NEXT(site, rentry);
 			limit = *site->name == '\0' ? c->concurrency :
 			    c->per_site;
@@ -1027,16 +1303,27 @@ sched_pump(struct sched *s)
 			sched_start_one(s, site, now);
 			progress = 1;
 		}
-	} while (progress && s->active < c->concurrency);
+	} while (progress && s->active < c->concurrency &&
+	    s->docs < SCHED_DOCS_MAX);
 	if (wait >= 0 && !evtimer_pending(s->pump, NULL)) {
 		tv.tv_sec = wait / 1000;
 		tv.tv_usec = (wait % 1000) * 1000;
 		evtimer_add(s->pump, &tv);
 	}
-	if ((s->flags & SCHED_ONCE) && s->active == 0 && s->queued == 0) {
+	if ((s->flags & SCHED_ONCE) && s->active == 0 && s->queued == 0)
 		sched_flush(s);
-		event_base_loopexit(s->base, NULL);
+	/* Nothing in flight, outcomes with the writer: the loop waits. */
+	now = sched_now_ms();
+	if (s->active == 0 && s->storing > 0) {
+		if (s->wait_from == 0)
+			s->wait_from = now;
+	} else if (s->wait_from != 0) {
+		s->m.wait_ms += now - s->wait_from;
+		s->wait_from = 0;
 	}
+	if ((s->flags & SCHED_ONCE) && s->active == 0 && s->queued == 0 &&
+	    s->storing == 0)
+		event_base_loopexit(s->base, NULL);
 }
 
 int
@@ -1107,18 +1394,18 @@ sched_count(struct sched *s)
 static void
 sched_retention(struct sched *s)
 {
-	char		*cause = NULL;
+	struct sjob	*j;
 	long long	 now = time(NULL);
 
-	if (now - s->retained < SCHED_RETENTION_EVERY)
+	if (now - s->retained < SCHED_RETENTION_EVERY || s->stopped)
 		return;
 	s->retained = now;
-	if (store_retention(s->store, s->conf->max_age, s->conf->max_entries,
-	    s->conf->items, now, &cause) == -1) {
-		log_warnx("store: retention: %s", cause);
-		free(cause);
-	} else
-		sched_related(s, 0);	/* forget the purged stories */
+	j = sched_job(s, SJOB_RETENTION);
+	j->now = now;
+	j->max_age = s->conf->max_age;
+	j->max_entries = s->conf->max_entries;
+	j->items = s->conf->items;
+	sched_submit(s, j);
 }
 
 /*
@@ -1169,7 +1456,7 @@ sched_arm(struct sched *s)
 
 struct sched *
 sched_new(struct event_base *base, struct config *conf, struct store *st,
-    struct fetch *f, int flags)
+    struct writer *w, struct fetch *f, int flags)
 {
 	struct sched	*s;
 
@@ -1177,6 +1464,9 @@ sched_new(struct event_base *base, struct config *conf, struct store *st,
 	s->base = base;
 	s->conf = conf;
 	s->store = st;
+	s->writer = w;
+	/* The loop's connection reads; what it would write goes to w. */
+	store_set_deferred(st, sched_deferred_cb, s);
 	s->fetch = f;
 	s->flags = flags;
 	s->version = -1;
@@ -1226,6 +1516,12 @@ sched_stop(struct sched *s)
 	evtimer_del(s->fts);
 	fetch_cancel_all(s->fetch);
 	sched_flush(s);
+	/* What was fetched and parsed is stored before we go. */
+	writer_drain(s->writer);
+	if (s->wait_from != 0) {
+		s->m.wait_ms += sched_now_ms() - s->wait_from;
+		s->wait_from = 0;
+	}
 }
 
 void
@@ -1264,6 +1560,7 @@ sched_free(struct sched *s)
 	if (s == NULL)
 		return;
 	sched_stop(s);
+	store_set_deferred(s->store, NULL, NULL);
 	for (i = 0; i < s->sites.cap; i++) {
 		if ((site = s->sites.slots[i].val) == NULL ||
 		    s->sites.slots[i].key == NULL)
@@ -1305,20 +1602,39 @@ sched_tags(const struct feed_conf *fc)
 
 /* sched_same says whether a stored feed already is as configured. */
 static int
-sched_same(const struct feed_row *row, const struct feed_conf *fc,
-    const char *tags)
+sched_same(const struct feed_row *row, const char *title, const char *tags)
 {
 	return (row->origin == FEED_ORIGIN_CONFIG &&
-	    strcmp(row->tags, tags) == 0 && (fc->title == NULL ||
-	    (row->title != NULL && strcmp(row->title, fc->title) == 0)));
+	    strcmp(row->tags, tags) == 0 && (title == NULL ||
+	    (row->title != NULL && strcmp(row->title, title) == 0)));
 }
 
-int
-sched_subscribe(struct store *st, const struct config *conf, char **cause)
+/*
+ * sched_subs copies what subscribing needs of the configured feeds: url,
+ * title (or NULL) and tags of each, three strings a feed.
+ */
+static char **
+sched_subs(const struct config *conf)
+{
+	char	**subs;
+	int	  i;
+
+	subs = xcalloc((size_t)conf->nfeeds * 3 + 1, sizeof *subs);
+	for (i = 0; i < conf->nfeeds; i++) {
+		subs[3 * i] = xstrdup(conf->feeds[i].url);
+		subs[3 * i + 1] = conf->feeds[i].title != NULL ?
+		    xstrdup(conf->feeds[i].title) : NULL;
+		subs[3 * i + 2] = sched_tags(&conf->feeds[i]);
+	}
+	return (subs);
+}
+
+/* sched_subscribe_list subscribes the n feeds of sched_subs. */
+static int
+sched_subscribe_list(struct store *st, char **subs, int nsubs, char **cause)
 {
 	struct smap	 known;
 	struct feed_row	*rows, *row;
-	char		*tags;
 	int		 i, n, rc = 0;
 
 	/* One read of every feed, so that a start with 10,000 is quick. */
@@ -1327,20 +1643,43 @@ sched_subscribe(struct store *st, const struct config *conf, char **cause)
 	memset(&known, 0, sizeof known);
 	for (i = 0; i < n; i++)
 		smap_put(&known, rows[i].url, &rows[i]);
-	for (i = 0; i < conf->nfeeds && rc == 0; i++) {
-		tags = sched_tags(&conf->feeds[i]);
-		row = smap_get(&known, conf->feeds[i].url);
+	for (i = 0; i < nsubs && rc == 0; i++) {
+		row = smap_get(&known, subs[3 * i]);
 		/* A feed that is gone (410) stays retired until removed. */
 		if (row == NULL || (!row->retired &&
-		    !sched_same(row, &conf->feeds[i], tags)))
-			rc = store_feed_upsert(st, conf->feeds[i].url,
-			    conf->feeds[i].title, tags, FEED_ORIGIN_CONFIG,
-			    NULL, cause);
-		free(tags);
+		    !sched_same(row, subs[3 * i + 1], subs[3 * i + 2])))
+			rc = store_feed_upsert(st, subs[3 * i],
+			    subs[3 * i + 1], subs[3 * i + 2],
+			    FEED_ORIGIN_CONFIG, NULL, cause);
 	}
 	smap_clear(&known, NULL);
 	feed_rows_free(rows, n);
 	return (rc);
+}
+
+int
+sched_subscribe(struct store *st, const struct config *conf, char **cause)
+{
+	char	**subs;
+	int	  i, rc;
+
+	subs = sched_subs(conf);
+	rc = sched_subscribe_list(st, subs, conf->nfeeds, cause);
+	for (i = 0; i < conf->nfeeds * 3; i++)
+		free(subs[i]);
+	free(subs);
+	return (rc);
+}
+
+void
+sched_resubscribe(struct sched *s, const struct config *conf)
+{
+	struct sjob	*j;
+
+	j = sched_job(s, SJOB_SUBSCRIBE);
+	j->subs = sched_subs(conf);
+	j->nsubs = conf->nfeeds;
+	sched_submit(s, j);
 }
 
 void

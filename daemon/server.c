@@ -571,7 +571,7 @@ server_healthz(struct server *s, struct evhttp_request *req)
 
 /* server_metrics_store appends what the store counts. */
 static void
-server_metrics_store(struct buf *b, struct store *st)
+server_metrics_store(struct buf *b, struct store *st, struct writer *wr)
 {
 	struct store_counts	 sc;
 	struct store_wal	 w;
@@ -591,7 +591,11 @@ server_metrics_store(struct buf *b, struct store *st)
 		server_metric(b, "syndic_store_bytes", "gauge",
 		    "Size of the store's pages in use.", (double)sc.bytes);
 	}
-	store_wal_stats(st, &w);
+	/* The checkpoint thread follows the writer's connection. */
+	if (wr != NULL)
+		writer_wal_stats(wr, &w);
+	else
+		store_wal_stats(st, &w);
 	server_metric(b, "syndic_store_wal_bytes", "gauge",
 	    "Size of the store's write-ahead log.", (double)w.bytes);
 	server_metric(b, "syndic_store_wal_max_bytes", "gauge",
@@ -690,6 +694,9 @@ server_metrics_sched(struct buf *b, struct sched *sc)
 	    "Time spent parsing feeds.", (double)m->parse_ms / 1000);
 	server_metric(b, "syndic_store_seconds_total", "counter",
 	    "Time spent storing feeds.", (double)m->store_ms / 1000);
+	server_metric(b, "syndic_documents_waiting", "gauge",
+	    "Parsed documents waiting for the writer thread.",
+	    (double)m->docs_waiting);
 }
 
 /* server_metrics answers /metrics in the Prometheus text format. */
@@ -747,7 +754,7 @@ server_metrics(struct server *s, struct evhttp_request *req)
 	server_metric(&b, "syndic_websub_ping_failures_total", "counter",
 	    "WebSub hub pings that failed.", (double)ps->ping_failures);
 	if (s->daemon->store != NULL)
-		server_metrics_store(&b, s->daemon->store);
+		server_metrics_store(&b, s->daemon->store, s->daemon->writer);
 	if (s->daemon->fetch != NULL)
 		server_metrics_fetch(&b, s->daemon->fetch);
 	if (s->daemon->sched != NULL)
@@ -755,6 +762,14 @@ server_metrics(struct server *s, struct evhttp_request *req)
 	server_metric(&b, "syndic_loop_lag_busy_max_seconds", "gauge",
 	    "The worst loop lag during which the loop thread was busy.",
 	    s->daemon->loop_lag_busy_max);
+	if (s->daemon->writer != NULL) {
+		server_metric(&b, "syndic_writer_queue", "gauge",
+		    "Store jobs handed to the writer thread, not done yet.",
+		    (double)writer_pending(s->daemon->writer));
+		server_metric(&b, "syndic_writer_cpu_seconds_total", "counter",
+		    "CPU time of the writer thread's store jobs.",
+		    (double)writer_cpu_us(s->daemon->writer) / 1e6);
+	}
 	server_text(s, req, EP_METRICS,
 	    "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
 	buf_free(&b);

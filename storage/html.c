@@ -63,26 +63,33 @@ html_put(struct store *s, long long entry_id, long long revision,
 int
 html_fill(struct store *s, struct html_miss *m, int n, char **cause)
 {
-	sqlite3_stmt	*get;
-	long long	 revision, version;
-	int		 i, tx;
-	char		*why = NULL;
+	sqlite3_stmt		*get;
+	struct store_deferred	*dfr = NULL;
+	long long		 revision, version;
+	int			 i, tx = 0;
+	char			*why = NULL;
 
 	if (n == 0 || s->clean == NULL)
 		return (0);
 	/*
 	 * NOTE: never wait for another writer here (the daemon's loop is
 	 * serving a request): when the store is busy, sanitize without
-	 * keeping the result; the next render keeps it.
+	 * keeping the result; the next render keeps it.  A connection that
+	 * hands its writes over (the daemon's) does not even try.
 	 */
-	sqlite3_busy_timeout(s->db, 0);
-	tx = store_begin(s, NULL) == 0;
-	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	if (s->defer != NULL)
+		dfr = store_defer_new(STORE_DEFER_HTML, n);
+	else {
+		sqlite3_busy_timeout(s->db, 0);
+		tx = store_begin(s, NULL) == 0;
+		sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	}
 	get = store_stmt(s, "SELECT summary, content, summary_base, "
 	    "content_base, revisions FROM entries WHERE id = ?");
 	if (get == NULL) {
 		if (tx)
 			store_rollback(s);
+		store_deferred_free(dfr);
 		return (store_error(s, cause, "entry html"));
 	}
 	for (i = 0; i < n; i++) {
@@ -99,6 +106,17 @@ html_fill(struct store *s, struct html_miss *m, int n, char **cause)
 		    sqlite3_column_text(get, 3));
 		revision = sqlite3_column_int64(get, 4);
 		sqlite3_reset(get);
+		if (dfr != NULL) {
+			dfr->id[dfr->n] = m[i].entry_id;
+			dfr->revision[dfr->n] = revision;
+			if (m[i].it->summary != NULL)
+				dfr->summary[dfr->n] =
+				    xstrdup(m[i].it->summary);
+			if (m[i].it->content != NULL)
+				dfr->content[dfr->n] =
+				    xstrdup(m[i].it->content);
+			dfr->n++;
+		}
 		if (tx && html_put(s, m[i].entry_id, revision, m[i].it) == -1) {
 			log_debug("store: entry html not kept: %s",
 			    sqlite3_errmsg(s->db));
@@ -114,5 +132,7 @@ html_fill(struct store *s, struct html_miss *m, int n, char **cause)
 		free(why);
 		s->version = version;
 	}
+	if (dfr != NULL)
+		store_defer_give(s, dfr);
 	return (0);
 }

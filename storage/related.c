@@ -2210,13 +2210,27 @@ related_demand(struct store *s, const long long *ids, int n, int nrelated,
 {
 	static const char sql_want[] =
 	    "INSERT OR IGNORE INTO related_want VALUES (?)";
-	sqlite3_stmt	*st;
-	double		 start = related_ms();
-	char		*cause = NULL;
-	int		 i, need, done = 0, began = 0;
+	sqlite3_stmt		*st;
+	struct store_deferred	*dfr;
+	double			 start = related_ms();
+	char			*cause = NULL;
+	int			 i, need, done = 0, began = 0;
 
 	if (nrelated <= 0 || s->intx)
 		return (0);
+	if (s->defer != NULL) {
+		/*
+		 * A connection that does not write (the daemon's loop): the
+		 * writer queues them, and its related work computes them.
+		 */
+		dfr = store_defer_new(STORE_DEFER_WANT, n);
+		for (i = 0; i < n; i++) {
+			if (related_needs(s, ids[i]) != 0)
+				dfr->id[dfr->n++] = ids[i];
+		}
+		store_defer_give(s, dfr);
+		return (0);
+	}
 	for (i = 0; i < n; i++) {
 		if ((need = related_needs(s, ids[i])) == 0)
 			continue;

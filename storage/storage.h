@@ -75,6 +75,30 @@ typedef char	*(*store_clean_fn)(const char *html, size_t len,
  */
 void		 store_set_cleaner(struct store *, store_clean_fn);
 
+/*
+ * Writes a connection that only reads hands to another: the sanitized HTML
+ * it made while publishing (kept per entry revision), the related lists it
+ * wants (queued in related_want).  For the daemon, whose loop connection
+ * never writes: its writer thread writes them (store_deferred_run).
+ */
+struct store_deferred;
+typedef void	(*store_defer_fn)(void *arg, struct store_deferred *);
+/*
+ * store_set_deferred makes this connection hand those writes to fn (which
+ * takes them) instead of writing them itself; NULL: write them itself.
+ */
+void		 store_set_deferred(struct store *, store_defer_fn, void *arg);
+/*
+ * store_deferred_run writes what a reading connection handed over, in one
+ * transaction (HTML of an entry that changed or went since is dropped).
+ * Returns 1 when related lists were queued (related work is due), 0,
+ * or -1 on error.
+ */
+int		 store_deferred_run(struct store *,
+		    const struct store_deferred *, char **cause);
+/* store_deferred_free frees what store_set_deferred's fn was given. */
+void		 store_deferred_free(struct store_deferred *);
+
 /* Counts for /metrics and `syndic check`. */
 struct store_counts {
 	long long	 feeds;
@@ -119,6 +143,11 @@ struct store_wal {
 void		 store_wal_stats(struct store *, struct store_wal *);
 /* store_log_slow logs each statement slower than ms (0: off). */
 void		 store_log_slow(struct store *, long long ms);
+/*
+ * store_set_label names the connection in its log lines (a string that
+ * outlives the store, e.g. "writer thread"); NULL: none.
+ */
+void		 store_set_label(struct store *, const char *label);
 
 /* feeds_db.c */
 

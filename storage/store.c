@@ -173,6 +173,113 @@ store_set_memory(struct store *s, int cache_kib, long long mmap_bytes,
 }
 
 void
+store_set_deferred(struct store *s, store_defer_fn fn, void *arg)
+{
+	s->defer = fn;
+	s->defer_arg = arg;
+}
+
+struct store_deferred *
+store_defer_new(int kind, int n)
+{
+	struct store_deferred	*d;
+
+	d = xcalloc(1, sizeof *d);
+	d->kind = kind;
+	d->id = xcalloc(n > 0 ? n : 1, sizeof *d->id);
+	if (kind == STORE_DEFER_HTML) {
+		d->revision = xcalloc(n > 0 ? n : 1, sizeof *d->revision);
+		d->summary = xcalloc(n > 0 ? n : 1, sizeof *d->summary);
+		d->content = xcalloc(n > 0 ? n : 1, sizeof *d->content);
+	}
+	return (d);
+}
+
+void
+store_defer_give(struct store *s, struct store_deferred *d)
+{
+	if (d->n == 0 || s->defer == NULL) {
+		store_deferred_free(d);
+		return;
+	}
+	s->defer(s->defer_arg, d);
+}
+
+void
+store_deferred_free(struct store_deferred *d)
+{
+	int	i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; d->summary != NULL && i < d->n; i++) {
+		free(d->summary[i]);
+		free(d->content[i]);
+	}
+	free(d->id);
+	free(d->revision);
+	free(d->summary);
+	free(d->content);
+	free(d);
+}
+
+int
+store_deferred_run(struct store *s, const struct store_deferred *d,
+    char **cause)
+{
+	sqlite3_stmt	*st;
+	long long	 version = s->version;
+	int		 i;
+
+	if (d->n == 0)
+		return (0);
+	if (store_begin(s, cause) == -1)
+		return (-1);
+	for (i = 0; i < d->n; i++) {
+		if (d->kind == STORE_DEFER_HTML) {
+			/* Only for the revision it was made of. */
+			st = store_stmt(s, "INSERT OR REPLACE INTO entry_html "
+			    "(entry_id, revision, summary, content) SELECT "
+			    "?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM "
+			    "entries WHERE id = ?1 AND revisions = ?2)");
+			if (st == NULL)
+				break;
+			sqlite3_bind_int64(st, 1, d->id[i]);
+			sqlite3_bind_int64(st, 2, d->revision[i]);
+			store_bind_text(st, 3, d->summary[i]);
+			store_bind_text(st, 4, d->content[i]);
+		} else {
+			st = store_stmt(s, "INSERT OR IGNORE INTO related_want "
+			    "VALUES (?)");
+			if (st == NULL)
+				break;
+			sqlite3_bind_int64(st, 1, d->id[i]);
+		}
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			break;
+		}
+		sqlite3_reset(st);
+	}
+	if (i < d->n) {
+		store_error(s, cause, d->kind == STORE_DEFER_HTML ?
+		    "entry html" : "related want");
+		store_rollback(s);
+		return (-1);
+	}
+	if (d->kind == STORE_DEFER_HTML) {
+		/* What the store holds for readers did not change. */
+		if (store_commit(s, cause) == -1)
+			return (-1);
+		s->version = version;
+		return (0);
+	}
+	if (store_commit(s, cause) == -1)
+		return (-1);
+	return (1);
+}
+
+void
 store_set_cleaner(struct store *s, store_clean_fn fn)
 {
 	s->clean = fn;
@@ -735,11 +842,20 @@ store_profile_cb(unsigned type, void *arg, void *p, void *x)
 		pthread_mutex_lock(&s->ckpt->mtx);
 		frames = s->ckpt->last_frames;
 		pthread_mutex_unlock(&s->ckpt->mtx);
-		log_info("store: slow statement (%lld ms, WAL at %d pages): %s",
-		    ms, frames, e);
+		log_info("store: %s%sslow statement (%lld ms, WAL at %d "
+		    "pages): %s", s->label != NULL ? s->label : "",
+		    s->label != NULL ? ": " : "", ms, frames, e);
 	} else
-		log_info("store: slow statement (%lld ms): %s", ms, e);
+		log_info("store: %s%sslow statement (%lld ms): %s",
+		    s->label != NULL ? s->label : "",
+		    s->label != NULL ? ": " : "", ms, e);
 	return (0);
+}
+
+void
+store_set_label(struct store *s, const char *label)
+{
+	s->label = label;
 }
 
 void

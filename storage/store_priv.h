@@ -47,6 +47,21 @@ struct store {
 	unsigned long long	 cleaned;	/* fields sanitized (tests) */
 	struct store_ckpt	*ckpt;		/* store_checkpointer's thread */
 	long long		 slow_ms;	/* log statements slower than */
+	const char		*label;		/* in logs: which connection */
+	store_defer_fn		 defer;		/* writes go there, or NULL */
+	void			*defer_arg;
+};
+
+/* What a reading connection hands over (store_set_deferred). */
+#define STORE_DEFER_HTML	1	/* entry_html rows */
+#define STORE_DEFER_WANT	2	/* related_want rows */
+struct store_deferred {
+	int		 kind;
+	int		 n;
+	long long	*id;		/* entry ids, or story ids */
+	long long	*revision;	/* HTML: of the entry */
+	char		**summary;	/* HTML: sanitized, or NULL */
+	char		**content;
 };
 
 /* store.c */
@@ -58,6 +73,12 @@ int		 store_begin(struct store *, char **cause);
 int		 store_commit(struct store *, char **cause);
 /* store_commit_quiet commits work the output does not show (same version). */
 int		 store_commit_quiet(struct store *, char **cause);
+/*
+ * store_defer_new makes an empty hand-over of a kind for up to n rows;
+ * store_defer_give hands it to the connection's fn (an empty one is freed).
+ */
+struct store_deferred *store_defer_new(int kind, int n);
+void		 store_defer_give(struct store *, struct store_deferred *);
 /* store_rollback abandons the open transaction, if any. */
 void		 store_rollback(struct store *);
 /* store_error sets *cause to "what: sqlite message" and returns -1. */
@@ -98,7 +119,9 @@ int		 feeds_db_record(struct store *, long long feed_id,
  * none yet, for about REL_DEMAND_MS, and queues the rest and the stale
  * ones for store_related_update (related_want); with rel_full, all of
  * them now.  Returns how many it computed, -1 on error.  Outside a
- * transaction only.
+ * transaction only.  A connection that hands its writes over
+ * (store_set_deferred) computes none: it hands the ids over, to be
+ * queued.
  */
 int		 related_demand(struct store *, const long long *ids, int n,
 		    int nrelated, long long now);
