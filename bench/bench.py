@@ -967,8 +967,11 @@ def poll_split(h, n, s):
 	h.table("poll", "poll: where syndic's cold pass of %s feeds goes" %
 	    "{:,}".format(n), ["stage", "wall s", "of wall", "CPU s",
 	    "of CPU"], rows, "From `syndic poll`'s own summary (median run). "
-	    "Wall: fetch is what remains after parsing and storing, which "
-	    "run on the loop between transfers.")
+	    "Fetching and parsing run on the loop thread, storing on the "
+	    "writer thread beside them: wall times overlap (they add up to "
+	    "more than the total), and fetch is the loop's time neither "
+	    "parsing nor idle waiting for the writer. CPU: each thread's "
+	    "own clock.")
 
 
 def ratio_of(s, r, k):
