@@ -379,6 +379,12 @@ cmd_index(struct globals *g, int argc, char **argv)
 		config_free(c);
 		return (EX_UNAVAILABLE);
 	}
+	/* Bounded as a poll's: mapped pages of a big store count in RSS. */
+	if (store_set_memory(st, POLL_CACHE_KIB, 0, &cause) == -1) {
+		log_warnx("index: %s", cause);
+		free(cause);
+		cause = NULL;
+	}
 	if (poll_indexes(st, c, "index") == -1)
 		rc = EX_UNAVAILABLE;
 	poll_leave_wal(st, 1);
