@@ -90,6 +90,21 @@ for bin in "$FB"/tests/fuzz/fuzz_*; do
 		echo "ok: fuzz_$name: ${execs:-?} execs, ${cov:-?} edges covered"
 	fi
 	figs="$figs $name:${execs:-?}x/${cov:-?}cov"
+	# A harness must stand libFuzzer's own SIGALRM (EINTR anywhere).
+	if [ "$name" = http ]; then
+		cases=$((cases + 1))
+		if ! python3 "$SRCDIR/tests/fuzz/sigalrm.py" "$bin" \
+		    "$FUZZ_SECONDS" "$SRCDIR/tests/fuzz/corpus/http" \
+		    > "$FB/$name.sigalrm" 2>&1; then
+			failures=$((failures + 1))
+			echo "FAIL: fuzz_http under a SIGALRM storm:"
+			cat "$FB/$name.sigalrm"
+		else
+			cat "$FB/$name.sigalrm"
+		fi
+		figs="$figs http-sigalrm:$(sed -n \
+		    's/.*: \([0-9]*\) SIGALRM.*/\1/p' "$FB/$name.sigalrm") signals"
+	fi
 done
 echo "RESULT cases=$cases failures=$failures figures=${FUZZ_SECONDS}s each;$figs; $xmlnote"
 [ $failures = 0 ]

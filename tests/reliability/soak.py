@@ -58,6 +58,7 @@ def soak(binary, secs, tag):
     """One soak run; returns its figures."""
     o = Origin()
     samples = []
+    series = []
     misses = [0]
     with tempfile.TemporaryDirectory(prefix="syndic-soak.") as tmp:
         base = "http://127.0.0.1:%d" % o.port
@@ -77,6 +78,7 @@ def soak(binary, secs, tag):
 
         def sampler():
             k = 0
+            t0 = time.monotonic()
             while not stop.is_set():
                 try:
                     st, _, t = d.get("/healthz", timeout=10)
@@ -91,6 +93,13 @@ def soak(binary, secs, tag):
                         misses[0] += 1
                     samples.append((time.monotonic(), d.rss_kib("RssAnon"),
                                     d.fds(), t, d.rss_kib()))
+                    # Every 12th sample (a minute): the loop's worst
+                    # stall and the WAL so far, to place a stall in time.
+                    if k % 12 == 1:
+                        series.append((time.monotonic() - t0,
+                                       samples[-1][1], samples[-1][2],
+                                       t, d.loop_lag(),
+                                       d.metric("syndic_store_wal_bytes")))
                 except OSError:
                     misses[0] += 1
                 stop.wait(5)
@@ -180,6 +189,14 @@ def soak(binary, secs, tag):
         if wal_max > 64 * 1048576:
             fail("%s: the WAL grew to %.0f MiB" % (tag,
                                                    wal_max / 1048576))
+    if series:
+        print("%s over time: seconds, anonymous RSS MiB, descriptors, "
+              "/healthz ms, worst loop stall so far ms, WAL MiB" % tag)
+        for (ts, rss, nfd, hz, lg, wal) in series:
+            print("  %5.0f %6.1f %4d %6.0f %7s %7s" % (
+                ts, rss / 1024, nfd, hz * 1000,
+                "-" if lg is None else "%.0f" % (lg * 1000),
+                "-" if wal is None else "%.1f" % (wal / 1048576)))
     ok = sum(1 for u, (st, _) in states.items() if st == "ok")
     fig += (", %d feeds ok, %d failing (all faulty), %d not polled yet, "
             "%d unaccounted" % (ok, len(states) - ok - len(unpolled),
