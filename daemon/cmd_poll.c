@@ -124,15 +124,18 @@ poll_secs(const struct timespec *a, const struct timespec *b)
  * each took: the related stories (every waiting story indexed, the lists
  * of the output window and those wanted on demand computed) and the
  * full-text index, in batches that keep each transaction (and the WAL,
- * and the memory it holds) small.  Returns 0, or -1 when one failed.
+ * and the memory it holds) small.  Returns 1 when stories waited for
+ * either, 0 when none did, -1 when one failed.
  */
 static int
 poll_indexes(struct store *st, const struct config *c, const char *who)
 {
 	struct timespec	 t0, t1, c0, c1;
 	char		*cause = NULL;
+	long long	 related, fts;
 	int		 rc;
 
+	store_backlog(st, &related, &fts);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 	if (c->related > 0) {
@@ -162,7 +165,7 @@ poll_indexes(struct store *st, const struct config *c, const char *who)
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
 	printf("full-text index: %.2f s, cpu %.2f s\n", poll_secs(&t0, &t1),
 	    poll_secs(&c0, &c1));
-	return (0);
+	return (related != 0 || fts != 0);
 }
 
 /*
@@ -242,6 +245,7 @@ cmd_poll(struct globals *g, int argc, char **argv)
 	struct event		*sigint, *sigterm;
 	char			*cause = NULL;
 	int			 i, n = 0, all = 0, index = 0, rc = 0;
+	int			 wrote = 0;
 	unsigned long long	 ingested;
 	struct timespec		 t0, t1, c0, c1;
 
@@ -345,10 +349,10 @@ cmd_poll(struct globals *g, int argc, char **argv)
 	 * --index asks for them now (timed on their own).
 	 */
 	if (index)
-		poll_indexes(st, c, "poll");
+		wrote = poll_indexes(st, c, "poll") != 0;
 	else if (ingested > 0)
 		poll_backlog(st, c);
-	poll_leave_wal(st, ingested > 0 || index);
+	poll_leave_wal(st, ingested > 0 || wrote);
 
 	event_free(sigint);
 	event_free(sigterm);
@@ -364,7 +368,7 @@ cmd_index(struct globals *g, int argc, char **argv)
 	struct config	*c;
 	struct store	*st;
 	char		*cause = NULL;
-	int		 rc = 0;
+	int		 rc = 0, wrote;
 
 	if (argc != 1) {
 		fprintf(stderr, "usage: syndic index\n");
@@ -385,9 +389,9 @@ cmd_index(struct globals *g, int argc, char **argv)
 		free(cause);
 		cause = NULL;
 	}
-	if (poll_indexes(st, c, "index") == -1)
+	if ((wrote = poll_indexes(st, c, "index")) == -1)
 		rc = EX_UNAVAILABLE;
-	poll_leave_wal(st, 1);
+	poll_leave_wal(st, wrote != 0);
 	store_close(st);
 	config_free(c);
 	return (rc);

@@ -255,6 +255,11 @@ START_TEST(test_wal_settled)
 	free(out);
 	ck_assert_int_eq(wal_read(h2), 32 + 24 + 4096);
 	ck_assert_msg(memcmp(h1, h2, 32) != 0, "the same log");
+	/* With nothing to index it leaves the log as it is. */
+	ck_assert_int_eq(syndic(NULL, "index", NULL, &out), 0);
+	free(out);
+	ck_assert_int_eq(wal_read(h1), 32 + 24 + 4096);
+	ck_assert_msg(memcmp(h1, h2, 32) == 0, "the log started over");
 	st = store_open(db, &cause);
 	ck_assert_msg(st != NULL, "%s", cause);
 	ck_assert_int_eq(store_check(st, &cause), 0);
