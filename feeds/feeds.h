@@ -280,6 +280,8 @@ void		 text_append_html(struct buf *b, const char *html, size_t len,
 char		*text_utf8_clean(const char *s, size_t len);
 /* text_word_quiet tells whether 8 bytes are ASCII without & or <. */
 int		 text_word_quiet(const unsigned char *p);
+/* text_quiet_len measures the ASCII at s up to the first & or <. */
+size_t		 text_quiet_len(const char *s, size_t len);
 /* text_utf8_valid tells whether s is valid UTF-8 without controls. */
 int		 text_utf8_valid(const char *s, size_t len);
 /* text_utf8_len gives the length of the UTF-8 sequence at s, -1 if bad. */

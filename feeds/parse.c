@@ -100,6 +100,12 @@ struct pctx {
 	long		 nitems;	/* items and entries seen by the parser */
 	struct cdata	*cdata;		/* CDATA contents kept out of libxml2 */
 	size_t		 ncdata;
+	size_t		 cdatacap;
+	char		*dec;		/* text decoded by the pre-pass */
+	size_t		 declen;
+	size_t		 deccap;
+	int		 decoded;	/* text runs text_out took */
+	int		 wellformed;	/* as libxml2 saw the last read */
 	char		*u8;		/* the document made UTF-8, if it was not */
 	int		 entity_decl;	/* entity declarations were seen */
 	int		 dropped;	/* entries beyond PARSE_MAX_ENTRIES */
@@ -1379,7 +1385,15 @@ struct repair {
 	struct buf	 out;
 	int		 copying;
 	int		 seen[FIX_LAST];
+	int		 depth;		/* elements open (as far as we can tell) */
+	int		 lost;		/* markup we cannot follow: no text_out */
+	int		 decode;	/* text_out may take text runs */
+	size_t		 run;		/* start of the text run we are in */
+	size_t		 tried;		/* the run text_out last looked at */
 };
+
+/* No text run: inside a tag, a PI or a DOCTYPE. */
+#define RUN_NONE	((size_t)-1)
 
 /* repair_line gives the line number of offset i (for messages only). */
 static int
@@ -1395,9 +1409,12 @@ repair_line(const char *data, size_t i)
 	return (line);
 }
 
-/* repair_put replaces data[i..i+n) with s and notes why. */
+/*
+ * repair_cut drops data[i..i+n) from the copy and notes why; the caller
+ * appends what replaces it to r->out.
+ */
 static void
-repair_put(struct repair *r, size_t i, size_t n, const char *s, enum fix why)
+repair_cut(struct repair *r, size_t i, size_t n, enum fix why)
 {
 	static const char *what[] = { "HTML entity in XML", "stray &",
 	    "bytes that are not UTF-8 (read as windows-1252)" };
@@ -1410,13 +1427,59 @@ repair_put(struct repair *r, size_t i, size_t n, const char *s, enum fix why)
 		r->copying = 1;
 	}
 	buf_add(&r->out, r->data + r->done, i - r->done);
-	buf_puts(&r->out, s);
 	r->done = i + n;
 	if (why != FIX_NONE && !r->seen[why]) {
 		r->seen[why] = 1;
 		parse_error(r->c->d, "line %d: repaired: %s",
 		    repair_line(r->data, i), what[why]);
 	}
+}
+
+/* repair_put replaces data[i..i+n) with s and notes why. */
+static void
+repair_put(struct repair *r, size_t i, size_t n, const char *s, enum fix why)
+{
+	repair_cut(r, i, n, why);
+	buf_puts(&r->out, s);
+}
+
+/*
+ * repair_mark replaces data[i..i+n) with the CDATA placeholder of entry
+ * idx of the table, and lines newlines so that error lines stay right.
+ */
+static void
+repair_mark(struct repair *r, size_t i, size_t n, size_t idx, size_t lines)
+{
+	static const char	 nl[] = "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n";
+	char			 num[24];
+	size_t			 k = sizeof num, step;
+
+	repair_cut(r, i, n, FIX_NONE);
+	buf_add(&r->out, "<![CDATA[" CDATA_MARK, 12);
+	do {
+		num[--k] = '0' + idx % 10;
+		idx /= 10;
+	} while (idx > 0);
+	buf_add(&r->out, num + k, sizeof num - k);
+	for (; lines > 0; lines -= step) {
+		step = lines < sizeof nl - 1 ? lines : sizeof nl - 1;
+		buf_add(&r->out, nl, step);
+	}
+	buf_add(&r->out, "]]>", 3);
+}
+
+/* cdata_add appends an entry to the CDATA table; returns its index. */
+static size_t
+cdata_add(struct pctx *c, const char *p, size_t len)
+{
+	if (c->ncdata == c->cdatacap) {
+		c->cdatacap = c->cdatacap == 0 ? 16 : c->cdatacap * 2;
+		c->cdata = xreallocarray(c->cdata, c->cdatacap,
+		    sizeof *c->cdata);
+	}
+	c->cdata[c->ncdata].p = p;
+	c->cdata[c->ncdata].len = len;
+	return (c->ncdata++);
 }
 
 /* repair_amp checks the reference at i; returns the bytes to skip. */
@@ -1514,46 +1577,36 @@ repair_skip(struct repair *r, size_t i, const char *end, size_t skip)
 static int
 cdata_out(struct repair *r, size_t i, size_t n)
 {
-	struct pctx	*c = r->c;
 	const char	*p = r->data + i + 9, *nl;
 	size_t		 len, lines = 0;
-	char		*ph;
-	struct buf	 b;
 
 	if (n < 12 || memcmp(p + n - 12, "]]>", 3) != 0)
 		return (0);
 	len = n - 12;
 	if (!text_utf8_valid(p, len))
 		return (0);
-	c->cdata = xreallocarray(c->cdata, c->ncdata + 1, sizeof *c->cdata);
-	c->cdata[c->ncdata].p = p;
-	c->cdata[c->ncdata].len = len;
-	/* The same number of lines, so that error lines stay right. */
-	buf_init(&b);
-	buf_printf(&b, "<![CDATA[" CDATA_MARK "%zu", c->ncdata++);
 	for (nl = p; (nl = memchr(nl, '\n', p + len - nl)) != NULL; nl++)
 		lines++;
-	while (lines-- > 0)
-		buf_putc(&b, '\n');
-	buf_puts(&b, "]]>");
-	ph = buf_steal(&b);
-	repair_put(r, i, n, ph, FIX_NONE);
-	free(ph);
+	repair_mark(r, i, n, cdata_add(r->c, p, len), lines);
 	return (1);
 }
 
 /*
  * tag_attrs counts the attributes of the start tag at s.  libxml2 2.9
  * checks attributes for duplicates in quadratic time, so a tag with tens
- * of thousands of them costs minutes: we count before it sees them.
+ * of thousands of them costs minutes: we count before it sees them.  It
+ * also measures the tag: *end is its length with the '>', 0 when it does
+ * not end the way XML wants (a '<' in it, no '>'); *empty says "/>".
  */
 static int
-tag_attrs(const char *s, size_t len)
+tag_attrs(const char *s, size_t len, size_t *end, int *empty)
 {
 	const char	*q;
 	size_t		 i = 1;
 	int		 n = 0;
 
+	*end = 0;
+	*empty = 0;
 	if (len < 2 || (!isalpha((unsigned char)s[1]) && s[1] != '_'))
 		return (0);
 	while (i < len && !isspace((unsigned char)s[i]) && s[i] != '>' &&
@@ -1577,56 +1630,302 @@ tag_attrs(const char *s, size_t len)
 				if ((q = memchr(s + i + 1, s[i], len - i - 1)) ==
 				    NULL)
 					break;
+				if (memchr(s + i + 1, '<', q - (s + i + 1)) !=
+				    NULL)
+					return (n);	/* *end = 0 */
 				i = q - s + 1;
 			}
 		}
 		n++;
 	}
+	if (i < len && s[i] == '>')
+		*end = i + 1;
+	else if (i + 1 < len && s[i] == '/' && s[i + 1] == '>') {
+		*end = i + 2;
+		*empty = 1;
+	}
 	return (n);
+}
+
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+#define HASZERO(v)	(((v) - ONES) & ~(v) & HIGHS)
+
+/* word_clean tells whether 8 bytes are ASCII from ' ' to '~' but & and >. */
+static inline int
+word_clean(const unsigned char *p)
+{
+	uint64_t	 w;
+
+	memcpy(&w, p, 8);
+	return ((w & HIGHS) == 0 && ((w - 0x2020202020202020ULL) & ~w &
+	    HIGHS) == 0 && HASZERO(w ^ 0x7f7f7f7f7f7f7f7fULL) == 0 &&
+	    HASZERO(w ^ 0x2626262626262626ULL) == 0 &&
+	    HASZERO(w ^ 0x3e3e3e3e3e3e3e3eULL) == 0);
+}
+
+/*
+ * xml_ref reads a reference at s (s[0] is '&') as libxml2 would read it
+ * without complaint: one of the five XML entities or a numeric reference
+ * to a character XML allows (and text_utf8_valid too: no DEL).  Returns
+ * its length and sets *code, or 0.
+ */
+static size_t
+xml_ref(const unsigned char *s, size_t len, unsigned int *code)
+{
+	unsigned long	 v = 0;
+	size_t		 i;
+	int		 hex, d;
+
+	if (len >= 4 && s[2] == 't' && s[3] == ';' && (s[1] == 'l' ||
+	    s[1] == 'g')) {
+		*code = s[1] == 'l' ? '<' : '>';
+		return (4);
+	}
+	if (len >= 5 && memcmp(s + 1, "amp;", 4) == 0) {
+		*code = '&';
+		return (5);
+	}
+	if (len >= 6 && (memcmp(s + 1, "quot;", 5) == 0 ||
+	    memcmp(s + 1, "apos;", 5) == 0)) {
+		*code = s[1] == 'q' ? '"' : '\'';
+		return (6);
+	}
+	if (len < 4 || s[1] != '#')
+		return (0);
+	hex = s[2] == 'x';
+	for (i = hex ? 3 : 2; i < len && v <= 0x10ffff; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			d = s[i] - '0';
+		else if (hex && (s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'f')
+			d = (s[i] | 0x20) - 'a' + 10;
+		else
+			break;
+		v = v * (hex ? 16 : 10) + d;
+	}
+	if (i == (size_t)(hex ? 3 : 2) || i >= len || s[i] != ';')
+		return (0);
+	if (!(v == 0x9 || v == 0xa || v == 0xd || (v >= 0x20 && v < 0x7f) ||
+	    (v > 0x7f && v <= 0xd7ff) || (v >= 0xe000 && v <= 0xfffd) ||
+	    (v >= 0x10000 && v <= 0x10ffff)))
+		return (0);
+	*code = v;
+	return (i + 1);
+}
+
+/* put_utf8 writes code point c (valid) at o; returns the bytes written. */
+static size_t
+put_utf8(char *o, unsigned int c)
+{
+	if (c < 0x80) {
+		o[0] = c;
+		return (1);
+	}
+	if (c < 0x800) {
+		o[0] = 0xc0 | (c >> 6);
+		o[1] = 0x80 | (c & 0x3f);
+		return (2);
+	}
+	if (c < 0x10000) {
+		o[0] = 0xe0 | (c >> 12);
+		o[1] = 0x80 | ((c >> 6) & 0x3f);
+		o[2] = 0x80 | (c & 0x3f);
+		return (3);
+	}
+	o[0] = 0xf0 | (c >> 18);
+	o[1] = 0x80 | ((c >> 12) & 0x3f);
+	o[2] = 0x80 | ((c >> 6) & 0x3f);
+	o[3] = 0x80 | (c & 0x3f);
+	return (4);
+}
+
+/*
+ * text_decode decodes the text data[start..end) into o as libxml2 would
+ * read it (references replaced, line ends made "\n"); returns the bytes
+ * written, or -1 when the text needs a repair or holds anything libxml2
+ * would complain about (then the usual path reads it).  *refs counts the
+ * references, *lines the newlines.
+ */
+static long
+text_decode(const unsigned char *s, size_t start, size_t end, char *o,
+    size_t *refs, size_t *lines)
+{
+	char		*o0 = o;
+	size_t		 i = start, k;
+	unsigned int	 code;
+	int		 u;
+
+	while (i < end) {
+		if (i + 8 <= end && word_clean(s + i)) {
+			memcpy(o, s + i, 8);
+			o += 8;
+			i += 8;
+			continue;
+		}
+		switch (s[i]) {
+		case '&':
+			if ((k = xml_ref(s + i, end - i, &code)) == 0)
+				return (-1);
+			o += put_utf8(o, code);
+			i += k;
+			(*refs)++;
+			continue;
+		case '>':
+			if (i >= start + 2 && s[i - 1] == ']' && s[i - 2] == ']')
+				return (-1);
+			break;
+		case '\n':
+			(*lines)++;
+			break;
+		case '\r':
+			/* XML reads "\r\n" and a lone "\r" as "\n". */
+			if (i + 1 < end && s[i + 1] == '\n')
+				i++;
+			else {
+				*o++ = '\n';
+				i++;
+				continue;
+			}
+			(*lines)++;
+			break;
+		case '\t':
+			break;
+		default:
+			if (s[i] >= ' ' && s[i] < 0x7f)
+				break;
+			if (s[i] < 0x80 || (u = text_utf8_len(s + i,
+			    end - i)) == -1 || (u == 3 && s[i] == 0xef &&
+			    s[i + 1] == 0xbf && s[i + 2] >= 0xbe))
+				return (-1);
+			memcpy(o, s + i, u);
+			o += u;
+			i += u;
+			continue;
+		}
+		*o++ = s[i++];
+	}
+	return (o - o0);
+}
+
+/*
+ * text_out swaps the text run at start (up to the next '<') for a CDATA
+ * placeholder, with its references decoded here: libxml2 2.9 spends some
+ * 600 instructions on each reference, and the entity-escaped HTML of RSS
+ * descriptions is made of them.  Only text that libxml2 would read as is
+ * is taken (see text_decode), with two references at least.  Returns the
+ * length of the run taken, 0 when it was not.
+ */
+static size_t
+text_out(struct repair *r, size_t start)
+{
+	struct pctx		*c = r->c;
+	const unsigned char	*s = (const unsigned char *)r->data, *lt;
+	size_t			 end, refs = 0, lines = 0;
+	long			 n;
+
+	if ((lt = memchr(s + start, '<', r->len - start)) == NULL ||
+	    (end = lt - s) - start < 32)
+		return (0);
+	if (c->dec == NULL) {
+		/* Decoded text is never longer: room for the rest. */
+		c->deccap = r->len - start;
+		c->dec = xmalloc(c->deccap);
+	}
+	n = text_decode(s, start, end, c->dec + c->declen, &refs, &lines);
+	if (n == -1 || refs < 2)
+		return (0);
+	repair_mark(r, start, end - start, cdata_add(c, c->dec + c->declen,
+	    n), lines);
+	c->declen += n;
+	c->decoded++;
+	return (end - start);
+}
+
+/* repair_tag follows the element nesting at a tag at i (n bytes). */
+static void
+repair_tag(struct repair *r, size_t i, size_t n, int empty)
+{
+	if (n == 0) {
+		r->lost = 1;
+		r->run = RUN_NONE;
+		return;
+	}
+	if (r->data[i + 1] == '/') {
+		if (--r->depth < 0)
+			r->lost = 1;
+	} else if (!empty)
+		r->depth++;
+	r->run = i + n;
+}
+
+/* end_tag measures the end tag at i; 0 when it has a '<' or no '>'. */
+static size_t
+end_tag(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 2; i < len && s[i] != '>'; i++)
+		if (s[i] == '<')
+			return (0);
+	return (i < len ? i + 1 : 0);
 }
 
 /*
  * parse_repair fixes HTML entities, stray ampersands and (when utf8)
- * bytes that are not UTF-8.  Returns NULL when the document needs none.
+ * bytes that are not UTF-8, and (decode) takes entity-escaped text runs
+ * out of libxml2's way.  Returns NULL when the document needs none.
  */
 static char *
 parse_repair(struct pctx *c, const char *data, size_t len, int utf8,
-    size_t *outlen)
+    int decode, size_t *outlen)
 {
 	struct repair	 r;
-	size_t		 i, j, n, skip;
+	size_t		 i, j, n, skip, t;
 	unsigned char	 b;
-	int		 u;
+	int		 u, empty;
 
 	memset(&r, 0, sizeof r);
 	r.c = c;
 	r.data = data;
 	r.len = len;
+	r.run = r.tried = RUN_NONE;
+	r.decode = decode && utf8;
 	for (i = 0; i < len; i += n) {
 		b = data[i];
 		if (b != '&' && b != '<' && b < 0x80) {
 			/* The common case: run through plain ASCII. */
-			for (n = 1; i + n + 8 <= len && text_word_quiet(
-			    (const unsigned char *)data + i + n); n += 8)
-				;
-			for (; i + n < len; n++) {
-				b = data[i + n];
-				if (b == '&' || b == '<' || b >= 0x80)
-					break;
-			}
+			n = 1 + text_quiet_len(data + i + 1, len - i - 1);
 			continue;
 		}
-		if (b == '&')
+		if (b == '&') {
+			if (i >= r.run && r.run != r.tried && r.done <= r.run &&
+			    r.depth > 0 && !r.lost && r.decode) {
+				r.tried = r.run;
+				if ((t = text_out(&r, r.run)) > 0) {
+					n = r.run + t - i;
+					continue;
+				}
+			}
 			n = repair_amp(&r, i);
-		else if (b == '<') {
+		} else if (b == '<') {
 			skip = len - i;
 			if (skip > 9 && memcmp(data + i, "<![CDATA[", 9) == 0) {
 				n = repair_skip(&r, i, "]]>", 9);
+				r.run = i + n;
 				if (utf8 && cdata_out(&r, i, n))
 					continue;
-			} else if (skip > 4 && memcmp(data + i, "<!--", 4) == 0)
+			} else if (skip > 4 && memcmp(data + i, "<!--", 4) == 0) {
 				n = repair_skip(&r, i, "-->", 4);
-			else if (tag_attrs(data + i, skip) > PARSE_MAX_ATTRS) {
+				r.run = i + n;
+			} else if (skip > 1 && data[i + 1] == '/') {
+				repair_tag(&r, i, end_tag(data + i, skip), 0);
+				n = 1;
+			} else if (skip > 1 && (data[i + 1] == '!' ||
+			    data[i + 1] == '?')) {
+				r.run = RUN_NONE;
+				n = 1;
+			} else if (tag_attrs(data + i, skip, &t, &empty) >
+			    PARSE_MAX_ATTRS) {
 				parse_error(c->d, "line %d: element with more "
 				    "than %d attributes: document refused",
 				    repair_line(data, i), PARSE_MAX_ATTRS);
@@ -1634,8 +1933,10 @@ parse_repair(struct pctx *c, const char *data, size_t len, int utf8,
 				if (r.copying)
 					buf_free(&r.out);
 				return (NULL);
-			} else
+			} else {
+				repair_tag(&r, i, t, empty);
 				n = 1;
+			}
 			if (utf8 && n > 1) {
 				/* Check the bytes of what we skipped. */
 				for (j = i; j < i + n; j += u) {
@@ -1961,6 +2262,66 @@ parse_start_element(void *ctx, const xmlChar *localname,
 	    ndefaulted, attrs);
 }
 
+/* skel_name tells whether n is an element of one of the names. */
+static int
+skel_name(const xmlNode *n, const char *a, const char *b, const char *c)
+{
+	const char	*name;
+
+	if (n == NULL || n->type != XML_ELEMENT_NODE)
+		return (0);
+	name = (const char *)n->name;
+	return (strcmp(name, a) == 0 || strcmp(name, b) == 0 ||
+	    (c != NULL && strcmp(name, c) == 0));
+}
+
+/*
+ * skeleton tells whether n (depth deep) is an element of the feed's
+ * skeleton: the root, its channel, an item or entry in either.
+ */
+static int
+skeleton(const xmlNode *n, int depth)
+{
+	switch (depth) {
+	case 1:
+		return (skel_name(n, "rss", "feed", "RDF"));
+	case 2:
+		return (skel_name(n, "channel", "item", "entry") &&
+		    skel_name(n->parent, "rss", "feed", "RDF"));
+	case 3:
+		return (skel_name(n, "item", "entry", NULL) &&
+		    skel_name(n->parent, "channel", "channel", NULL) &&
+		    skel_name(n->parent->parent, "rss", "feed", "RDF"));
+	default:
+		return (0);
+	}
+}
+
+/*
+ * parse_characters keeps text as libxml2 does, but for the white space
+ * between the elements of the feed's skeleton, which the walk never
+ * reads: a text node each, a fifth of the nodes of a typical feed.  Only
+ * blanks that follow an element (or open it) go: text the element does
+ * hold stays whole.
+ */
+static void
+parse_characters(void *ctx, const xmlChar *ch, int len)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	const xmlNode	*n = ctxt->node;
+	int		 i;
+
+	if (n != NULL && (n->last == NULL || n->last->type ==
+	    XML_ELEMENT_NODE) && skeleton(n, ctxt->nodeNr)) {
+		for (i = 0; i < len && (ch[i] == ' ' || ch[i] == '\n' ||
+		    ch[i] == '\t' || ch[i] == '\r'); i++)
+			;
+		if (i == len)
+			return;
+	}
+	xmlSAX2Characters(ctx, ch, len);
+}
+
 /* parse_read runs libxml2 over the prepared bytes. */
 static xmlDocPtr
 parse_read(struct pctx *c, const char *data, size_t len, const char *url,
@@ -1975,6 +2336,9 @@ parse_read(struct pctx *c, const char *data, size_t len, const char *url,
 	ctxt->sax->entityDecl = parse_entity_decl;
 	ctxt->sax->externalSubset = NULL;
 	ctxt->sax->startElementNs = parse_start_element;
+	/* The same function for both: libxml2 then never guesses blanks. */
+	ctxt->sax->characters = parse_characters;
+	ctxt->sax->ignorableWhitespace = parse_characters;
 	c->nodes = c->nitems = 0;
 	c->stopped = 0;
 	xmlSetStructuredErrorFunc(c, parse_xml_error);
@@ -1982,10 +2346,26 @@ parse_read(struct pctx *c, const char *data, size_t len, const char *url,
 	    XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_COMPACT |
 	    XML_PARSE_NOWARNING);
 	xmlSetStructuredErrorFunc(NULL, NULL);
+	c->wellformed = ctxt->wellFormed;
 	if (!ctxt->wellFormed)
 		c->d->bozo = 1;
 	xmlFreeParserCtxt(ctxt);
 	return (x);
+}
+
+/* parse_restart forgets a read: the errors after the first nerrors too. */
+static void
+parse_restart(struct pctx *c, int nerrors)
+{
+	while (c->d->nerrors > nerrors)
+		free(c->d->errors[--c->d->nerrors]);
+	c->ncdata = 0;
+	c->declen = 0;
+	c->decoded = 0;
+	c->mismatch = 0;
+	c->entity_decl = 0;
+	free(c->eof_tag);
+	c->eof_tag = NULL;
 }
 
 /* parse_tree reads the bytes into a libxml2 tree, safely. */
@@ -1995,9 +2375,9 @@ parse_tree(struct pctx *c, const char *data, size_t len, const char *url,
 {
 	xmlDocPtr	 x;
 	char		*fixed = NULL, *enc = NULL, *bal, *decl;
-	const char	*read_enc;
-	size_t		 flen;
-	int		 utf8, nerrors;
+	const char	*read_enc, *src;
+	size_t		 flen, srclen;
+	int		 utf8, nerr0, nerrors;
 
 	if (len >= 2 && ((data[0] == '\xfe' && data[1] == '\xff') ||
 	    (data[0] == '\xff' && data[1] == '\xfe'))) {
@@ -2024,16 +2404,41 @@ parse_tree(struct pctx *c, const char *data, size_t len, const char *url,
 			read_enc = NULL;
 		free(decl);
 	}
-	if ((fixed = parse_repair(c, data, len, utf8, &flen)) != NULL) {
+	nerr0 = c->d->nerrors;
+	src = data;
+	srclen = len;
+	if ((fixed = parse_repair(c, src, srclen, utf8, 1, &flen)) != NULL) {
 		data = fixed;
 		len = flen;
 	}
 	if (c->refused) {
+		free(fixed);
 		free(enc);
 		return (NULL);
 	}
 	nerrors = c->d->nerrors;
 	x = parse_read(c, data, len, url, read_enc);
+	if (!c->wellformed && c->decoded > 0) {
+		/*
+		 * NOTE: once a document is not well-formed, libxml2 2.9 drops
+		 * every entity reference after the error (&lt; and all).  The
+		 * text the pre-pass decoded kept its references: read the
+		 * document again without that, so that the result is
+		 * libxml2's, as for any broken document.
+		 */
+		xmlFreeDoc(x);
+		free(fixed);
+		parse_restart(c, nerr0);
+		data = src;
+		len = srclen;
+		if ((fixed = parse_repair(c, src, srclen, utf8, 0, &flen)) !=
+		    NULL) {
+			data = fixed;
+			len = flen;
+		}
+		nerrors = c->d->nerrors;
+		x = parse_read(c, data, len, url, read_enc);
+	}
 	if (c->mismatch && (bal = parse_balance(data, len, &flen)) != NULL) {
 		/* Read again with the end tags put right. */
 		xmlFreeDoc(x);
@@ -2125,6 +2530,7 @@ parse_xml(struct doc *d, const char *data, size_t len, const char *url,
 		parse_walk(&c, x);
 	xmlFreeDoc(x);
 	free(c.cdata);
+	free(c.dec);
 	free(c.u8);
 	free(c.eof_tag);
 }

@@ -8,6 +8,9 @@
  */
 #include <ctype.h>
 #include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -124,6 +127,52 @@ text_word_quiet(const unsigned char *p)
 	    HASZERO(w ^ 0x3c3c3c3c3c3c3c3cULL) == 0);
 }
 
+#ifdef __SSE2__
+/*
+ * With SSE2 (every x86-64), sixteen bytes are looked at in a few
+ * instructions: each function gives a bit mask of the bytes of one class.
+ */
+
+/* sse_special: bytes below ' ' or from DEL up (signed compare: both). */
+static inline unsigned int
+sse_special(__m128i v)
+{
+	return (_mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(v,
+	    _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)))));
+}
+
+/* sse_markup: bytes that are '&', '<', or not ASCII. */
+static inline unsigned int
+sse_markup(__m128i v)
+{
+	return (_mm_movemask_epi8(_mm_or_si128(v, _mm_or_si128(
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('&')), _mm_cmpeq_epi8(v,
+	    _mm_set1_epi8('<'))))));
+}
+#endif
+
+size_t
+text_quiet_len(const char *s, size_t len)
+{
+	size_t		 i = 0;
+#ifdef __SSE2__
+	unsigned int	 m;
+
+	for (; i + 16 <= len; i += 16) {
+		m = sse_markup(_mm_loadu_si128((const __m128i *)(s + i)));
+		if (m != 0)
+			return (i + __builtin_ctz(m));
+	}
+#else
+	while (i + 8 <= len && text_word_quiet((const unsigned char *)s + i))
+		i += 8;
+#endif
+	while (i < len && s[i] != '&' && s[i] != '<' &&
+	    (unsigned char)s[i] < 0x80)
+		i++;
+	return (i);
+}
+
 int
 text_utf8_valid(const char *s, size_t len)
 {
@@ -132,7 +181,12 @@ text_utf8_valid(const char *s, size_t len)
 	int			 n;
 
 	while (i < len) {
-		/* Eight bytes at a time while they are printable ASCII. */
+		/* Runs of printable ASCII, many bytes at a time. */
+#ifdef __SSE2__
+		while (i + 16 <= len && sse_special(_mm_loadu_si128(
+		    (const __m128i *)(p + i))) == 0)
+			i += 16;
+#endif
 		while (i + 8 <= len && text_word_plain(p + i))
 			i += 8;
 		if (i == len)
@@ -328,6 +382,30 @@ text_word_run(const unsigned char *p, int first)
 	return (1);
 }
 
+#ifdef __SSE2__
+/*
+ * text_run16 measures the part of 16 bytes at s that text_run takes as
+ * it is: plain bytes, and spaces followed by one (not the first byte of
+ * a run, nor the last of the 16: text_run looks at those itself).
+ */
+static inline int
+text_run16(const unsigned char *s, int first)
+{
+	__m128i		 v = _mm_loadu_si128((const __m128i *)s);
+	unsigned int	 plain, sp, ok;
+
+	plain = ~(sse_special(v) | _mm_movemask_epi8(_mm_or_si128(
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_or_si128(
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('&')), _mm_cmpeq_epi8(v,
+	    _mm_set1_epi8('<')))))) & 0xffff;
+	sp = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+	if (first)
+		sp &= ~1U;
+	ok = plain | (sp & (plain >> 1));
+	return (__builtin_ctz(~ok | 0x10000));
+}
+#endif
+
 /* text_run measures the run at s that needs no work: words, single spaces. */
 static size_t
 text_run(const char *html, size_t i, size_t len)
@@ -335,8 +413,21 @@ text_run(const char *html, size_t i, size_t len)
 	const unsigned char	*s = (const unsigned char *)html;
 	size_t			 n = i;
 	int			 u;
+#ifdef __SSE2__
+	int			 k;
+#endif
 
 	while (n < len) {
+#ifdef __SSE2__
+		if (n + 16 <= len) {
+			k = text_run16(s + n, n == i);
+			n += k;
+			if (k == 16)
+				continue;
+		}
+		if (n >= len)
+			break;
+#endif
 		if (n + 8 <= len && text_word_run(s + n, n == i)) {
 			n += 8;
 		} else if (text_plain[s[n]]) {
