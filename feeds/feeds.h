@@ -282,6 +282,10 @@ char		*text_utf8_clean(const char *s, size_t len);
 int		 text_word_quiet(const unsigned char *p);
 /* text_quiet_len measures the ASCII at s up to the first & or <. */
 size_t		 text_quiet_len(const char *s, size_t len);
+#define TEXT_SPAN_QUOTE	0x1	/* text_span stops at '"' too */
+#define TEXT_SPAN_PRINT	0x2	/* ...and at bytes not printable ASCII */
+/* text_span measures the bytes at s up to the first &, <, > (and set). */
+size_t		 text_span(const char *s, size_t len, int set);
 /* text_utf8_valid tells whether s is valid UTF-8 without controls. */
 int		 text_utf8_valid(const char *s, size_t len);
 /* text_utf8_len gives the length of the UTF-8 sequence at s, -1 if bad. */

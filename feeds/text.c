@@ -173,6 +173,39 @@ text_quiet_len(const char *s, size_t len)
 	return (i);
 }
 
+size_t
+text_span(const char *s, size_t len, int set)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0;
+#ifdef __SSE2__
+	__m128i			 v, x;
+	unsigned int		 m;
+
+	for (; i + 16 <= len; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(p + i));
+		x = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+		    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('>'))));
+		if (set & TEXT_SPAN_QUOTE)
+			x = _mm_or_si128(x, _mm_cmpeq_epi8(v,
+			    _mm_set1_epi8('"')));
+		m = _mm_movemask_epi8(x);
+		if (set & TEXT_SPAN_PRINT)
+			m |= sse_special(v);
+		if (m != 0)
+			return (i + __builtin_ctz(m));
+	}
+#endif
+	for (; i < len; i++) {
+		if (p[i] == '&' || p[i] == '<' || p[i] == '>' ||
+		    ((set & TEXT_SPAN_QUOTE) && p[i] == '"') ||
+		    ((set & TEXT_SPAN_PRINT) && (p[i] < ' ' || p[i] >= 0x7f)))
+			break;
+	}
+	return (i);
+}
+
 int
 text_utf8_valid(const char *s, size_t len)
 {
