@@ -7,6 +7,8 @@
 #ifndef SYNDIC_BENCH_UTIL_H
 #define SYNDIC_BENCH_UTIL_H
 
+#include <sys/stat.h>
+
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,13 +24,17 @@
 static inline char *
 bench_read_file(const char *path, size_t *len)
 {
-	char	*data;
-	size_t	 cap = 65536, n = 0;
-	ssize_t	 r;
-	int	 fd;
+	struct stat	 st;
+	char		*data;
+	size_t		 cap = 65536, n = 0;
+	ssize_t		 r;
+	int		 fd;
 
 	if ((fd = open(path, O_RDONLY)) == -1)
 		err(1, "%s", path);
+	/* Room for the whole file at once when it says its size. */
+	if (fstat(fd, &st) == 0 && st.st_size > 0)
+		cap = (size_t)st.st_size + 1;
 	data = xmalloc(cap + 1);
 	for (;;) {
 		if (n == cap) {

@@ -211,26 +211,40 @@ date_iso(const char *s, struct date_parts *p)
 	return (date_iso_zone(s, p));
 }
 
+/* date_key3 packs the first three letters of a word, lower-case. */
+static unsigned int
+date_key3(const char *w)
+{
+	return ((unsigned int)tolower((unsigned char)w[0]) << 16 |
+	    (unsigned int)tolower((unsigned char)w[1]) << 8 |
+	    (unsigned int)tolower((unsigned char)w[2]));
+}
+
 /* date_word interprets an alphabetic token; -1 when it means nothing. */
 static int
 date_word(const char *w, size_t n, struct date_parts *p)
 {
-	size_t	 i;
+	unsigned int	 key;
+	size_t		 i;
 
 	if (n >= 3) {
+		/* Compared as numbers: a word each, on every date. */
+		key = date_key3(w);
 		for (i = 0; i < 12; i++) {
-			if (strncasecmp(w, date_months[i], 3) == 0) {
+			if (key == date_key3(date_months[i])) {
 				p->month = i + 1;
 				return (0);
 			}
 		}
 		for (i = 0; i < 7; i++) {
-			if (strncasecmp(w, date_days[i], 3) == 0)
+			if (key == date_key3(date_days[i]))
 				return (0);
 		}
 	}
-	for (i = 0; i < sizeof date_zones / sizeof date_zones[0]; i++) {
-		if (strlen(date_zones[i].name) == n &&
+	for (i = 0; n <= 4 && i < sizeof date_zones / sizeof date_zones[0];
+	    i++) {
+		if (toupper((unsigned char)w[0]) == date_zones[i].name[0] &&
+		    strlen(date_zones[i].name) == n &&
 		    strncasecmp(w, date_zones[i].name, n) == 0) {
 			p->offset = date_zones[i].offset;
 			p->have_zone = 1;

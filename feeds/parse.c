@@ -16,6 +16,8 @@
  * where several elements give one field, a rank decides (lower wins), so
  * the result does not depend on element order.
  */
+#include <sys/mman.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
@@ -224,19 +226,34 @@ parse_entity_decl(void *ctx, const xmlChar *name, int type,
  * is never walked to be freed.  Outside that window, and for the blocks
  * it did not cut, the allocator is malloc's: whatever libxml2 allocated
  * before, or allocates for opml.c and discover.c, is unchanged.
+ *
+ * What libxml2 frees inside the window is not lost for the document: the
+ * block on top of the chunk is taken back, small blocks go to a free list
+ * of their size (the buffers of comments, PIs and entity declarations,
+ * again and again), large ones give their pages back.  So a hostile
+ * document costs about what it costs with malloc.
+ *
  * NOTE: nothing libxml2 keeps past a document may come from the arena
  * (its last error is reset before the arena is).  Under AddressSanitizer
  * the arena is off, so that the sanitizer sees every block.
  */
 #define ARENA_FIRST	(256 * 1024)		/* bytes of the first chunk */
+#define ARENA_STEP	(2 * 1024 * 1024)	/* at most, but for one block */
 #define ARENA_KEEP	(4 * 1024 * 1024)	/* kept between documents */
-#define ARENA_CHUNKS	48
+#define ARENA_CHUNKS	256
+#define ARENA_SMALL	1024	/* blocks up to this go to free lists */
+#define ARENA_BIG	(256 * 1024)	/* a block whose pages go back */
+#define ARENA_PAGE	4096
 
-/* A block's header: its size, for realloc. */
+/*
+ * A block's header: its size, for realloc.  Blocks are 8-byte aligned,
+ * which is all libxml2's structures need (pointers, ints, longs).
+ */
 struct arena_hdr {
 	size_t		 size;
-	size_t		 pad;		/* 16-byte alignment, as malloc's */
 };
+
+#define ARENA_ALIGN(n)	(((n) + 7) & ~(size_t)7)
 
 static struct {
 	char		*base[ARENA_CHUNKS];	/* chunks, in order made */
@@ -245,6 +262,8 @@ static struct {
 	size_t		 used;			/* in the last chunk */
 	char		*last;			/* the last block cut */
 	int		 on;
+	int		 spilled;		/* blocks from malloc too */
+	void		*free[ARENA_SMALL / 8 + 1];	/* by size / 8 */
 } arena;
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -280,6 +299,8 @@ arena_chunk(size_t need)
 	if (arena.n == ARENA_CHUNKS)
 		return (-1);
 	size = arena.n == 0 ? ARENA_FIRST : arena.size[arena.n - 1] * 2;
+	if (size > ARENA_STEP)
+		size = ARENA_STEP;
 	if (size < need)
 		size = need;
 	if ((arena.base[arena.n] = malloc(size)) == NULL)
@@ -293,16 +314,25 @@ static void *
 arena_malloc(size_t n)
 {
 	struct arena_hdr	*h;
-	size_t			 need;
+	size_t			 need, k;
+	void			*p;
 
 	if (!arena.on)
 		return (malloc(n));
-	need = sizeof *h + ((n + 15) & ~(size_t)15);
+	need = sizeof *h + ARENA_ALIGN(n);
 	if (need < n)
 		return (NULL);
+	if ((k = ARENA_ALIGN(n) / 8) <= ARENA_SMALL / 8 &&
+	    (p = arena.free[k]) != NULL) {
+		memcpy(&arena.free[k], p, sizeof p);
+		((struct arena_hdr *)p - 1)->size = n;
+		return (p);
+	}
 	if (arena.n == 0 || arena.size[arena.n - 1] - arena.used < need) {
-		if (arena_chunk(need) == -1)
+		if (arena_chunk(need) == -1) {
+			arena.spilled = 1;	/* the tree is freed as usual */
 			return (malloc(n));
+		}
 	}
 	h = (struct arena_hdr *)(arena.base[arena.n - 1] + arena.used);
 	h->size = n;
@@ -311,10 +341,53 @@ arena_malloc(size_t n)
 	return (h + 1);
 }
 
+/*
+ * arena_release takes back a block libxml2 is done with: the top of the
+ * chunk goes back on it, a small block to its free list, the pages of a
+ * large one to the system (they stay mapped: zero pages if touched).
+ */
+static void
+arena_release(void *p)
+{
+	struct arena_hdr	*h = (struct arena_hdr *)p - 1;
+	char			*top;
+	size_t			 k = ARENA_ALIGN(h->size) / 8;
+#ifdef MADV_DONTNEED
+	uintptr_t		 a, b, pg = ARENA_PAGE;
+#endif
+
+	top = arena.base[arena.n - 1] + arena.used;
+	if ((char *)h >= arena.base[arena.n - 1] && (char *)p +
+	    ARENA_ALIGN(h->size) == top) {
+		arena.used = (char *)h - arena.base[arena.n - 1];
+		arena.last = NULL;
+		return;
+	}
+	if (k <= ARENA_SMALL / 8) {
+		if (k > 0) {
+			memcpy(p, &arena.free[k], sizeof p);
+			arena.free[k] = p;
+		}
+		return;
+	}
+#ifdef MADV_DONTNEED
+	if (h->size < ARENA_BIG)
+		return;
+	a = ((uintptr_t)p + pg - 1) & ~(pg - 1);
+	b = ((uintptr_t)p + h->size) & ~(pg - 1);
+	if (b > a)
+		madvise((void *)a, b - a, MADV_DONTNEED);
+#endif
+}
+
 static void
 arena_free(void *p)
 {
-	if (p != NULL && !arena_owns(p))
+	if (p == NULL)
+		return;
+	if (arena.on && arena_owns(p))
+		arena_release(p);
+	else if (!arena_owns(p))
 		free(p);
 }
 
@@ -330,19 +403,25 @@ arena_realloc(void *p, size_t n)
 	if (!arena_owns(p))
 		return (realloc(p, n));
 	h = (struct arena_hdr *)p - 1;
-	need = (n + 15) & ~(size_t)15;
-	if (p == arena.last && need >= n && (char *)p + need <=
+	need = ARENA_ALIGN(n);
+	if (need < n)
+		return (NULL);
+	if (arena.on && p == arena.last && (char *)p + need <=
 	    arena.base[arena.n - 1] + arena.size[arena.n - 1]) {
-		/* The last block grows in place. */
+		/* The last block grows (or shrinks) in place. */
 		arena.used = (char *)p + need - arena.base[arena.n - 1];
 		h->size = n;
 		return (p);
 	}
-	if (n <= h->size)
+	if (need <= ARENA_ALIGN(h->size)) {
+		h->size = n;
 		return (p);
+	}
 	if ((q = arena.on ? arena_malloc(n) : malloc(n)) == NULL)
 		return (NULL);
 	memcpy(q, p, h->size);
+	if (arena.on)
+		arena_release(p);
 	return (q);
 }
 
@@ -364,16 +443,25 @@ arena_begin(void)
 	arena.on = ARENA_USE;
 }
 
-/* arena_end closes the window and takes every block back at once. */
+/*
+ * arena_end closes the window and takes every block back at once; doc is
+ * the tree, freed block by block only when some of it is not the arena's.
+ */
 static void
-arena_end(void)
+arena_end(xmlDocPtr doc)
 {
 	int	 i, keep;
 
-	if (!arena.on)
+	if (!arena.on) {
+		xmlFreeDoc(doc);
 		return;
+	}
+	if (arena.spilled)
+		xmlFreeDoc(doc);
+	arena.spilled = 0;
 	xmlResetLastError();
 	arena.on = 0;
+	memset(arena.free, 0, sizeof arena.free);
 	/* Keep the largest chunk that is not too large. */
 	for (keep = -1, i = 0; i < arena.n; i++)
 		if (arena.size[i] <= ARENA_KEEP && (keep == -1 ||
@@ -621,11 +709,15 @@ cut(struct buf *b, size_t max)
 	b->data[n] = '\0';
 }
 
-/* trimmed returns s without surrounding white space (caller frees), NULL if empty. */
+/*
+ * trimmed_valid returns s without surrounding white space (caller frees),
+ * NULL if empty; valid: the bytes are known to pass text_utf8_valid.
+ */
 static char *
-trimmed(const char *s, size_t len)
+trimmed_valid(const char *s, size_t len, int valid)
 {
 	size_t	 n;
+	char	*out;
 
 	while (len > 0 && isspace((unsigned char)*s))
 		s++, len--;
@@ -634,9 +726,19 @@ trimmed(const char *s, size_t len)
 		n--;
 	if (n == 0)
 		return (NULL);
-	if (text_utf8_valid(s, n))
-		return (xstrndup(s, n));
-	return (text_utf8_clean(s, n));
+	if (!valid && !text_utf8_valid(s, n))
+		return (text_utf8_clean(s, n));
+	out = xmalloc(n + 1);
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return (out);
+}
+
+/* trimmed is trimmed_valid of bytes not checked yet. */
+static char *
+trimmed(const char *s, size_t len)
+{
+	return (trimmed_valid(s, len, 0));
 }
 
 /*
@@ -792,12 +894,25 @@ binary_type(const char *type)
 static char *
 construct(const xmlNode *n, int atom)
 {
-	const char	*type = attr(n, "type"), *mode = attr(n, "mode");
+	const char	*type = attr(n, "type"), *mode = attr(n, "mode"), *t;
 	const xmlNode	*k, *div = NULL;
 	struct buf	 b;
 	size_t		 len;
 	int		 elems = 0, valid = 0;
 
+	/*
+	 * The common case: one text or CDATA child taken as HTML, copied
+	 * once.  A section the pre-pass kept has had its bytes checked.
+	 */
+	k = n->children;
+	if (k != NULL && k->next == NULL && (k->type == XML_TEXT_NODE ||
+	    k->type == XML_CDATA_SECTION_NODE) && (!atom || (type != NULL &&
+	    (strcasecmp(type, "html") == 0 || strcasecmp(type, "text/html") ==
+	    0) && mode == NULL)) && (t = node_text(k, &len)) != NULL &&
+	    len <= PARSE_MAX_FIELD)
+		return (trimmed_valid(t, len, k->type ==
+		    XML_CDATA_SECTION_NODE && cdata_ctx != NULL &&
+		    strncmp((const char *)k->content, CDATA_MARK, 3) == 0));
 	buf_init(&b);
 	if (atom && type != NULL && (strcasecmp(type, "xhtml") == 0 ||
 	    strcasecmp(type, "application/xhtml+xml") == 0)) {
@@ -1235,8 +1350,11 @@ parse_entry(struct pctx *c, const xmlNode *n)
 			    PARSE_MAX_ENTRIES);
 		return;
 	}
-	d->entries = xreallocarray(d->entries, d->nentries + 1,
-	    sizeof *d->entries);
+	/* Room doubles at powers of two (nentries alone tells the size). */
+	if (d->nentries == 0 || (d->nentries >= 8 &&
+	    (d->nentries & (d->nentries - 1)) == 0))
+		d->entries = xreallocarray(d->entries, d->nentries == 0 ? 8 :
+		    d->nentries * 2, sizeof *d->entries);
 	e = &d->entries[d->nentries++];
 	memset(e, 0, sizeof *e);
 	memset(&r, 0, sizeof r);
@@ -2482,6 +2600,39 @@ parse_characters(void *ctx, const xmlChar *ch, int len)
 	xmlSAX2Characters(ctx, ch, len);
 }
 
+/*
+ * parse_node_cap counts a comment or PI toward PARSE_MAX_NODES (they are
+ * nodes of the tree too); returns 0 when the parser was stopped.
+ */
+static int
+parse_node_cap(xmlParserCtxtPtr ctxt)
+{
+	struct pctx	*c = ctxt->_private;
+
+	if (++c->nodes <= PARSE_MAX_NODES)
+		return (1);
+	if (c->stopped++ == 0)
+		parse_error(c->d, "line %d: more than %d elements and "
+		    "attributes: the rest is ignored",
+		    xmlSAX2GetLineNumber(ctxt), PARSE_MAX_NODES);
+	xmlStopParser(ctxt);
+	return (0);
+}
+
+static void
+parse_comment(void *ctx, const xmlChar *value)
+{
+	if (parse_node_cap(ctx))
+		xmlSAX2Comment(ctx, value);
+}
+
+static void
+parse_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+	if (parse_node_cap(ctx))
+		xmlSAX2ProcessingInstruction(ctx, target, data);
+}
+
 /* parse_read runs libxml2 over the prepared bytes. */
 static xmlDocPtr
 parse_read(struct pctx *c, const char *data, size_t len, const char *url,
@@ -2499,6 +2650,8 @@ parse_read(struct pctx *c, const char *data, size_t len, const char *url,
 	/* The same function for both: libxml2 then never guesses blanks. */
 	ctxt->sax->characters = parse_characters;
 	ctxt->sax->ignorableWhitespace = parse_characters;
+	ctxt->sax->comment = parse_comment;
+	ctxt->sax->processingInstruction = parse_pi;
 	c->nodes = c->nitems = 0;
 	c->stopped = 0;
 	xmlSetStructuredErrorFunc(c, parse_xml_error);
@@ -2689,9 +2842,7 @@ parse_xml(struct doc *d, const char *data, size_t len, const char *url,
 	x = parse_tree(&c, data, len, url, charset);
 	if (!c.refused)
 		parse_walk(&c, x);
-	if (!arena.on)
-		xmlFreeDoc(x);
-	arena_end();
+	arena_end(x);
 	free(c.cdata);
 	free(c.dec);
 	free(c.u8);
