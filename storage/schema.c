@@ -318,9 +318,33 @@ static const char schema_v9[] =
 "  content TEXT"
 ");";
 
-static const char *schema_steps[SCHEMA_VERSION] = { schema_v1, schema_v2,
-    schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8,
-    schema_v9 };
+/*
+ * Version 10 (keylog.c): one log row per entry with its keys packed in a
+ * blob (8 bytes each, little-endian) instead of one row per key: a
+ * twelfth of the rows to write and to read back.  The rows move over in
+ * schema_v10_keys, oldest first.
+ */
+static const char schema_v10[] =
+"ALTER TABLE dedup_log RENAME TO dedup_old;"
+"CREATE TABLE dedup_log ("
+"  id INTEGER PRIMARY KEY,"
+"  entry_id INTEGER NOT NULL,"
+"  seen INTEGER NOT NULL,"
+"  keys BLOB NOT NULL"
+");";
+
+static int	schema_v10_keys(sqlite3 *, char **);
+
+/* A migration step: SQL, then (if any) what SQL alone cannot do. */
+static const struct schema_step {
+	const char	*sql;
+	int		(*fn)(sqlite3 *, char **);
+} schema_steps[SCHEMA_VERSION] = {
+	{ schema_v1, NULL }, { schema_v2, NULL }, { schema_v3, NULL },
+	{ schema_v4, NULL }, { schema_v5, NULL }, { schema_v6, NULL },
+	{ schema_v7, NULL }, { schema_v8, NULL }, { schema_v9, NULL },
+	{ schema_v10, schema_v10_keys },
+};
 
 /* schema_version reads PRAGMA user_version. */
 static int
@@ -364,9 +388,10 @@ schema_step(sqlite3 *db, int to, char **cause)
 	/* Another process may have migrated while we waited for the lock. */
 	if (schema_version(db) >= to)
 		return (schema_run(db, "COMMIT", cause));
-	xasprintf(&sql, "%s; PRAGMA user_version = %d;", schema_steps[to - 1],
-	    to);
-	if (schema_run(db, sql, cause) == -1) {
+	xasprintf(&sql, "%s; PRAGMA user_version = %d;",
+	    schema_steps[to - 1].sql, to);
+	if (schema_run(db, sql, cause) == -1 || (schema_steps[to - 1].fn !=
+	    NULL && schema_steps[to - 1].fn(db, cause) == -1)) {
 		free(sql);
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return (-1);
@@ -377,6 +402,71 @@ schema_step(sqlite3 *db, int to, char **cause)
 		return (-1);
 	}
 	return (0);
+}
+
+/* schema_put_keys logs the n keys of one entry (version 10's format). */
+static int
+schema_put_keys(sqlite3_stmt *ins, long long entry, long long seen,
+    const long long *keys, int n)
+{
+	unsigned char	 b[STORE_MAX_KEYS * 8];
+	int		 i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < 8; j++)
+			b[i * 8 + j] = (unsigned char)
+			    ((unsigned long long)keys[i] >> (8 * j));
+	}
+	sqlite3_bind_int64(ins, 1, entry);
+	sqlite3_bind_int64(ins, 2, seen);
+	sqlite3_bind_blob(ins, 3, b, n * 8, SQLITE_STATIC);
+	if (sqlite3_step(ins) != SQLITE_DONE)
+		return (-1);
+	sqlite3_reset(ins);
+	return (0);
+}
+
+/*
+ * schema_v10_keys moves the one-row-a-key log of version 8 into rows of
+ * one entry each (the consecutive rows of an entry), in order.
+ */
+static int
+schema_v10_keys(sqlite3 *db, char **cause)
+{
+	sqlite3_stmt	*sel = NULL, *ins = NULL;
+	long long	 keys[STORE_MAX_KEYS], entry = -1, seen = 0;
+	int		 n = 0, rc = -1, r;
+
+	if (sqlite3_prepare_v2(db, "SELECT key, entry_id, seen FROM "
+	    "dedup_old ORDER BY id", -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO dedup_log (entry_id, seen, "
+	    "keys) VALUES (?, ?, ?)", -1, &ins, NULL) != SQLITE_OK)
+		goto out;
+	while ((r = sqlite3_step(sel)) == SQLITE_ROW) {
+		if (n > 0 && (n == STORE_MAX_KEYS ||
+		    sqlite3_column_int64(sel, 1) != entry)) {
+			if (schema_put_keys(ins, entry, seen, keys, n) == -1)
+				goto out;
+			n = 0;
+		}
+		entry = sqlite3_column_int64(sel, 1);
+		seen = sqlite3_column_int64(sel, 2);
+		keys[n++] = sqlite3_column_int64(sel, 0);
+	}
+	if (r != SQLITE_DONE ||
+	    (n > 0 && schema_put_keys(ins, entry, seen, keys, n) == -1))
+		goto out;
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	sel = ins = NULL;
+	rc = sqlite3_exec(db, "DROP TABLE dedup_old", NULL, NULL, NULL) ==
+	    SQLITE_OK ? 0 : -1;
+out:
+	if (rc == -1 && cause != NULL)
+		xasprintf(cause, "schema: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	return (rc);
 }
 
 int

@@ -43,6 +43,7 @@ struct store {
 	long long		 txn;		/* store_begin count */
 	long long		 keylog_txn;	/* txn of the last keylog_sync */
 	struct keylog		*keylog;	/* keys in memory, or NULL */
+	size_t			 keylog_budget;	/* bytes; 0: the default */
 	store_clean_fn		 clean;		/* HTML sanitizer, or NULL */
 	unsigned long long	 cleaned;	/* fields sanitized (tests) */
 	struct store_ckpt	*ckpt;		/* store_checkpointer's thread */
@@ -135,7 +136,7 @@ int		 related_index_batch(struct store *, const long long *ids,
 		    int n, char **cause);
 
 /* schema.c */
-#define SCHEMA_VERSION	9
+#define SCHEMA_VERSION	10
 /* schema_migrate brings db from its user_version up to target. */
 int		 schema_migrate(sqlite3 *, int target, char **cause);
 
@@ -193,7 +194,12 @@ int		 keylog_find(struct store *, const unsigned long long *keys,
 /* keylog_add logs the (distinct) keys of a new entry. */
 int		 keylog_add(struct store *, const unsigned long long *keys,
 		    int n, long long entry_id, long long now, char **cause);
-/* keylog_prune drops logged keys older than the near-duplicate window. */
+/* keylog_bytes returns the memory the in-memory keys take (tests). */
+size_t		 keylog_bytes(struct store *);
+/*
+ * keylog_prune drops logged keys older than the near-duplicate window or
+ * than the memory holds.
+ */
 int		 keylog_prune(struct store *, long long now, char **cause);
 
 /* Similarity, shared with the evaluation tool. */

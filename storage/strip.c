@@ -154,11 +154,20 @@ strip_tag(struct strip *st, const char *p, const char **skip)
 	return ((size_t)(end - p) + 1);
 }
 
+/*
+ * Byte classes of strip_html's fast path: runs of plain bytes are copied
+ * at once; the others go through strip_put, strip_tag or strip_entity.
+ */
+static const unsigned char strip_special[256] = {
+	[0] = 1, [' '] = 1, ['\n'] = 1, ['\t'] = 1, ['\r'] = 1, ['\f'] = 1,
+	['\v'] = 1, ['<'] = 1, ['&'] = 1,
+};
+
 char *
 strip_html(const char *html)
 {
 	struct strip	 st;
-	const char	*p, *skip = NULL;
+	const char	*p, *q, *skip = NULL;
 
 	if (html == NULL)
 		return (NULL);
@@ -172,7 +181,17 @@ strip_html(const char *html)
 				break;
 			skip = NULL;
 		}
-		if (*p == '<')
+		if (!strip_special[(unsigned char)*p]) {
+			/* A run of plain bytes: what strip_put does to each. */
+			for (q = p + 1; !strip_special[(unsigned char)*q]; q++)
+				continue;
+			if (st.space != 0 && st.len > 0)
+				st.out[st.len++] = st.space == 2 ? '\n' : ' ';
+			st.space = 0;
+			memcpy(st.out + st.len, p, q - p);
+			st.len += q - p;
+			p = q;
+		} else if (*p == '<')
 			p += strip_tag(&st, p, &skip);
 		else if (*p == '&')
 			p += strip_entity(&st, p);

@@ -151,6 +151,26 @@ sql_int(struct store *s, const char *sql)
 	return (v);
 }
 
+/*
+ * sql_text runs a query on the store's file and returns its text (in a
+ * static buffer, "" for none).
+ */
+static const char *
+sql_text(struct store *s, const char *sql)
+{
+	static char	 out[512];
+	sqlite3_stmt	*st;
+
+	out[0] = '\0';
+	ck_assert_int_eq(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_text(st, 0) != NULL)
+		snprintf(out, sizeof out, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return (out);
+}
+
 static long long
 add_feed(struct store *s, const char *url)
 {
@@ -1075,6 +1095,80 @@ START_TEST(test_keys_other_writer)
 }
 END_TEST
 
+/* keys_of makes the 12 keys of fake entry i. */
+static void
+keys_of(long long i, unsigned long long *k)
+{
+	int	 j;
+
+	for (j = 0; j < 12; j++)
+		k[j] = (unsigned long long)(i * 12 + j) * 0x9e3779b97f4a7c15ULL ^
+		    0x5bd1e995ULL * (j + 1);
+}
+
+/* key_finds tells whether the keys of fake entry i find it. */
+static int
+key_finds(struct store *s, long long i, long long since)
+{
+	unsigned long long	 k[12];
+	long long		 entry[32];
+	int			 title[32], n, j;
+
+	keys_of(i, k);
+	n = keylog_find(s, k, 12, -1, since, entry, title, 32);
+	for (j = 0; j < n; j++) {
+		if (entry[j] == i)
+			return (1);
+	}
+	return (0);
+}
+
+START_TEST(test_keys_bounded)
+{
+	struct store		*s;
+	unsigned long long	 k[12];
+	long long		 i, n = 40000, found = 0;
+	size_t			 budget = 1 << 20;
+	char			*cause = NULL;
+
+	s = open_new();
+	s->keylog_budget = budget;
+	ck_assert_int_eq(store_begin(s, NULL), 0);
+	ck_assert_int_eq(keylog_sync(s, NOW, NULL), 0);
+	for (i = 1; i <= n; i++) {
+		keys_of(i, k);
+		ck_assert_msg(keylog_add(s, k, 12, i, NOW + i, &cause) == 0,
+		    "%s", cause);
+		ck_assert_uint_le(keylog_bytes(s), budget);
+	}
+	ck_assert_uint_gt(keylog_bytes(s), budget / 2);
+	/* The newest are found; the oldest were forgotten first. */
+	for (i = n - 999; i <= n; i++)
+		ck_assert(key_finds(s, i, NOW));
+	for (i = 1; i <= 1000; i++)
+		ck_assert(!key_finds(s, i, NOW));
+	for (i = 1; i <= n; i++)
+		found += key_finds(s, i, NOW);
+	ck_assert_int_lt(found, n);
+	ck_assert_int_gt(found, n / 8);
+	/* Not those first seen before the window. */
+	ck_assert(!key_finds(s, n - 10, NOW + n - 5 + 1));
+	ck_assert_int_eq(store_commit(s, NULL), 0);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM dedup_log"), n);
+	/* Rebuilt from the log (as after a rollback): the same entries. */
+	keylog_drop(s);
+	ck_assert_int_eq(store_begin(s, NULL), 0);
+	ck_assert_int_eq(keylog_sync(s, NOW + n, NULL), 0);
+	ck_assert_uint_le(keylog_bytes(s), budget);
+	for (i = 1; i <= n; i++)
+		found -= key_finds(s, i, NOW);
+	ck_assert_int_eq(found, 0);
+	ck_assert_int_eq(store_commit(s, NULL), 0);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
 /* v1_fill stores data the way version 1 of the schema held it. */
 static void
 v1_fill(sqlite3 *db)
@@ -1119,11 +1213,18 @@ START_TEST(test_migrations)
 			ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO "
 			    "dedup_recent VALUES (13, 2, 3000)", NULL, NULL,
 			    NULL), SQLITE_OK);
-		if (from >= 8)
+		if (from >= 8 && from < 10)
 			ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO "
 			    "dedup_log (key, entry_id, seen) VALUES (11, 1, "
 			    "1000), (12, 2, 2000), (13, 2, 3000)", NULL, NULL,
 			    NULL), SQLITE_OK);
+		/* Version 10: a row an entry, its keys in a blob. */
+		if (from >= 10)
+			ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO "
+			    "dedup_log (entry_id, seen, keys) VALUES (1, 1000, "
+			    "x'0b00000000000000'), (2, 3000, x'0c000000000000"
+			    "000d00000000000000')", NULL, NULL, NULL),
+			    SQLITE_OK);
 		/* Version 2 kept the index, tombstones and related stories. */
 		if (from >= 2)
 			ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO "
@@ -1142,10 +1243,16 @@ START_TEST(test_migrations)
 			    "stories"), 2);
 			ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM "
 			    "story_fts WHERE story_fts MATCH 'versions'"), 1);
-			/* The keys moved to the log, oldest first. */
-			ck_assert_int_eq(sql_int(s, "SELECT group_concat(key, '') "
-			    "FROM (SELECT key FROM dedup_log ORDER BY id)"),
-			    from >= 4 ? 111213 : 1112);
+			/*
+			 * The keys moved to the log, oldest first, a row an
+			 * entry (little-endian).
+			 */
+			ck_assert_str_eq(sql_text(s, "SELECT group_concat("
+			    "entry_id || ':' || seen || ':' || hex(keys), ' ') "
+			    "FROM (SELECT * FROM dedup_log ORDER BY id)"),
+			    from >= 4 ? "1:1000:0B00000000000000 "
+			    "2:3000:0C000000000000000D00000000000000" :
+			    "1:1000:0B00000000000000 2:2000:0C00000000000000");
 			ch = store_channel(s, "x", NULL, 5, 3, NULL);
 			ck_assert_int_eq(ch->nitems, 2);
 			ck_assert_str_eq(ch->items[1].title,
@@ -1325,6 +1432,7 @@ store_suite(void)
 	tcase_add_test(tc, test_retention_keeps_output);
 	tcase_add_test(tc, test_fts_batches);
 	tcase_add_test(tc, test_keys_other_writer);
+	tcase_add_test(tc, test_keys_bounded);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("robust");
 	tcase_set_timeout(tc, 60);
