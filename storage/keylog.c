@@ -38,7 +38,8 @@
 #include "store_priv.h"
 #include "xmalloc.h"
 
-#define KEYLOG_MIN_BITS		12	/* slots of the first generation */
+#define KEYLOG_MIN_BITS		16	/* slots of the first generation */
+#define KEYLOG_STEP_BITS	2	/* each next one 4 times as big */
 #define KEYLOG_MAX_BITS		20	/* of the biggest: 4 MiB */
 #define KEYLOG_GEN_ENTRIES	65535	/* entries of a generation, at most */
 #define KEYLOG_MAX_GENS		24
@@ -51,7 +52,8 @@
 /* One generation: a hash table of keys and the entries they belong to. */
 struct keylog_gen {
 	uint32_t	*slot;		/* key >> 48 << 16 | entry index + 1 */
-	uint32_t	 mask;
+	uint32_t	 mask;		/* 2^bits - 1 */
+	int		 bits;
 	uint32_t	 used;		/* keys */
 	uint32_t	 nent;
 	uint32_t	 allocent;	/* room in entry[] and seen[] */
@@ -130,12 +132,15 @@ keylog_open_gen(struct keylog *k, long long since)
 	int			 bits = KEYLOG_MIN_BITS;
 
 	if (k->ngen > 0) {
-		while (bits < KEYLOG_MAX_BITS &&
-		    (1U << bits) <= k->gen[k->ngen - 1]->mask &&
+		while (bits < KEYLOG_MAX_BITS && bits < KEYLOG_STEP_BITS +
+		    k->gen[k->ngen - 1]->bits &&
 		    3 * keylog_gen_bytes(bits + 1, &cap) <= k->budget)
 			bits++;
 	}
+	while (bits > 8 && 3 * keylog_gen_bytes(bits, &cap) > k->budget)
+		bits--;
 	g = xcalloc(1, sizeof *g);
+	g->bits = bits;
 	g->mask = (1U << bits) - 1;
 	g->bytes = keylog_gen_bytes(bits, &g->capent);
 	g->slot = xcalloc((size_t)g->mask + 1, sizeof *g->slot);
@@ -294,6 +299,15 @@ keylog_find(struct store *s, const unsigned long long *keys, int n,
 
 	if (k == NULL)
 		return (0);
+	/*
+	 * Each key costs a cache miss a generation: ask for them all at once
+	 * before looking at any.
+	 */
+	for (gi = k->ngen - 1; gi >= 0; gi--) {
+		g = k->gen[gi];
+		for (j = 0; j < n; j++)
+			__builtin_prefetch(&g->slot[(uint32_t)keys[j] & g->mask]);
+	}
 	for (gi = k->ngen - 1; gi >= 0; gi--) {
 		if ((g = k->gen[gi])->newest < since)
 			continue;
