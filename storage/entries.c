@@ -246,9 +246,9 @@ entries_add(struct store *s, long long feed_id, const struct ingest_entry *ie,
 	st = store_stmt(s, "INSERT INTO entries (canonical_url, link, title, "
 	    "author, published, updated, summary, content, text, categories, "
 	    "enclosures, content_hash, feed_id, guid, first_seen, last_seen, "
-	    "url_key, story_id, summary_base, content_base) VALUES (?1, ?2, "
-	    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, "
-	    "?16, ?17, ?18, ?19)");
+	    "url_key, story_id, summary_base, content_base, id) VALUES (?1, "
+	    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, "
+	    "?16, ?17, ?18, ?19, ?20)");
 	if (st == NULL) {
 		free(text);
 		return (store_error(s, cause, "add entry"));
@@ -258,6 +258,10 @@ entries_add(struct store *s, long long feed_id, const struct ingest_entry *ie,
 	sqlite3_bind_text(st, 14, ie->guid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 15, now);
 	sqlite3_bind_int64(st, 17, f.story);
+	if (f.created)
+		sqlite3_bind_int64(st, 20, f.entry_id);
+	else
+		sqlite3_bind_null(st, 20);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store_error(s, cause, "add entry");
 	sqlite3_reset(st);	/* before text goes: it is bound, not copied */

@@ -150,7 +150,8 @@ struct fold {
 	unsigned long long	 keys[STORE_MAX_KEYS];
 	int			 nkeys;
 	long long		 story;
-	int			 created;	/* a new story, headless yet */
+	int			 created;	/* a new story, headed by: */
+	long long		 entry_id;	/* the id the entry must get */
 };
 /*
  * stories_fold_find picks the story of a new entry before it is stored

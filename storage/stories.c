@@ -631,21 +631,44 @@ fail:
 	return (-1);
 }
 
-/* stories_create makes a new story; its head comes in stories_fold_add. */
+/*
+ * stories_create makes a new story headed by the entry about to be stored
+ * as entry_id (so that the story is written once, complete).
+ */
 static long long
-stories_create(struct store *s, long long when, long long now, char **cause)
+stories_create(struct store *s, long long entry_id, long long when,
+    long long now, char **cause)
 {
 	sqlite3_stmt	*st;
 
 	st = store_stmt(s, "INSERT INTO story (entry_id, first_seen, "
-	    "sort_time) VALUES (0, ?, ?)");
+	    "sort_time) VALUES (?, ?, ?)");
 	if (st == NULL)
 		return (store_error(s, cause, "new story"));
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, when);
+	sqlite3_bind_int64(st, 1, entry_id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, when);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return (store_error(s, cause, "new story"));
 	return (sqlite3_last_insert_rowid(s->db));
+}
+
+/*
+ * stories_next_entry returns the id the next entry stored will get (the
+ * largest plus one, as SQLite picks it), -1 on error.
+ */
+static long long
+stories_next_entry(struct store *s, char **cause)
+{
+	sqlite3_stmt	*st;
+	long long	 id = -1;
+
+	st = store_stmt(s, "SELECT coalesce(max(id), 0) + 1 FROM entries");
+	if (st == NULL || sqlite3_step(st) != SQLITE_ROW)
+		return (store_error(s, cause, "new story"));
+	id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return (id);
 }
 
 int
@@ -688,31 +711,21 @@ stories_fold_find(struct store *s, const char *canonical_url,
 	if (f->story != -1)
 		return (0);
 	f->created = 1;
-	return ((f->story = stories_create(s, when, now, cause)) == -1 ?
-	    -1 : 0);
+	if ((f->entry_id = stories_next_entry(s, cause)) == -1)
+		return (-1);
+	return ((f->story = stories_create(s, f->entry_id, when, now,
+	    cause)) == -1 ? -1 : 0);
 }
 
 int
 stories_fold_add(struct store *s, const struct fold *f, long long entry_id,
     long long feed_id, long long now, char **cause)
 {
-	sqlite3_stmt	*st;
-
 	if (!f->created) {
 		if (stories_join(s, f->story, entry_id, feed_id, cause) == -1)
 			return (-1);
-	} else {
-		st = store_stmt(s, "UPDATE story SET entry_id = ? "
-		    "WHERE id = ?");
-		if (st == NULL)
-			return (store_error(s, cause, "new story"));
-		sqlite3_bind_int64(st, 1, entry_id);
-		sqlite3_bind_int64(st, 2, f->story);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			return (store_error(s, cause, "new story"));
-		if (stories_fts_queue(s, f->story, cause) == -1)
-			return (-1);
-	}
+	} else if (stories_fts_queue(s, f->story, cause) == -1)
+		return (-1);
 	return (keylog_add(s, f->keys, f->nkeys, entry_id, now, cause));
 }
 
