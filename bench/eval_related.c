@@ -30,6 +30,18 @@
  *
  * -s keeps only the title and the first paragraph of each article (short,
  * summary-only items).  -k keeps the work directory.
+ *
+ *	eval_related -g [-f feeds] -p syndic [-k dir] GENCORPUS
+ *
+ * measures the same on a second labeled set, from other sources: the first
+ * feeds (300 unless -f) of a bench/gencorpus.py directory (OUT/feeds/ and
+ * OUT/truth.tsv), polled as they are (full-text and summary-only feeds,
+ * with syndicated copies of each other's stories).  A recommendation
+ * counts when its story has the same topic in the ground truth; the share
+ * with the same event (stories of one event share names) is reported
+ * beside it; a duplicate is a recommendation of a story that holds a copy
+ * of one of the story's entries (the same truth story).  Precision is also
+ * given apart for the stories whose head entry is summary-only.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -583,11 +595,241 @@ latency(const char *dbpath, long long *ids, int n)
 	store_close(s);
 }
 
+
+/* One entry of a generated corpus's ground truth. */
+struct gtruth {
+	char	*key;			/* "fNNNNN.xml link" */
+	int	 story;
+	int	 event;
+	int	 full;
+	char	 topic[16];
+};
+
+static struct gtruth	*gts;
+static int		 ngts;
+
+static int
+gt_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct gtruth *)a)->key,
+	    ((const struct gtruth *)b)->key));
+}
+
+/* gen_load reads truth.tsv for the first nfeeds feeds of dir. */
+static void
+gen_load(const char *dir, int nfeeds)
+{
+	char	 path[4096], *raw, *line, *next, *f[10], last[16];
+	int	 i;
+
+	snprintf(path, sizeof path, "%s/truth.tsv", dir);
+	if ((raw = slurp(path)) == NULL)
+		err(1, "%s", path);
+	snprintf(last, sizeof last, "f%05d.xml", nfeeds);
+	for (line = raw; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		for (i = 0; i < 10; i++) {
+			if ((f[i] = strsep(&line, "\t")) == NULL)
+				break;
+		}
+		if (i < 10 || strcmp(f[0], "feed") == 0 ||
+		    strcmp(f[0], last) >= 0)
+			continue;
+		gts = xreallocarray(gts, ngts + 1, sizeof *gts);
+		xasprintf(&gts[ngts].key, "%s %s", f[0], f[3]);
+		gts[ngts].story = atoi(f[4]);
+		gts[ngts].full = atoi(f[7]);
+		gts[ngts].event = atoi(f[9]);
+		snprintf(gts[ngts].topic, sizeof gts[ngts].topic, "%s", f[6]);
+		ngts++;
+	}
+	free(raw);
+	if (ngts == 0)
+		errx(1, "%s: no entries", path);
+	qsort(gts, ngts, sizeof *gts, gt_cmp);
+}
+
+/* gen_conf writes syndic.conf for the first nfeeds feeds of gdir. */
+static void
+gen_conf(const char *dir, const char *gdir, int nfeeds)
+{
+	FILE	*conf;
+	char	 path[4096], real[4096];
+	int	 f;
+
+	if (realpath(gdir, real) == NULL)
+		err(1, "%s", gdir);
+	snprintf(path, sizeof path, "%s/syndic.conf", dir);
+	if ((conf = fopen(path, "w")) == NULL)
+		err(1, "%s", path);
+	fprintf(conf, "[syndic]\ndatabase = %s/eval.db\n"
+	    "listen = 127.0.0.1:0\n\n[output]\nrelated = %d\n\n",
+	    dir, EVAL_N);
+	for (f = 0; f < nfeeds; f++)
+		fprintf(conf, "[feed \"file://%s/feeds/f%05d.xml\"]\n", real,
+		    f);
+	fclose(conf);
+}
+
+/* gen_find gives the truth of an entry (feed URL, link), or NULL. */
+static const struct gtruth *
+gen_find(const char *feed_url, const char *link)
+{
+	struct gtruth	 k;
+	const char	*base;
+	const void	*r;
+
+	if (feed_url == NULL || link == NULL ||
+	    (base = strrchr(feed_url, '/')) == NULL)
+		return (NULL);
+	xasprintf(&k.key, "%s %s", base + 1, link);
+	r = bsearch(&k, gts, ngts, sizeof *gts, gt_cmp);
+	free(k.key);
+	return (r);
+}
+
+/* gen_stories lists the truth of every entry of a story (at most max). */
+static int
+gen_stories(sqlite3_stmt *st, long long story, const struct gtruth **out,
+    int max)
+{
+	const struct gtruth *t;
+	int		 n = 0;
+
+	sqlite3_bind_int64(st, 1, story);
+	while (sqlite3_step(st) == SQLITE_ROW && n < max) {
+		t = gen_find((const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1));
+		if (t != NULL)
+			out[n++] = t;
+	}
+	sqlite3_reset(st);
+	return (n);
+}
+
+/* gen_measure reads the stored lists and reports quality against truth. */
+static void
+gen_measure(const char *dbpath)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st, *rt, *et;
+	const struct gtruth *a[64], *b[64];
+	double		 psum[2] = { 0, 0 };
+	long long	 story;
+	int		 n[2] = { 0, 0 }, cov[2] = { 0, 0 }, na, nb, i, j, k;
+	int		 hits, events, dups = 0, links = 0, sevents = 0, g;
+
+	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK)
+		errx(1, "%s: %s", dbpath, sqlite3_errmsg(db));
+	sqlite3_prepare_v2(db, "SELECT s.id, f.url, e.link FROM story s "
+	    "JOIN entries e ON e.id = s.entry_id JOIN feeds f ON f.id = "
+	    "e.feed_id ORDER BY s.id", -1, &st, NULL);
+	sqlite3_prepare_v2(db, "SELECT related_story_id FROM related WHERE "
+	    "story_id = ? ORDER BY rank LIMIT 5", -1, &rt, NULL);
+	sqlite3_prepare_v2(db, "SELECT f.url, e.link FROM entries e JOIN "
+	    "feeds f ON f.id = e.feed_id WHERE e.story_id = ?", -1, &et,
+	    NULL);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		story = sqlite3_column_int64(st, 0);
+		if (gen_find((const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 2)) == NULL)
+			continue;
+		na = gen_stories(et, story, a, 64);
+		/* a[0] is not always the head: find the head's group. */
+		g = gen_find((const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 2))->full != 0;
+		sqlite3_bind_int64(rt, 1, story);
+		for (k = 0, hits = 0, events = 0; sqlite3_step(rt) ==
+		    SQLITE_ROW; k++) {
+			nb = gen_stories(et, sqlite3_column_int64(rt, 0), b,
+			    64);
+			if (nb == 0)
+				continue;
+			hits += strcmp(a[0]->topic, b[0]->topic) == 0;
+			events += a[0]->event >= 0 &&
+			    a[0]->event == b[0]->event &&
+			    strcmp(a[0]->topic, b[0]->topic) == 0;
+			for (i = 0; i < na; i++) {
+				for (j = 0; j < nb; j++)
+					dups += a[i]->story == b[j]->story;
+			}
+		}
+		sqlite3_reset(rt);
+		n[g]++;
+		links += k;
+		sevents += events;
+		if (k > 0) {
+			cov[g]++;
+			psum[g] += (double)hits / k;
+		}
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(rt);
+	sqlite3_finalize(et);
+	sqlite3_close(db);
+	printf("truth entries   %d\n", ngts);
+	printf("stories         %d (%d full text, %d summary-only)\n",
+	    n[0] + n[1], n[1], n[0]);
+	printf("precision@5     %.4f (same topic, of the recommendations "
+	    "shown)\n", cov[0] + cov[1] ? (psum[0] + psum[1]) /
+	    (cov[0] + cov[1]) : 0);
+	printf("  full text     %.4f\n", cov[1] ? psum[1] / cov[1] : 0);
+	printf("  summary-only  %.4f\n", cov[0] ? psum[0] / cov[0] : 0);
+	printf("same event      %.4f (of the links)\n", links ?
+	    (double)sevents / links : 0);
+	printf("coverage        %.4f (full text %.4f, summary-only %.4f)\n",
+	    n[0] + n[1] ? (double)(cov[0] + cov[1]) / (n[0] + n[1]) : 0,
+	    n[1] ? (double)cov[1] / n[1] : 0, n[0] ? (double)cov[0] / n[0] :
+	    0);
+	printf("per story       %.2f recommendations\n", n[0] + n[1] ?
+	    (double)links / (n[0] + n[1]) : 0);
+	printf("duplicates      %d\n", dups);
+}
+
+/* gen_main evaluates on a generated corpus (-g). */
+static int
+gen_main(const char *gdir, int nfeeds, const char *syndic, const char *dir)
+{
+	char		 tmpl[] = "/tmp/eval-related.XXXXXX", dbpath[4096];
+	char		 cmd[4200];
+	long long	*ids;
+	int		 nids;
+	double		 t0;
+
+	gen_load(gdir, nfeeds);
+	if (dir == NULL && (dir = mkdtemp(tmpl)) == NULL)
+		err(1, "mkdtemp");
+	mkdir(dir, 0700);
+	snprintf(dbpath, sizeof dbpath, "%s/eval.db", dir);
+	unlink(dbpath);
+	printf("corpus          %s (generated), %d feeds, syndic poll\n", gdir,
+	    nfeeds);
+	gen_conf(dir, gdir, nfeeds);
+	t0 = now_ms();
+	run_poll(syndic, dir);
+	printf("ingest+related  %.1f s\n", (now_ms() - t0) / 1e3);
+	narts = ngts;
+	ids = xcalloc(ngts + 1, sizeof *ids);
+	nids = story_ids(dbpath, ids);
+	latency(dbpath, ids, nids);
+	gen_measure(dbpath);
+	free(ids);
+	if (dir == tmpl) {
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			warnx("could not remove %s", dir);
+	}
+	return (0);
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: eval_related [-s] [-f feeds] [-p syndic] "
-	    "[-k dir] CORPUS\n");
+	    "[-k dir] CORPUS\n"
+	    "       eval_related -g [-f feeds] -p syndic [-k dir] GENCORPUS\n");
 	exit(2);
 }
 
@@ -597,13 +839,16 @@ main(int argc, char **argv)
 	char		 tmpl[] = "/tmp/eval-related.XXXXXX", dbpath[4096];
 	const char	*syndic = NULL, *dir = NULL;
 	long long	*ids;
-	int		 ch, summary = 0, nfeeds = 8, nids;
+	int		 ch, summary = 0, nfeeds = -1, nids, gen = 0;
 	double		 t0;
 
-	while ((ch = getopt(argc, argv, "f:k:p:s")) != -1) {
+	while ((ch = getopt(argc, argv, "f:gk:p:s")) != -1) {
 		switch (ch) {
 		case 'f':
 			nfeeds = atoi(optarg);
+			break;
+		case 'g':
+			gen = 1;
 			break;
 		case 'k':
 			dir = optarg;
@@ -618,8 +863,13 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (argc - optind != 1 || nfeeds < 1)
+	if (nfeeds == -1)
+		nfeeds = gen ? 300 : 8;
+	if (argc - optind != 1 || nfeeds < 1 || (gen && (syndic == NULL ||
+	    summary)))
 		usage();
+	if (gen)
+		return (gen_main(argv[optind], nfeeds, syndic, dir));
 	load_corpus(argv[optind], summary);
 	load_dups(argv[optind]);
 	deal(nfeeds);

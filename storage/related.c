@@ -27,10 +27,13 @@
  *   candidates are then scored exactly (full vectors).
  * - A candidate is dropped when it is the story itself or a near-duplicate
  *   of it (the store folds duplicates, but a copy it missed must not be
- *   recommended either), when it shares fewer than REL_MIN_SHARED terms
- *   (short items match on one word too easily), when its score is under
- *   REL_MIN_SCORE or under REL_REL_SCORE times the best one (show fewer
- *   rather than weak ones), or when its source already has its share.
+ *   recommended either: a cosine from REL_DUP_SCORE, lower for short
+ *   items, or most title words in common), when it shares fewer than
+ *   REL_MIN_SHARED terms (short items match on one word too easily), when
+ *   its score is under REL_MIN_SCORE, under what chance gives two texts of
+ *   their length (REL_CHANCE / sqrt(terms)) or under REL_REL_SCORE times
+ *   the best one (show fewer rather than weak ones), or when its source
+ *   already has its share.
  *
  * Work is incremental, bounded, and proportional to what the output
  * shows.  Triggers queue new, re-headed and deleted stories;
@@ -69,9 +72,11 @@
 #define REL_CANDIDATES		64	/* candidates scored exactly */
 #define REL_POSTINGS_MAX	400	/* rows read per term, newest first */
 #define REL_MIN_SCORE		0.10	/* cosine under which nothing is shown */
+#define REL_CHANCE		0.5	/* ... or under this / sqrt(terms) */
 #define REL_REL_SCORE		0.3	/* ... or under this share of the best */
 #define REL_MIN_SHARED		3	/* distinct terms in common, at least */
 #define REL_DUP_SCORE		0.70	/* cosine from which it is a copy */
+#define REL_DUP_SHORT		0.6	/* ... less this / sqrt(terms) */
 #define REL_DUP_TITLE		0.6	/* title word overlap of a copy */
 #define REL_WINDOW		(30 * 86400)	/* candidates within +-30 days */
 #define REL_MAX_TEXT		(64 * 1024)	/* bytes of text tokenized */
@@ -117,6 +122,7 @@ struct rcand {
 	long long	 feed_id;
 	double		 acc;		/* approximate, from the postings */
 	double		 score;		/* exact cosine */
+	double		 chance;	/* a cosine chance gives, about */
 	int		 shared;	/* terms in common */
 	int		 dup;		/* a copy of the story */
 };
@@ -1737,7 +1743,19 @@ related_exact(struct store *s, const struct rdoc *d, struct rcand *c,
 	}
 	free(t);
 	c->score = norm > 0 && d->norm > 0 ? dot / (d->norm * norm) : 0;
-	if (c->score >= REL_DUP_SCORE || (tshared >= 2 &&
+	/*
+	 * Short items need more: two vectors of n terms that share a word
+	 * or two by chance have a cosine of about 1 / sqrt(n) (a summary of
+	 * 15 terms, 0.26; an article of 150, 0.08), and a copy edited by a
+	 * word or two moves as far from the original.  So the score must
+	 * pass REL_CHANCE / sqrt(n) to be shown, and a copy is one from
+	 * REL_DUP_SCORE less REL_DUP_SHORT / sqrt(n) (a summary rewritten
+	 * from the same lead is no other story), n the shorter's terms.
+	 */
+	n = n < d->n ? n : d->n;
+	c->chance = n > 0 ? REL_CHANCE / sqrt(n) : 1;
+	if (c->score >= REL_DUP_SCORE - (n > 0 ? REL_DUP_SHORT / sqrt(n) :
+	    0) || (tshared >= 2 &&
 	    tshared >= REL_DUP_TITLE * (tq + tc - tshared)))
 		c->dup = 1;
 	return (0);
@@ -1769,7 +1787,7 @@ related_pick(struct rcand *c, int nc, int n)
 	}
 	for (i = 0; i < nc && k < n; i++) {
 		if (c[i].dup || c[i].shared < REL_MIN_SHARED ||
-		    c[i].score < REL_MIN_SCORE ||
+		    c[i].score < REL_MIN_SCORE || c[i].score < c[i].chance ||
 		    c[i].score < REL_REL_SCORE * best)
 			continue;
 		for (same = 0, j = 0; j < k; j++)
@@ -1833,7 +1851,7 @@ related_spread(struct store *s, const struct rcand *c, int nc, int n,
 		return (store_error(s, cause, "related"));
 	for (i = 0; i < nc; i++) {
 		if (c[i].dup || c[i].shared < REL_MIN_SHARED ||
-		    c[i].score < REL_MIN_SCORE)
+		    c[i].score < REL_MIN_SCORE || c[i].score < c[i].chance)
 			continue;
 		sqlite3_bind_int64(st, 1, c[i].story_id);
 		count = n;
