@@ -12,7 +12,8 @@
  * --index` of file: feeds in a temporary configuration (which also
  * computes the related lists before it exits); without -p, the feeds are
  * ingested by the store directly (as the daemon does after each fetch),
- * each followed by store_related_update.  Then it reports, from the related table:
+ * each followed by store_related_update.  Then it reports, from the
+ * related table:
  *
  * - precision@5: over the stories that have recommendations, the share of
  *   them that carry the story's category (and the same over every story,
