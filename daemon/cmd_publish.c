@@ -10,6 +10,8 @@
 #include "daemon.h"
 #include "storage.h"
 
+#define PUBLISH_CACHE_KIB	(12 * 1024)	/* the store's page cache */
+
 /* cmd_publish_usage prints the usage line and returns EX_USAGE. */
 static int
 cmd_publish_usage(void)
@@ -65,8 +67,16 @@ cmd_publish(struct globals *g, int argc, char **argv)
 		config_free(conf);
 		return (EX_UNAVAILABLE);
 	}
-	/* No daemon comes later: the lists shown are made now, whole. */
+	/*
+	 * No daemon comes later: the lists shown are made now, whole (after
+	 * a big poll, every waiting story is indexed first).  A page cache
+	 * and no mapping keep that bounded (mapped pages count in the RSS).
+	 */
 	store_set_related_full(st);
+	if (store_set_memory(st, PUBLISH_CACHE_KIB, 0, &cause) == -1) {
+		free(cause);
+		cause = NULL;
+	}
 	publish_store_source(st, &src);
 	out = publish_render(conf, &src, format, tag, after, &cause);
 	if (out == NULL) {

@@ -14,6 +14,8 @@
 #include "daemon.h"
 #include "storage.h"
 
+#define RELATED_CACHE_KIB	(12 * 1024)	/* the store's page cache */
+
 /* related_usage prints the usage line and returns EX_USAGE. */
 static int
 related_usage(void)
@@ -163,8 +165,16 @@ cmd_related(struct globals *g, int argc, char **argv)
 		config_free(c);
 		return (EX_UNAVAILABLE);
 	}
-	/* No daemon comes later: a list made now is made whole. */
+	/*
+	 * No daemon comes later: a list made now is made whole (the waiting
+	 * stories indexed first), with the page cache of a one-shot command
+	 * and no mapping (mapped pages count in the RSS).
+	 */
 	store_set_related_full(st);
+	if (store_set_memory(st, RELATED_CACHE_KIB, 0, &cause) == -1) {
+		free(cause);
+		cause = NULL;
+	}
 	rc = related_show(st, c, argv[optind], json);
 	store_close(st);
 	config_free(c);
