@@ -170,6 +170,13 @@ struct writer;
  */
 struct writer_job {
 	int			 (*run)(struct store *, struct writer_job *);
+	/*
+	 * run_many, when set, runs several queued jobs that have the same
+	 * run_many at once (one transaction): it sets each one's rc and
+	 * cause, and returns nothing.
+	 */
+	void			 (*run_many)(struct store *,
+				    struct writer_job **, int);
 	void			 (*done)(struct writer_job *);
 	int			 rc;
 	char			*cause;

@@ -802,6 +802,42 @@ sched_job_run(struct store *st, struct writer_job *wj)
 	return (rc);
 }
 
+/*
+ * sched_job_run_updates runs queued feed updates (SJOB_UPDATE) as one
+ * transaction on the writer thread (store_update_many: one that fails
+ * is rolled back alone).
+ */
+static void
+sched_job_run_updates(struct store *st, struct writer_job **wj, int n)
+{
+	struct store_update_req	*r;
+	struct sjob		*j;
+	int			 i;
+
+	r = xcalloc(n, sizeof *r);
+	for (i = 0; i < n; i++) {
+		j = (struct sjob *)wj[i];
+		r[i].feed_id = j->one.id;
+		r[i].rec = &j->one.rec;
+		r[i].doc = j->doc;
+		r[i].now = j->one.rec.when;
+	}
+	store_update_many(st, r, n);
+	for (i = 0; i < n; i++) {
+		j = (struct sjob *)wj[i];
+		j->st = r[i].stats;
+		wj[i]->rc = r[i].rc;
+		wj[i]->cause = r[i].cause;
+		/* Free the documents here, as soon as they are stored. */
+		doc_free(j->doc);
+		j->doc = NULL;
+		if (r[i].rc == -1)
+			j->removed = store_feed_find(st, j->one.f->row.url) ==
+			    -1;
+	}
+	free(r);
+}
+
 /* sched_job_free frees a job and what it kept. */
 static void
 sched_job_free(struct sjob *j)
@@ -1051,6 +1087,7 @@ sched_store(struct sched *s, struct sfeed *f, struct fetch_record *rec,
 		return;
 	}
 	j = sched_job(s, SJOB_UPDATE);
+	j->wj.run_many = sched_job_run_updates;
 	sched_keep(&j->one, f->row.id, f, rec);
 	j->doc = d;
 	j->had_doc = d != NULL;

@@ -8,7 +8,10 @@
  * The loop hands over jobs (struct writer_job) through a queue guarded by
  * a mutex and a condition variable; the thread runs them one at a time, in
  * the order given, each with its own store (the loop keeps its connection
- * for reads: in WAL mode readers never wait for the writer).  A finished
+ * for reads: in WAL mode readers never wait for the writer); jobs that
+ * can (feed updates) run several at once, in one transaction, through
+ * their run_many: the pages every feed update writes (hashed and
+ * time-ordered indexes) then go to the log once per batch.  A finished
  * job goes back on a second list and an eventfd wakes the loop, which
  * calls the job's done callback: whatever the loop keeps in memory (next
  * polls, metrics, the "store in trouble" pause) changes there, on the
@@ -40,6 +43,9 @@
 #include "log.h"
 #include "storage.h"
 #include "xmalloc.h"
+
+/* Jobs that run_many takes at once, at most. */
+#define WRITER_BATCH	8
 
 struct writer {
 	struct store		*store;		/* the thread's own */
@@ -77,15 +83,37 @@ writer_now_us(void)
 	return ((long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 }
 
+/*
+ * writer_take unlinks the head job and, when it has a run_many, the jobs
+ * after it that have the same (up to WRITER_BATCH); returns how many.
+ * Called with the mutex held.
+ */
+static int
+writer_take(struct writer *w, struct writer_job **jobs)
+{
+	struct writer_job	*j;
+	int			 n = 0;
+
+	do {
+		j = w->head;
+		if ((w->head = j->next) == NULL)
+			w->tail = NULL;
+		j->next = NULL;
+		jobs[n++] = j;
+	} while (jobs[0]->run_many != NULL && n < WRITER_BATCH &&
+	    w->head != NULL && w->head->run_many == jobs[0]->run_many);
+	return (n);
+}
+
 /* writer_main is the thread: run the jobs in order until told to stop. */
 static void *
 writer_main(void *arg)
 {
 	struct writer		*w = arg;
-	struct writer_job	*j;
-	long long		 t0, c0;
+	struct writer_job	*j, *jobs[WRITER_BATCH];
+	long long		 t0, c0, us, cpu;
 	uint64_t		 one = 1;
-	int			 wake;
+	int			 wake, i, n;
 
 	pthread_mutex_lock(&w->mtx);
 	for (;;) {
@@ -93,29 +121,36 @@ writer_main(void *arg)
 			pthread_cond_wait(&w->work, &w->mtx);
 		if (w->head == NULL)
 			break;
-		j = w->head;
-		if ((w->head = j->next) == NULL)
-			w->tail = NULL;
-		j->next = NULL;
+		n = writer_take(w, jobs);
 		w->running = 1;
 		pthread_mutex_unlock(&w->mtx);
 
 		t0 = writer_now_us();
 		c0 = writer_thread_cpu_us();
-		j->cause = NULL;
-		j->rc = j->run(w->store, j);
-		j->cpu_us = writer_thread_cpu_us() - c0;
-		j->us = writer_now_us() - t0;
+		for (i = 0; i < n; i++)
+			jobs[i]->cause = NULL;
+		if (jobs[0]->run_many != NULL)
+			jobs[0]->run_many(w->store, jobs, n);
+		else
+			jobs[0]->rc = jobs[0]->run(w->store, jobs[0]);
+		cpu = writer_thread_cpu_us() - c0;
+		us = writer_now_us() - t0;
 
 		pthread_mutex_lock(&w->mtx);
 		w->running = 0;
-		w->cpu_us += j->cpu_us;
+		w->cpu_us += cpu;
 		wake = w->done == NULL;
-		if (w->done_tail != NULL)
-			w->done_tail->next = j;
-		else
-			w->done = j;
-		w->done_tail = j;
+		for (i = 0; i < n; i++) {
+			/* A batch's time, shared out evenly. */
+			j = jobs[i];
+			j->cpu_us = cpu / n;
+			j->us = us / n;
+			if (w->done_tail != NULL)
+				w->done_tail->next = j;
+			else
+				w->done = j;
+			w->done_tail = j;
+		}
 		if (w->head == NULL)
 			pthread_cond_broadcast(&w->idle);
 		pthread_mutex_unlock(&w->mtx);

@@ -421,26 +421,19 @@ entries_doc(struct store *s, long long feed_id, const struct doc *d,
 	return (rc);
 }
 
-int
-store_update(struct store *s, long long feed_id, const struct fetch_record *rec,
-    const struct doc *d, long long now, struct ingest_stats *stats,
-    char **cause)
+/* entries_update is the work of store_update, inside a transaction. */
+static int
+entries_update(struct store *s, long long feed_id,
+    const struct fetch_record *rec, const struct doc *d, long long now,
+    struct ingest_stats *stats, char **cause)
 {
-	struct ingest_stats	 local;
-	sqlite3_stmt		*st;
-	int			 found;
+	sqlite3_stmt	*st;
+	int		 found;
 
-	if (stats == NULL)
-		stats = &local;
-	memset(stats, 0, sizeof *stats);
-	if (store_begin(s, cause) == -1)
-		return (-1);
 	if (d != NULL) {
 		if ((st = store_stmt(s, "SELECT 1 FROM feeds WHERE id = ?")) ==
-		    NULL) {
-			store_error(s, cause, "feed");
-			goto fail;
-		}
+		    NULL)
+			return (store_error(s, cause, "feed"));
 		sqlite3_bind_int64(st, 1, feed_id);
 		found = sqlite3_step(st) == SQLITE_ROW;
 		sqlite3_reset(st);
@@ -448,19 +441,110 @@ store_update(struct store *s, long long feed_id, const struct fetch_record *rec,
 			if (cause != NULL)
 				xasprintf(cause, "feed %lld: no such feed",
 				    feed_id);
-			goto fail;
+			return (-1);
 		}
 		if (entries_doc(s, feed_id, d, now, stats, cause) == -1)
-			goto fail;
+			return (-1);
 	}
 	if (rec != NULL && feeds_db_record(s, feed_id, rec, cause) == -1)
-		goto fail;
-	if (store_commit(s, cause) == -1)
 		return (-1);
 	return (0);
-fail:
-	store_rollback(s);
+}
+
+int
+store_update(struct store *s, long long feed_id, const struct fetch_record *rec,
+    const struct doc *d, long long now, struct ingest_stats *stats,
+    char **cause)
+{
+	struct ingest_stats	 local;
+
+	if (stats == NULL)
+		stats = &local;
 	memset(stats, 0, sizeof *stats);
+	if (store_begin(s, cause) == -1)
+		return (-1);
+	if (entries_update(s, feed_id, rec, d, now, stats, cause) == -1) {
+		store_rollback(s);
+		memset(stats, 0, sizeof *stats);
+		return (-1);
+	}
+	return (store_commit(s, cause));
+}
+
+/*
+ * entries_undo rolls the open transaction back to the savepoint of the
+ * update that failed; the keys in memory are rebuilt (the next fold reads
+ * the log again, this transaction's rows included).
+ */
+static void
+entries_undo(struct store *s)
+{
+	int	 i;
+
+	for (i = 0; i < s->nstmts; i++)
+		sqlite3_reset(s->stmts[i].stmt);
+	sqlite3_exec(s->db, "ROLLBACK TO store_update; RELEASE store_update",
+	    NULL, NULL, NULL);
+	keylog_drop(s);
+	s->keylog_txn = -1;
+}
+
+int
+store_update_many(struct store *s, struct store_update_req *r, int n)
+{
+	char	*cause = NULL;
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		r[i].cause = NULL;
+again:
+	/* A failed update has its cause set; the others are (re)done. */
+	for (i = 0; i < n; i++) {
+		memset(&r[i].stats, 0, sizeof r[i].stats);
+		r[i].rc = -1;
+	}
+	if (store_begin(s, &cause) == -1)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (r[i].cause != NULL)
+			continue;
+		if (store_exec(s, "SAVEPOINT store_update", &cause) == -1) {
+			store_rollback(s);
+			goto fail;
+		}
+		if (entries_update(s, r[i].feed_id, r[i].rec, r[i].doc,
+		    r[i].now, &r[i].stats, &r[i].cause) == -1) {
+			if (r[i].cause == NULL)
+				r[i].cause = xstrdup("store");
+			memset(&r[i].stats, 0, sizeof r[i].stats);
+			/*
+			 * Some errors (a full disk) roll the whole transaction
+			 * back: then the others are done again without it.
+			 */
+			if (sqlite3_get_autocommit(s->db)) {
+				store_rollback(s);
+				goto again;
+			}
+			entries_undo(s);
+			continue;
+		}
+		if (store_exec(s, "RELEASE store_update", &cause) == -1) {
+			store_rollback(s);
+			goto fail;
+		}
+		r[i].rc = 0;
+	}
+	if (store_commit(s, &cause) == -1)
+		goto fail;
+	return (0);
+fail:
+	for (i = 0; i < n; i++) {
+		memset(&r[i].stats, 0, sizeof r[i].stats);
+		r[i].rc = -1;
+		if (r[i].cause == NULL)
+			r[i].cause = xstrdup(cause != NULL ? cause : "store");
+	}
+	free(cause);
 	return (-1);
 }
 

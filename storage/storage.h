@@ -294,6 +294,24 @@ int	 store_ingest(struct store *, long long feed_id, const struct doc *,
 int	 store_update(struct store *, long long feed_id,
 	    const struct fetch_record *rec, const struct doc *doc,
 	    long long now, struct ingest_stats *, char **cause);
+/* One feed update of store_update_many: what store_update takes. */
+struct store_update_req {
+	long long			 feed_id;
+	const struct fetch_record	*rec;	/* may be NULL */
+	const struct doc		*doc;	/* may be NULL */
+	long long			 now;
+	struct ingest_stats		 stats;	/* out */
+	int				 rc;	/* out: 0 stored, -1 not */
+	char				*cause;	/* out: why not (caller frees) */
+};
+/*
+ * store_update_many runs n store_update calls as one transaction: a
+ * failing update is rolled back alone (r[i].rc -1 with r[i].cause), the
+ * others are committed together.  Returns 0 when the commit went through,
+ * -1 when none was stored (every rc -1).  Pages that every update writes
+ * (the hashed and time-ordered indexes) then go to the log once for all.
+ */
+int	 store_update_many(struct store *, struct store_update_req *, int n);
 
 /* stories.c */
 

@@ -1095,6 +1095,86 @@ START_TEST(test_keys_other_writer)
 }
 END_TEST
 
+START_TEST(test_update_many)
+{
+	struct store		*s;
+	struct store_update_req	 r[4];
+	struct fetch_record	 rec;
+	struct doc		*a, *big, *c;
+	long long		 fa, fb, fc, pages;
+	char			 sql[64];
+	int			 i;
+
+	s = open_new();
+	fa = add_feed(s, "http://a.example/feed");
+	fb = add_feed(s, "http://b.example/feed");
+	fc = add_feed(s, "http://c.example/feed");
+	a = mkdoc("a", 3, 7);
+	big = mkdoc("big", 300, 99);
+	c = mkdoc("c", 3, 7);		/* copies of a's articles */
+	memset(&rec, 0, sizeof rec);
+	rec.when = NOW;
+	rec.status = 200;
+	rec.etag = "\"v1\"";
+	memset(r, 0, sizeof r);
+	r[0].feed_id = fa;
+	r[0].doc = a;
+	r[1].feed_id = fb;
+	r[1].doc = big;
+	r[2].feed_id = 999;		/* no such feed */
+	r[2].doc = a;
+	r[3].feed_id = fc;
+	r[3].doc = c;
+	r[3].rec = &rec;
+	for (i = 0; i < 4; i++)
+		r[i].now = NOW + i;
+	/*
+	 * The big one does not fit: it alone rolls back (SQLite abandons the
+	 * whole transaction on a full disk: the others are done again).
+	 */
+	pages = sql_int(s, "PRAGMA page_count");
+	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", pages + 40);
+	sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	i = store_update_many(s, r, 4);
+	ck_assert_int_eq(i, 0);
+	ck_assert_int_eq(r[0].rc, 0);
+	ck_assert_int_eq(r[0].stats.added, 3);
+	ck_assert_int_eq(r[1].rc, -1);
+	ck_assert_ptr_nonnull(strstr(r[1].cause, "full"));
+	ck_assert_int_eq(r[1].stats.added, 0);
+	ck_assert_int_eq(r[2].rc, -1);
+	ck_assert_ptr_nonnull(strstr(r[2].cause, "no such feed"));
+	/* Folded with a's entries of the same transaction, keys rebuilt. */
+	ck_assert_int_eq(r[3].rc, 0);
+	ck_assert_int_eq(r[3].stats.added, 3);
+	ck_assert_int_eq(r[3].stats.folded, 3);
+	for (i = 0; i < 4; i++)
+		free(r[i].cause);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM entries"), 6);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story"), 3);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM dedup_log"), 6);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM feeds WHERE "
+	    "etag = '\"v1\"'"), 1);
+	ck_assert_int_eq(store_check(s, NULL), 0);
+	ck_assert(fts_ok(s));
+	/* A batch that cannot begin stores nothing, and says why. */
+	sqlite3_exec(s->db, "PRAGMA max_page_count = 1000000", NULL, NULL,
+	    NULL);
+	ck_assert_int_eq(sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL),
+	    SQLITE_OK);
+	ck_assert_int_eq(store_update_many(s, r, 1), -1);
+	ck_assert_int_eq(r[0].rc, -1);
+	ck_assert_ptr_nonnull(r[0].cause);
+	free(r[0].cause);
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	doc_free(a);
+	doc_free(big);
+	doc_free(c);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
 /* keys_of makes the 12 keys of fake entry i. */
 static void
 keys_of(long long i, unsigned long long *k)
@@ -1433,6 +1513,7 @@ store_suite(void)
 	tcase_add_test(tc, test_fts_batches);
 	tcase_add_test(tc, test_keys_other_writer);
 	tcase_add_test(tc, test_keys_bounded);
+	tcase_add_test(tc, test_update_many);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("robust");
 	tcase_set_timeout(tc, 60);
