@@ -2520,8 +2520,9 @@ parse_start_element(void *ctx, const xmlChar *localname,
 	struct pctx	*c = ctxt->_private;
 	int		 item;
 
-	item = strcmp((const char *)localname, "item") == 0 ||
-	    strcmp((const char *)localname, "entry") == 0;
+	item = (localname[0] == 'i' && strcmp((const char *)localname,
+	    "item") == 0) || (localname[0] == 'e' &&
+	    strcmp((const char *)localname, "entry") == 0);
 	c->nodes += 1 + 3 * (nattrs + nns);	/* an attribute costs more */
 	if (c->nodes > PARSE_MAX_NODES || (item &&
 	    ++c->nitems > PARSE_MAX_ENTRIES)) {
@@ -2549,8 +2550,9 @@ skel_name(const xmlNode *n, const char *a, const char *b, const char *c)
 	if (n == NULL || n->type != XML_ELEMENT_NODE)
 		return (0);
 	name = (const char *)n->name;
-	return (strcmp(name, a) == 0 || strcmp(name, b) == 0 ||
-	    (c != NULL && strcmp(name, c) == 0));
+	return ((name[0] == a[0] && strcmp(name, a) == 0) ||
+	    (name[0] == b[0] && strcmp(name, b) == 0) ||
+	    (c != NULL && name[0] == c[0] && strcmp(name, c) == 0));
 }
 
 /*

@@ -308,13 +308,37 @@ text_ref(const char *s, size_t len, unsigned int *code)
 	return (0);
 }
 
+/* text_tag_span measures the bytes at s up to a '>' or a quote. */
+static size_t
+text_tag_span(const char *s, size_t len)
+{
+	size_t		 i = 0;
+#ifdef __SSE2__
+	__m128i		 v;
+	unsigned int	 m;
+
+	for (; i + 16 <= len; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(s + i));
+		m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v,
+		    _mm_set1_epi8('>')), _mm_or_si128(_mm_cmpeq_epi8(v,
+		    _mm_set1_epi8('"')), _mm_cmpeq_epi8(v,
+		    _mm_set1_epi8('\'')))));
+		if (m != 0)
+			return (i + __builtin_ctz(m));
+	}
+#endif
+	while (i < len && s[i] != '>' && s[i] != '"' && s[i] != '\'')
+		i++;
+	return (i);
+}
+
 /* text_skip_tag passes a tag at s; returns its length and its name. */
 static size_t
 text_tag(const char *s, size_t len, const char **name, size_t *nlen,
     int *closing)
 {
-	size_t	 i = 1;
-	char	 q = 0;
+	const char	*q;
+	size_t		 i = 1;
 
 	*closing = 0;
 	*nlen = 0;
@@ -325,14 +349,16 @@ text_tag(const char *s, size_t len, const char **name, size_t *nlen,
 	*name = s + i;
 	while (i < len && isalnum((unsigned char)s[i]))
 		i++, (*nlen)++;
-	for (; i < len; i++) {
-		if (q != 0) {
-			if (s[i] == q)
-				q = 0;
-		} else if (s[i] == '"' || s[i] == '\'')
-			q = s[i];
-		else if (s[i] == '>')
+	while (i < len) {
+		i += text_tag_span(s + i, len - i);
+		if (i >= len)
+			break;
+		if (s[i] == '>')
 			return (i + 1);
+		/* A quoted value: '>' in it does not end the tag. */
+		if ((q = memchr(s + i + 1, s[i], len - i - 1)) == NULL)
+			break;
+		i = q - s + 1;
 	}
 	return (len);
 }
@@ -353,11 +379,12 @@ text_is_block(const char *name, size_t n)
 	for (i = 0; i < n; i++)
 		low[i] = name[i] | 0x20;
 	low[n] = '\0';
-	/* Inline elements are the common case: a, b, i, em, span, strong. */
-	if (low[0] == 'a' && n == 1)
-		return (0);
+	/* The common tags first: p, a, b, i, em, span, strong. */
+	if (n == 1)
+		return (low[0] == 'p');
 	for (i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
-		if (blocks[i][0] == low[0] && strcmp(blocks[i], low) == 0)
+		if (blocks[i][0] == low[0] && blocks[i][1] == low[1] &&
+		    strcmp(blocks[i], low) == 0)
 			return (1);
 	}
 	return (0);
