@@ -109,6 +109,11 @@ struct store_counts {
 	long long	 related_todo;	/* stories the related index waits for */
 	long long	 fts_todo;	/* ... the full-text index waits for */
 };
+/*
+ * store_ping tells whether the store answers, at the cost of reading its
+ * first page (a health check: counting rows reads whole tables).
+ */
+int		 store_ping(struct store *, char **cause);
 /* store_counts fills the counts above. */
 int		 store_counts(struct store *, struct store_counts *,
 		    char **cause);

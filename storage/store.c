@@ -521,6 +521,14 @@ store_backlog(struct store *s, long long *related, long long *fts)
 }
 
 int
+store_ping(struct store *s, char **cause)
+{
+	if (store_count(s, "PRAGMA schema_version") < 0)
+		return (store_error(s, cause, "ping"));
+	return (0);
+}
+
+int
 store_counts(struct store *s, struct store_counts *c, char **cause)
 {
 	memset(c, 0, sizeof *c);
