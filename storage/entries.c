@@ -39,6 +39,42 @@ entries_hash(unsigned long long h, const char *s)
 	return ((h ^ 0xfe) * 0x100000001b3ULL);
 }
 
+/* entries_le64 reads 8 bytes as a little-endian number. */
+static inline unsigned long long
+entries_le64(const unsigned char *p)
+{
+	return ((unsigned long long)p[0] | (unsigned long long)p[1] << 8 |
+	    (unsigned long long)p[2] << 16 | (unsigned long long)p[3] << 24 |
+	    (unsigned long long)p[4] << 32 | (unsigned long long)p[5] << 40 |
+	    (unsigned long long)p[6] << 48 | (unsigned long long)p[7] << 56);
+}
+
+/*
+ * entries_mix adds a string (NULL differs from "") to the content hash,
+ * eight bytes at a time: FNV-1a, a byte at a time, took a twentieth of
+ * the store's CPU on long articles.  It only tells a changed entry.
+ */
+static unsigned long long
+entries_mix(unsigned long long h, const char *s)
+{
+	unsigned char	 tail[8];
+	size_t		 n, i;
+
+	if (s == NULL)
+		return ((h ^ 0xff) * 0x9e3779b97f4a7c15ULL);
+	n = strlen(s);
+	for (i = 0; i + 8 <= n; i += 8) {
+		h = (h ^ entries_le64((const unsigned char *)s + i)) *
+		    0x9e3779b97f4a7c15ULL;
+		h ^= h >> 32;
+	}
+	memset(tail, 0, sizeof tail);
+	memcpy(tail, s + i, n - i);
+	h = (h ^ entries_le64(tail) ^ (unsigned long long)n << 48) *
+	    0xc2b2ae3d27d4eb4fULL;
+	return (h ^ h >> 29);
+}
+
 /* entries_join returns categories joined by newlines, or NULL. */
 static char *
 entries_categories(const struct entry *e)
@@ -75,27 +111,43 @@ entries_enclosures(const struct entry *e)
 	return (buf_steal(&b));
 }
 
+/*
+ * entries_content_hash hashes every stored field of an entry with add:
+ * entries_mix (what is stored now) or entries_hash (what entries stored
+ * by earlier versions of syndic hold).
+ */
+static unsigned long long
+entries_content_hash(const struct ingest_entry *ie,
+    unsigned long long (*add)(unsigned long long, const char *))
+{
+	const struct entry	*e = ie->e;
+	unsigned long long	 h = 0xcbf29ce484222325ULL;
+	char			 num[64];
+
+	h = add(h, e->title);
+	h = add(h, e->link);
+	h = add(h, e->author);
+	snprintf(num, sizeof num, "%lld %lld", e->published, e->updated);
+	h = add(h, num);
+	h = add(h, e->summary);
+	h = add(h, e->content);
+	h = add(h, ie->cats);
+	h = add(h, ie->encs);
+	return (h);
+}
+
 /* entries_prepare derives guid, canonical URL and hashes of an entry. */
 static void
 entries_prepare(struct ingest_entry *ie, const struct entry *e)
 {
-	unsigned long long	 h = 0xcbf29ce484222325ULL;
-	char			*p, num[64];
+	unsigned long long	 h;
+	char			*p;
 
 	memset(ie, 0, sizeof *ie);
 	ie->e = e;
 	ie->cats = entries_categories(e);
 	ie->encs = entries_enclosures(e);
-	h = entries_hash(h, e->title);
-	h = entries_hash(h, e->link);
-	h = entries_hash(h, e->author);
-	snprintf(num, sizeof num, "%lld %lld", e->published, e->updated);
-	h = entries_hash(h, num);
-	h = entries_hash(h, e->summary);
-	h = entries_hash(h, e->content);
-	h = entries_hash(h, ie->cats);
-	h = entries_hash(h, ie->encs);
-	ie->hash = h;
+	ie->hash = entries_content_hash(ie, entries_mix);
 	if (e->id != NULL && *e->id != '\0')
 		ie->guid = xstrdup(e->id);
 	else if (e->link != NULL && *e->link != '\0')
@@ -350,7 +402,9 @@ entries_one(struct store *s, long long feed_id, const struct ingest_entry *ie,
 	story = sqlite3_column_int64(st, 2);
 	seen = sqlite3_column_int64(st, 3);
 	sqlite3_reset(st);
-	if (hash != ie->hash) {
+	/* A hash of the old kind (FNV-1a) is the same content too. */
+	if (hash != ie->hash && hash != entries_content_hash(ie,
+	    entries_hash)) {
 		stats->updated++;
 		return (entries_change(s, id, story, ie, now, cause));
 	}

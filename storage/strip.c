@@ -182,9 +182,18 @@ strip_html(const char *html)
 			skip = NULL;
 		}
 		if (!strip_special[(unsigned char)*p]) {
-			/* A run of plain bytes: what strip_put does to each. */
-			for (q = p + 1; !strip_special[(unsigned char)*q]; q++)
-				continue;
+			/*
+			 * A run of plain bytes, single spaces between words
+			 * included: what strip_put does to each.
+			 */
+			for (q = p + 1;; q++) {
+				if (!strip_special[(unsigned char)*q])
+					continue;
+				if (*q != ' ' ||
+				    strip_special[(unsigned char)q[1]])
+					break;
+				q++;
+			}
 			if (st.space != 0 && st.len > 0)
 				st.out[st.len++] = st.space == 2 ? '\n' : ' ';
 			st.space = 0;

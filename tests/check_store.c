@@ -1095,6 +1095,57 @@ START_TEST(test_keys_other_writer)
 }
 END_TEST
 
+/* fnv adds a string to the content hash of earlier versions (FNV-1a). */
+static unsigned long long
+fnv(unsigned long long h, const char *s)
+{
+	if (s == NULL)
+		return ((h ^ 0xff) * 0x100000001b3ULL);
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return ((h ^ 0xfe) * 0x100000001b3ULL);
+}
+
+START_TEST(test_old_content_hash)
+{
+	struct store		*s;
+	struct doc		*d;
+	struct ingest_stats	 st;
+	const struct entry	*e;
+	unsigned long long	 h = 0xcbf29ce484222325ULL;
+	long long		 feed;
+	char			 num[64], sql[256];
+
+	s = open_new();
+	feed = add_feed(s, "http://a.example/feed");
+	d = mkdoc("a", 2, 3);
+	ingest(s, feed, d, NOW, NULL);
+	/* An entry stored by an earlier syndic: the hash of that time. */
+	e = &d->entries[0];
+	h = fnv(fnv(fnv(h, e->title), e->link), e->author);
+	snprintf(num, sizeof num, "%lld %lld", e->published, e->updated);
+	h = fnv(fnv(fnv(fnv(fnv(h, num), e->summary), e->content), NULL),
+	    NULL);
+	snprintf(sql, sizeof sql, "UPDATE entries SET content_hash = %lld "
+	    "WHERE guid = '%s'", (long long)h, e->id);
+	ck_assert_int_eq(sqlite3_exec(s->db, sql, NULL, NULL, NULL),
+	    SQLITE_OK);
+	ingest(s, feed, d, NOW + 60, &st);
+	ck_assert_int_eq(st.unchanged, 2);
+	ck_assert_int_eq(st.updated, 0);
+	/* Neither kind: the entry changed. */
+	ck_assert_int_eq(sqlite3_exec(s->db, "UPDATE entries SET "
+	    "content_hash = 12345 WHERE id = 1", NULL, NULL, NULL), SQLITE_OK);
+	ingest(s, feed, d, NOW + 120, &st);
+	ck_assert_int_eq(st.updated, 1);
+	ck_assert_int_eq(st.unchanged, 1);
+	ck_assert_int_eq(sql_int(s, "SELECT sum(revisions) FROM entries"), 1);
+	doc_free(d);
+	store_close(s);
+	rm_db();
+}
+END_TEST
+
 START_TEST(test_update_many)
 {
 	struct store		*s;
@@ -1514,6 +1565,7 @@ store_suite(void)
 	tcase_add_test(tc, test_keys_other_writer);
 	tcase_add_test(tc, test_keys_bounded);
 	tcase_add_test(tc, test_update_many);
+	tcase_add_test(tc, test_old_content_hash);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("robust");
 	tcase_set_timeout(tc, 60);
