@@ -716,10 +716,10 @@ gen_measure(const char *dbpath)
 	sqlite3		*db;
 	sqlite3_stmt	*st, *rt, *et;
 	const struct gtruth *a[64], *b[64];
-	double		 psum[2] = { 0, 0 };
+	double		 psum[2] = { 0, 0 }, esum[2] = { 0, 0 };
 	long long	 story;
 	int		 n[2] = { 0, 0 }, cov[2] = { 0, 0 }, na, nb, i, j, k;
-	int		 hits, events, dups = 0, links = 0, sevents = 0, g;
+	int		 hits, events, dups = 0, links = 0, g;
 
 	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) !=
 	    SQLITE_OK)
@@ -760,10 +760,10 @@ gen_measure(const char *dbpath)
 		sqlite3_reset(rt);
 		n[g]++;
 		links += k;
-		sevents += events;
 		if (k > 0) {
 			cov[g]++;
 			psum[g] += (double)hits / k;
+			esum[g] += (double)events / k;
 		}
 	}
 	sqlite3_finalize(st);
@@ -778,8 +778,11 @@ gen_measure(const char *dbpath)
 	    (cov[0] + cov[1]) : 0);
 	printf("  full text     %.4f\n", cov[1] ? psum[1] / cov[1] : 0);
 	printf("  summary-only  %.4f\n", cov[0] ? psum[0] / cov[0] : 0);
-	printf("same event      %.4f (of the links)\n", links ?
-	    (double)sevents / links : 0);
+	printf("same event      %.4f (the same, counting only the same "
+	    "event)\n", cov[0] + cov[1] ? (esum[0] + esum[1]) /
+	    (cov[0] + cov[1]) : 0);
+	printf("  full text     %.4f\n", cov[1] ? esum[1] / cov[1] : 0);
+	printf("  summary-only  %.4f\n", cov[0] ? esum[0] / cov[0] : 0);
 	printf("coverage        %.4f (full text %.4f, summary-only %.4f)\n",
 	    n[0] + n[1] ? (double)(cov[0] + cov[1]) / (n[0] + n[1]) : 0,
 	    n[1] ? (double)cov[1] / n[1] : 0, n[0] ? (double)cov[0] / n[0] :
