@@ -238,6 +238,8 @@ writer_new(struct event_base *base, const char *path,
 		pthread_mutex_destroy(&w->mtx);
 		goto fail;
 	}
+	/* For top -H, perf and the like. */
+	pthread_setname_np(w->thread, "syndic-writer");
 	return (w);
 
 fail:
