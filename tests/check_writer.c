@@ -6,6 +6,8 @@
  * while updates it fetched wait for the lock (its writer queue is not
  * empty), and once the lock is released every update lands, none lost.
  * SIGTERM during a hold stores what was fetched before the daemon exits.
+ * A feed added to the configuration is subscribed on SIGHUP (through the
+ * writer) and polled.
  * Below that, the store's hand-over (store_set_deferred): a connection
  * that only reads gives away the writes that publishing would make (the
  * sanitized HTML it keeps, the related lists it wants), and another
@@ -278,6 +280,44 @@ START_TEST(test_stop_drains)
 }
 END_TEST
 
+START_TEST(test_reload_subscribes)
+{
+	sqlite3		*h;
+	sqlite3_stmt	*st;
+	char		*text, *more;
+	int		 i, n = 0;
+
+	start();
+	h = open_db();
+	wait_stored(h, 0);
+	text = h_read(conf, NULL);
+	if (asprintf(&more, "%s[feed \"http://127.0.0.1:%d/feed/added\"]\n"
+	    "interval = 1s\n", text, origin_port(org)) == -1)
+		abort();
+	h_write(conf, more);
+	kill(pid, SIGHUP);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, "SELECT count(*) FROM entries "
+	    "WHERE guid = 'http://origin.test/added/9'", -1, &st, NULL),
+	    SQLITE_OK);
+	for (i = 0; i < 600 && n == 0; i++) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int(st, 0);
+		sqlite3_reset(st);
+		if (n == 0)
+			usleep(100 * 1000);
+	}
+	sqlite3_finalize(st);
+	ck_assert_msg(n == 1, "the feed added on SIGHUP was not stored");
+	ck_assert_double_eq(metric("syndic_store_errors_total"), 0);
+	free(text);
+	free(more);
+	sqlite3_close(h);
+	kill(pid, SIGTERM);
+	ck_assert_int_eq(h_wait(pid, 20000), 0);
+	pid = -1;
+}
+END_TEST
+
 /* The hand-overs a reading connection made. */
 static struct store_deferred	*given[8];
 static int			 ngiven;
@@ -438,6 +478,7 @@ writer_suite(void)
 	tcase_set_timeout(tc, 180);
 	tcase_add_test(tc, test_serves_while_locked);
 	tcase_add_test(tc, test_stop_drains);
+	tcase_add_test(tc, test_reload_subscribes);
 	suite_add_tcase(s, tc);
 	return (s);
 }
