@@ -29,6 +29,7 @@
 #include <sys/eventfd.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -200,6 +201,13 @@ writer_new(struct event_base *base, const char *path,
 	struct writer	*w;
 	int		 rc;
 
+	/*
+	 * One malloc arena for the process: memory the loop frees (a stored
+	 * document) then serves the writer's next allocations and back,
+	 * where an arena of the thread's own raised the peak RSS of a cold
+	 * poll by 3-4 MiB.  Before any thread starts.
+	 */
+	mallopt(M_ARENA_MAX, 1);
 	w = xcalloc(1, sizeof *w);
 	w->efd = -1;
 	if ((w->store = store_open(path, cause)) == NULL)
