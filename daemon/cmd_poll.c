@@ -29,6 +29,12 @@
 
 /* The page cache of the store during a poll. */
 #define POLL_CACHE_KIB	(12 * 1024)
+/*
+ * The writer's: what it rereads (index pages) is in the kernel's cache
+ * after the first read; 4 MiB instead of 12 cost no CPU at 1,000 and
+ * 10,000 feeds and keeps 8 MiB out of the peak.
+ */
+#define POLL_WRITER_CACHE_KIB	(4 * 1024)
 #define POLL_FTS_BATCH	2000		/* stories full-text indexed a commit */
 
 struct poll_run {
@@ -300,7 +306,7 @@ cmd_poll(struct globals *g, int argc, char **argv)
 		fatalx("event_base_new failed");
 	/* The writer's connection is bounded like the loop's. */
 	memset(&wo, 0, sizeof wo);
-	wo.cache_kib = POLL_CACHE_KIB;
+	wo.cache_kib = POLL_WRITER_CACHE_KIB;
 	if ((w = writer_new(p.base, c->database, &wo, &cause)) == NULL) {
 		fprintf(stderr, "syndic: poll: %s: %s\n", c->database, cause);
 		free(cause);

@@ -21,7 +21,7 @@
  * whole (as is one whose entries all left the window).  So memory is
  * bounded whatever the number of feeds, and what is forgotten first is
  * what arrived first: syndicated copies arrive within hours or days of
- * each other, while the budget holds the last some 150,000 entries (at
+ * each other, while the budget holds the last some 100,000 entries (at
  * about 12 keys an entry).  A copy of an entry that came longer ago than
  * that folds only by its URL.
  *
@@ -43,9 +43,9 @@
 #define KEYLOG_MAX_BITS		20	/* of the biggest: 4 MiB */
 #define KEYLOG_GEN_ENTRIES	65535	/* entries of a generation, at most */
 #define KEYLOG_MAX_GENS		24
-#define KEYLOG_BUDGET		(16 << 20)	/* bytes of all generations */
+#define KEYLOG_BUDGET		(12 << 20)	/* bytes of all generations */
 /* Log rows (entries) read in at most: more than the budget holds. */
-#define KEYLOG_READ_MAX		200000
+#define KEYLOG_READ_MAX		150000
 /* Keys a generation takes: three quarters of its slots. */
 #define KEYLOG_GEN_KEYS(g)	(((g)->mask + 1) / 4 * 3)
 
@@ -76,9 +76,9 @@ struct keylog {
 static size_t
 keylog_gen_bytes(int bits, uint32_t *capent)
 {
-	uint32_t	 ents = (1U << bits) / 8;
+	uint32_t	 ents = (1U << bits) / 12;
 
-	/* Room for 6 keys an entry on average (it closes when full). */
+	/* Room for 9 keys an entry on average (it closes when full). */
 	*capent = ents < KEYLOG_GEN_ENTRIES ? ents : KEYLOG_GEN_ENTRIES;
 	return (sizeof(struct keylog_gen) + ((size_t)1 << bits) *
 	    sizeof(uint32_t) + (size_t)*capent * 2 * sizeof(long long));
