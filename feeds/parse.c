@@ -199,8 +199,10 @@ parse_entity_decl(void *ctx, const xmlChar *name, int type,
  * document costs about what it costs with malloc.
  *
  * NOTE: nothing libxml2 keeps past a document may come from the arena
- * (its last error is reset before the arena is).  Under AddressSanitizer
- * the arena is off, so that the sanitizer sees every block.
+ * (its last error is reset before the arena is).  The arena is the
+ * thread's own: libxml2 used by another thread meanwhile gets malloc's
+ * blocks.  Under AddressSanitizer the arena is off, so that the sanitizer
+ * sees every block.
  */
 #define ARENA_FIRST	(256 * 1024)		/* bytes of the first chunk */
 #define ARENA_STEP	(2 * 1024 * 1024)	/* at most, but for one block */
@@ -220,7 +222,7 @@ struct arena_hdr {
 
 #define ARENA_ALIGN(n)	(((n) + 7) & ~(size_t)7)
 
-static struct {
+static __thread struct {
 	char		*base[ARENA_CHUNKS];	/* chunks, in order made */
 	size_t		 size[ARENA_CHUNKS];
 	int		 n;
