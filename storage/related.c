@@ -141,7 +141,9 @@ struct bword {
 	uint64_t	 hash;
 	long long	 id;
 	long long	 df;		/* after the batch */
+	long long	 base;		/* in related_term before the batch */
 	int		 ndocs;		/* stories of the batch that have it */
+	int		 written;	/* ... counted in related_term */
 	int		 last;		/* 1 + the last story that counted it */
 	int		 slot;		/* its index in that story's terms */
 	unsigned int	 off;		/* its text, in the vocabulary's */
@@ -1292,8 +1294,8 @@ related_resign(struct store *s, struct rdoc *d, double oldnorm,
 
 /*
  * related_batch_size is the memory a batch holds: its vocabulary, its
- * stories and their terms (tbytes) and, to come, npost postings (twice: as
- * made and sorted by word) and the word offsets that sort them.
+ * stories, the terms of those not yet stored (tbytes) and npost postings
+ * with their order by word and the word offsets that sort them.
  */
 static size_t
 related_batch_size(const struct bvocab *v, size_t tbytes, int nids,
@@ -1301,30 +1303,31 @@ related_batch_size(const struct bvocab *v, size_t tbytes, int nids,
 {
 	return (related_vocab_bytes(v) + tbytes +
 	    (size_t)nids * sizeof(struct bstory) +
-	    npost * 2 * sizeof(struct bpost) +
+	    npost * (sizeof(struct bpost) + sizeof(int)) +
 	    (size_t)(v->n + 1) * sizeof(int));
 }
 
 /*
- * related_batch_read tokenizes the stories of a batch (those still there)
- * into bs and v, forgetting each first if it was indexed before (its head
- * entry changed), until the batch holds max bytes.  Sets *nb to how many
- * stories were read; returns how many ids were used, or -1 on error.
+ * related_batch_read tokenizes the next stories of a batch (those still
+ * there) into bs[*nb...] and v, npost postings made before them, until
+ * their terms take an eighth of max (*stop = 0: store them, then read on)
+ * or the batch holds max bytes (*stop = 1).  Returns how many ids were
+ * used, or -1 on error.
  */
 static int
 related_batch_read(struct store *s, const long long *ids, int nids,
-    size_t max, struct bvocab *v, struct bstory *bs, int *nb, char **cause)
+    int ntotal, size_t max, struct bvocab *v, struct bstory *bs, int *nb,
+    size_t npost, int *stop, char **cause)
 {
 	sqlite3_stmt	*st;
-	size_t		 tbytes = 0, npost = 0, size;
+	struct bstory	*b;
+	size_t		 tbytes = 0, size;
 	int		 i, rc;
 
-	*nb = 0;
+	*stop = 0;
 	if ((st = store_stmt(s, sql_story_text)) == NULL)
 		return (store_error(s, cause, "related"));
 	for (i = 0; i < nids; i++) {
-		if (related_forget(s, ids[i], cause) == -1)
-			return (-1);
 		sqlite3_bind_int64(st, 1, ids[i]);
 		if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 			sqlite3_reset(st);
@@ -1332,27 +1335,28 @@ related_batch_read(struct store *s, const long long *ids, int nids,
 				continue;	/* gone meanwhile */
 			return (store_error(s, cause, "related: story"));
 		}
-		bs[*nb].story_id = ids[i];
-		related_tokens(v, &bs[*nb], *nb,
+		b = &bs[*nb];
+		b->story_id = ids[i];
+		related_tokens(v, b, *nb,
 		    (const char *)sqlite3_column_text(st, 0), 1);
-		related_tokens(v, &bs[*nb], *nb,
+		related_tokens(v, b, *nb,
 		    (const char *)sqlite3_column_text(st, 1), 0);
-		bs[*nb].feed_id = sqlite3_column_int64(st, 2);
-		bs[*nb].published = sqlite3_column_int64(st, 3);
+		b->feed_id = sqlite3_column_int64(st, 2);
+		b->published = sqlite3_column_int64(st, 3);
 		sqlite3_reset(st);
 		/* Kept to size: a batch is bounded by what it holds. */
-		if (bs[*nb].cap > bs[*nb].n + 16) {
-			bs[*nb].cap = bs[*nb].n + 1;
-			bs[*nb].t = xreallocarray(bs[*nb].t, bs[*nb].cap,
-			    sizeof *bs[*nb].t);
+		if (b->cap > b->n + 16) {
+			b->cap = b->n + 1;
+			b->t = xreallocarray(b->t, b->cap, sizeof *b->t);
 		}
-		tbytes += bs[*nb].cap * sizeof *bs[*nb].t;
-		npost += bs[*nb].n < REL_SIG_TERMS ? bs[*nb].n : REL_SIG_TERMS;
+		tbytes += b->cap * sizeof *b->t;
+		npost += b->n < REL_SIG_TERMS ? b->n : REL_SIG_TERMS;
 		(*nb)++;
-		size = related_batch_size(v, tbytes, nids, npost);
+		size = related_batch_size(v, tbytes, ntotal, npost);
 		if (size > s->rel_batch_peak)
 			s->rel_batch_peak = size;
-		if (size >= max) {
+		if (size >= max || tbytes >= max / 8) {
+			*stop = size >= max;
 			i++;
 			break;
 		}
@@ -1361,11 +1365,14 @@ related_batch_read(struct store *s, const long long *ids, int nids,
 }
 
 /*
- * related_batch_terms counts the batch's words in related_term, one write
- * each (and a look-up), and learns their ids and document frequencies.
+ * related_batch_terms learns the ids and document frequencies of the
+ * batch's new words (a look-up each, and an insert for a word the store
+ * does not have); with all, it also writes what the batch adds to the
+ * document frequencies, once a word.
  */
 static int
-related_batch_terms(struct store *s, struct bvocab *v, char **cause)
+related_batch_terms(struct store *s, struct bvocab *v, int all,
+    char **cause)
 {
 	sqlite3_stmt	*get, *add, *more;
 	struct bword	*bw;
@@ -1377,28 +1384,34 @@ related_batch_terms(struct store *s, struct bvocab *v, char **cause)
 		return (store_error(s, cause, "related"));
 	for (i = 0; i < v->n; i++) {
 		bw = &v->v[i];
-		sqlite3_bind_text(get, 1, v->text + bw->off, -1,
-		    SQLITE_STATIC);
-		if ((rc = sqlite3_step(get)) == SQLITE_ROW) {
-			bw->id = sqlite3_column_int64(get, 0);
-			bw->df = sqlite3_column_int64(get, 1) + bw->ndocs;
+		if (bw->id == 0) {
+			sqlite3_bind_text(get, 1, v->text + bw->off, -1,
+			    SQLITE_STATIC);
+			if ((rc = sqlite3_step(get)) == SQLITE_ROW) {
+				bw->id = sqlite3_column_int64(get, 0);
+				bw->base = sqlite3_column_int64(get, 1);
+			}
+			sqlite3_reset(get);
+			if (rc == SQLITE_DONE) {
+				sqlite3_bind_text(add, 1, v->text + bw->off,
+				    -1, SQLITE_STATIC);
+				sqlite3_bind_int(add, 2, bw->ndocs);
+				if (related_step1(s, add, cause,
+				    "related: term") == -1)
+					return (-1);
+				bw->id = sqlite3_last_insert_rowid(s->db);
+				bw->written = bw->ndocs;
+			} else if (rc != SQLITE_ROW)
+				return (store_error(s, cause, "related: term"));
 		}
-		sqlite3_reset(get);
-		if (rc == SQLITE_ROW) {
-			sqlite3_bind_int(more, 1, bw->ndocs);
+		bw->df = bw->base + bw->ndocs;
+		if (all && bw->ndocs > bw->written) {
+			sqlite3_bind_int(more, 1, bw->ndocs - bw->written);
 			sqlite3_bind_int64(more, 2, bw->id);
 			if (related_step1(s, more, cause, "related: term") == -1)
 				return (-1);
-		} else if (rc == SQLITE_DONE) {
-			sqlite3_bind_text(add, 1, v->text + bw->off, -1,
-			    SQLITE_STATIC);
-			sqlite3_bind_int(add, 2, bw->ndocs);
-			if (related_step1(s, add, cause, "related: term") == -1)
-				return (-1);
-			bw->id = sqlite3_last_insert_rowid(s->db);
-			bw->df = bw->ndocs;
-		} else
-			return (store_error(s, cause, "related: term"));
+			bw->written = bw->ndocs;
+		}
 	}
 	return (0);
 }
@@ -1477,29 +1490,58 @@ related_index_batch(struct store *s, const long long *ids, int nids,
 {
 	struct bvocab	 v;
 	struct bstory	*bs;
-	struct bpost	*raw = NULL, *post = NULL;
+	struct bpost	*raw = NULL, *p;
 	struct rpost	*run = NULL;
 	long long	 ndocs;
 	size_t		 max;
-	int		*start = NULL, i, j, k, nb = 0, used, nraw = 0, most;
-	int		 rc = -1;
+	int		*start = NULL, *ord = NULL, i, j, k, nb = 0, first;
+	int		 used = 0, n;
+	int		 nraw = 0, capraw = 0, most, stop = 0, rc = -1;
 
+	/*
+	 * NOTE: every story of ids is forgotten before any word is looked
+	 * up: forgetting one can delete a term (its last story), and the
+	 * batch keeps term ids and writes its document frequencies at the
+	 * end.  A story the batch has no room for stays queued.
+	 */
+	for (i = 0; i < nids; i++) {
+		if (related_forget(s, ids[i], cause) == -1)
+			return (-1);
+	}
 	max = s->rel_batch_bytes > 0 ? s->rel_batch_bytes : REL_BATCH_BYTES;
 	related_vocab_init(&v);
 	bs = xcalloc(nids + 1, sizeof *bs);
-	if ((used = related_batch_read(s, ids, nids, max, &v, bs, &nb,
-	    cause)) == -1 || related_batch_terms(s, &v, cause) == -1 ||
-	    related_count(s, nb, cause) == -1)
-		goto out;
-	ndocs = related_ndocs(s);
-	for (i = 0, most = 0; i < nb; i++)
-		most += bs[i].n < REL_SIG_TERMS ? bs[i].n : REL_SIG_TERMS;
-	raw = xcalloc(most + 1, sizeof *raw);
-	for (i = 0; i < nb; i++) {
-		if (related_batch_doc(s, &v, bs, i, ndocs, raw, &nraw,
-		    cause) == -1)
+	/*
+	 * By parts: each part's stories are stored (vector, signature) and
+	 * their terms let go, while the vocabulary and the postings stay for
+	 * the whole batch: each word's frequency and chunks are written once.
+	 */
+	while (used < nids && !stop) {
+		first = nb;
+		if ((n = related_batch_read(s, ids + used, nids - used, nids,
+		    max, &v, bs, &nb, nraw, &stop, cause)) == -1 ||
+		    related_batch_terms(s, &v, 0, cause) == -1 ||
+		    related_count(s, nb - first, cause) == -1)
 			goto out;
+		used += n;
+		ndocs = related_ndocs(s);
+		for (i = first, most = nraw; i < nb; i++)
+			most += bs[i].n < REL_SIG_TERMS ? bs[i].n :
+			    REL_SIG_TERMS;
+		if (most > capraw) {
+			capraw = most;
+			raw = xreallocarray(raw, capraw, sizeof *raw);
+		}
+		for (i = first; i < nb; i++) {
+			if (related_batch_doc(s, &v, bs, i, ndocs, raw, &nraw,
+			    cause) == -1)
+				goto out;
+			free(bs[i].t);
+			bs[i].t = NULL;
+		}
 	}
+	if (related_batch_terms(s, &v, 1, cause) == -1)
+		goto out;
 	/*
 	 * The postings go by word (a counting sort on the word), each word's
 	 * in time order.  A word whose stories are all of this batch has no
@@ -1514,21 +1556,20 @@ related_index_batch(struct store *s, const long long *ids, int nids,
 			most = start[i + 1];
 		start[i + 1] += start[i];
 	}
-	post = xcalloc(nraw + 1, sizeof *post);
+	ord = xcalloc(nraw + 1, sizeof *ord);
 	for (i = 0; i < nraw; i++)
-		post[start[raw[i].v]++] = raw[i];
-	free(raw);
-	raw = NULL;
+		ord[start[raw[i].v]++] = i;
 	/* start[i] is now the end of word i's postings, the start of i + 1. */
 	run = xcalloc(most + 1, sizeof *run);
 	for (i = 0, j = 0; i < v.n; j = start[i++]) {
 		if (start[i] == j)
 			continue;
 		for (k = j; k < start[i]; k++) {
+			p = &raw[ord[k]];
 			run[k - j].term_id = v.v[i].id;
-			run[k - j].published = bs[post[k].story].published;
-			run[k - j].story_id = bs[post[k].story].story_id;
-			run[k - j].w = post[k].w;
+			run[k - j].published = bs[p->story].published;
+			run[k - j].story_id = bs[p->story].story_id;
+			run[k - j].w = p->w;
 			run[k - j].fresh = nb >= REL_CHUNK / 2 ||
 			    v.v[i].df == v.v[i].ndocs;
 		}
@@ -1544,7 +1585,7 @@ out:
 		free(bs[i].t);
 	free(bs);
 	free(raw);
-	free(post);
+	free(ord);
 	free(run);
 	free(start);
 	related_vocab_free(&v);
