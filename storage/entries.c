@@ -525,24 +525,6 @@ store_update(struct store *s, long long feed_id, const struct fetch_record *rec,
 	return (store_commit(s, cause));
 }
 
-/*
- * entries_undo rolls the open transaction back to the savepoint of the
- * update that failed; the keys in memory are rebuilt (the next fold reads
- * the log again, this transaction's rows included).
- */
-static void
-entries_undo(struct store *s)
-{
-	int	 i;
-
-	for (i = 0; i < s->nstmts; i++)
-		sqlite3_reset(s->stmts[i].stmt);
-	sqlite3_exec(s->db, "ROLLBACK TO store_update; RELEASE store_update",
-	    NULL, NULL, NULL);
-	keylog_drop(s);
-	s->keylog_txn = -1;
-}
-
 int
 store_update_many(struct store *s, struct store_update_req *r, int n)
 {
@@ -562,29 +544,17 @@ again:
 	for (i = 0; i < n; i++) {
 		if (r[i].cause != NULL)
 			continue;
-		if (store_exec(s, "SAVEPOINT store_update", &cause) == -1) {
-			store_rollback(s);
-			goto fail;
-		}
 		if (entries_update(s, r[i].feed_id, r[i].rec, r[i].doc,
 		    r[i].now, &r[i].stats, &r[i].cause) == -1) {
+			/*
+			 * Rare: all is rolled back and the others done again
+			 * without it (a savepoint per update cost more, a
+			 * copy of every page it touched first).
+			 */
 			if (r[i].cause == NULL)
 				r[i].cause = xstrdup("store");
-			memset(&r[i].stats, 0, sizeof r[i].stats);
-			/*
-			 * Some errors (a full disk) roll the whole transaction
-			 * back: then the others are done again without it.
-			 */
-			if (sqlite3_get_autocommit(s->db)) {
-				store_rollback(s);
-				goto again;
-			}
-			entries_undo(s);
-			continue;
-		}
-		if (store_exec(s, "RELEASE store_update", &cause) == -1) {
 			store_rollback(s);
-			goto fail;
+			goto again;
 		}
 		r[i].rc = 0;
 	}

@@ -311,8 +311,8 @@ struct store_update_req {
 };
 /*
  * store_update_many runs n store_update calls as one transaction: a
- * failing update is rolled back alone (r[i].rc -1 with r[i].cause), the
- * others are committed together.  Returns 0 when the commit went through,
+ * failing update is left out (r[i].rc -1 with r[i].cause; the others are
+ * done again without it), the others are committed together.  Returns 0 when the commit went through,
  * -1 when none was stored (every rc -1).  Pages that every update writes
  * (the hashed and time-ordered indexes) then go to the log once for all.
  */

@@ -1179,10 +1179,7 @@ START_TEST(test_update_many)
 	r[3].rec = &rec;
 	for (i = 0; i < 4; i++)
 		r[i].now = NOW + i;
-	/*
-	 * The big one does not fit: it alone rolls back (SQLite abandons the
-	 * whole transaction on a full disk: the others are done again).
-	 */
+	/* The big one does not fit: it alone is left out. */
 	pages = sql_int(s, "PRAGMA page_count");
 	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", pages + 40);
 	sqlite3_exec(s->db, sql, NULL, NULL, NULL);
@@ -1195,7 +1192,7 @@ START_TEST(test_update_many)
 	ck_assert_int_eq(r[1].stats.added, 0);
 	ck_assert_int_eq(r[2].rc, -1);
 	ck_assert_ptr_nonnull(strstr(r[2].cause, "no such feed"));
-	/* Folded with a's entries of the same transaction, keys rebuilt. */
+	/* Folded with a's entries of the same transaction. */
 	ck_assert_int_eq(r[3].rc, 0);
 	ck_assert_int_eq(r[3].stats.added, 3);
 	ck_assert_int_eq(r[3].stats.folded, 3);
