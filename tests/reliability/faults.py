@@ -111,11 +111,18 @@ def main():
             th.join()
         alive = d.alive()
         lag = d.loop_lag()
+        busy = d.metric("syndic_loop_lag_busy_max_seconds")
         r = subprocess.run([lib.SYNDIC, "-c", conf, "list"],
                            capture_output=True, text=True, timeout=60)
         states = parse_list(r.stdout)
         rc = d.stop()
         o.stop()
+        with open(os.path.join(tmp, "syndic.log"), "rb") as f:
+            logtext = f.read().decode("utf-8", "replace")
+    # What held the loop, when something did: its slow statements.
+    for ln in logtext.splitlines():
+        if "slow statement" in ln:
+            print("note: " + ln[:200])
     ok = 0
     for path, want, rx in FAULTS:
         st, err = states.get(base + path, ("missing", ""))
@@ -137,7 +144,8 @@ def main():
         fail("%d of %d /healthz answers slower than 100 ms (max %.0f ms)" %
              (len(slow), len(lat), lat[-1] * 1000))
     if lag is not None and lag > 0.1:
-        fail("the loop was held %.0f ms (limit 100 ms)" % (lag * 1000))
+        fail("the loop was held %.0f ms (limit 100 ms; %.0f ms of it the "
+             "loop's own CPU)" % (lag * 1000, (busy or 0) * 1000))
     peak = max(rss) if rss else 0
     if peak > RSS_LIMIT_KIB:
         fail("peak RSS %d KiB" % peak)
@@ -146,8 +154,10 @@ def main():
                "stall %s; /healthz "
                "x%d: p99 %.0f ms, max %.0f ms, %d over 100 ms; peak RSS "
                "%.1f MiB" % (ok, len(FAULTS), len(HEALTHY),
-                             "%.0f ms" % (lag * 1000) if lag is not None
-                             else "not measured", len(lat),
+                             "%.0f ms (%.0f ms of the loop's own)" % (
+                                 lag * 1000, (busy or 0) * 1000)
+                             if lag is not None else "not measured",
+                             len(lat),
                              lat[int(len(lat) * .99) - 1] * 1000 if lat
                              else 0, lat[-1] * 1000 if lat else 0,
                              len(slow), peak / 1024.0))
