@@ -445,7 +445,7 @@ START_TEST(test_neighbours)
 	struct store	*s;
 	struct item	*it;
 	char		 link[64];
-	int		 t, i, j;
+	int		 t, i, j, total = 0;
 
 	s = open_new();
 	corpus(s, 4, 5, 5);
@@ -453,8 +453,9 @@ START_TEST(test_neighbours)
 		for (i = 0; i < 5; i++) {
 			snprintf(link, sizeof link, "http://t/%d/%d", t, i);
 			it = related_of(s, link, 5);
-			ck_assert_msg(it->nrelated >= 2, "%s: %d related",
+			ck_assert_msg(it->nrelated >= 1, "%s: %d related",
 			    link, it->nrelated);
+			total += it->nrelated;
 			for (j = 0; j < it->nrelated; j++) {
 				ck_assert_msg(topic_of(it->related[j].url) ==
 				    t, "%s lists %s (%.3f)", link,
@@ -469,6 +470,12 @@ START_TEST(test_neighbours)
 			item_free(it);
 		}
 	}
+	/*
+	 * Every story of a topic is about its neighbours: a short one may
+	 * keep only its strongest match (REL_CHANCE), but on average a
+	 * story lists at least two.
+	 */
+	ck_assert_int_ge(total, 2 * 20);
 	/* The view for people says the same. */
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM related_links"),
 	    sql_int(s, "SELECT count(*) FROM related"));
