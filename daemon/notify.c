@@ -30,6 +30,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "log.h"
 #include "model.h"
@@ -61,10 +62,7 @@ struct notify {
 static uint64_t
 notify_now(void)
 {
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+	return ((uint64_t)clock_mono_us());
 }
 
 int

@@ -48,6 +48,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "feeds.h"
 #include "log.h"
@@ -306,24 +307,11 @@ smap_clear(struct smap *m, void (*fn)(void *))
 	memset(m, 0, sizeof *m);
 }
 
-/* sched_cpu_us is the CPU time of the calling thread in microseconds. */
-static long long
-sched_cpu_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ((long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
-
 /* sched_now_ms is a monotonic clock in milliseconds. */
 static long long
 sched_now_ms(void)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return (clock_mono_us() / 1000);
 }
 
 /* sched_jitter returns v scaled by a random factor in [1 - f, 1 + f]. */
@@ -674,7 +662,7 @@ sched_parse(struct sched *s, const struct fetch_result *r, char **error)
 {
 	struct doc	*d;
 	char		*charset;
-	long long	 t0 = sched_now_ms(), c0 = sched_cpu_us();
+	long long	 t0 = sched_now_ms(), c0 = clock_thread_cpu_us();
 
 	charset = sched_charset(r->content_type);
 	/*
@@ -685,7 +673,7 @@ sched_parse(struct sched *s, const struct fetch_result *r, char **error)
 	d = parse_document(r->body, r->len, r->final_url, charset, 0);
 	free(charset);
 	s->m.parse_ms += sched_now_ms() - t0;
-	s->m.parse_cpu_us += sched_cpu_us() - c0;
+	s->m.parse_cpu_us += clock_thread_cpu_us() - c0;
 	if (d->format != FORMAT_UNKNOWN)
 		return (d);
 	if (discover_is_html(r->content_type, r->body, r->len))

@@ -40,6 +40,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "daemon.h"
 #include "feeds.h"
 #include "log.h"
@@ -103,10 +104,7 @@ struct server {
 static long long
 server_now(void)
 {
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return (clock_mono_us() / 1000);
 }
 
 /* server_conn_close_cb forgets a connection evhttp is freeing. */

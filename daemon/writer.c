@@ -40,6 +40,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "log.h"
 #include "storage.h"
@@ -63,26 +64,6 @@ struct writer {
 	int			 pending;	/* submitted, done not called */
 	long long		 cpu_us;	/* the thread's CPU, all jobs */
 };
-
-/* writer_thread_cpu_us is the calling thread's CPU time in microseconds. */
-static long long
-writer_thread_cpu_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ((long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
-
-/* writer_now_us is a monotonic clock in microseconds. */
-static long long
-writer_now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
 
 /*
  * writer_take unlinks the head job and, when it has a run_many, the jobs
@@ -126,16 +107,16 @@ writer_main(void *arg)
 		w->running = 1;
 		pthread_mutex_unlock(&w->mtx);
 
-		t0 = writer_now_us();
-		c0 = writer_thread_cpu_us();
+		t0 = clock_mono_us();
+		c0 = clock_thread_cpu_us();
 		for (i = 0; i < n; i++)
 			jobs[i]->cause = NULL;
 		if (jobs[0]->run_many != NULL)
 			jobs[0]->run_many(w->store, jobs, n);
 		else
 			jobs[0]->rc = jobs[0]->run(w->store, jobs[0]);
-		cpu = writer_thread_cpu_us() - c0;
-		us = writer_now_us() - t0;
+		cpu = clock_thread_cpu_us() - c0;
+		us = clock_mono_us() - t0;
 
 		pthread_mutex_lock(&w->mtx);
 		w->running = 0;
