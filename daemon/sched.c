@@ -748,15 +748,8 @@ sched_job_run(struct store *st, struct writer_job *wj)
 
 	switch (j->kind) {
 	case SJOB_UPDATE:
-		rc = store_update(st, j->one.id, &j->one.rec, j->doc,
-		    j->one.rec.when, &j->st, &wj->cause);
-		/* Free the document here, as soon as it is stored. */
-		doc_free(j->doc);
-		j->doc = NULL;
-		if (rc == -1)
-			j->removed = store_feed_find(st, j->one.f->row.url) ==
-			    -1;
-		break;
+		/* Never: feed updates run together (run_many). */
+		abort();
 	case SJOB_RECORDS:
 		ids = xreallocarray(NULL, j->npend, sizeof *ids);
 		recs = xreallocarray(NULL, j->npend, sizeof *recs);
