@@ -955,39 +955,40 @@ def poll_deferred(h, n, res):
 
 def poll_split(h, n, s):
 	"""Where syndic's cold pass goes, from its own summary (wall time and
-	CPU of fetching, parsing and storing), median run."""
+	CPU of fetching, parsing, preparing and storing), median run."""
 	runs = [r for r in s.get("outs", []) if "time: fetch" in r]
 	if not runs:
 		return
 	got = []
 	for out in runs:
-		t = re.search(r"time: fetch ([\d.]+) s, parse ([\d.]+) s, store "
-		    r"([\d.]+) s", out)
+		t = re.search(r"time: fetch ([\d.]+) s, parse ([\d.]+) s, "
+		    r"(?:prepare ([\d.]+) s, )?store ([\d.]+) s", out)
 		c = re.search(r"cpu: ([\d.]+) s: fetch ([\d.]+) s, parse "
-		    r"([\d.]+) s, store ([\d.]+) s", out)
+		    r"([\d.]+) s, (?:prepare ([\d.]+) s, )?store ([\d.]+) s", out)
 		w = re.search(r"polled \d+ feeds in ([\d.]+) s", out)
 		if t and c and w:
-			got.append([float(x) for x in (w.group(1),) + t.groups() +
-			    c.groups()])
+			got.append([float(x or 0) for x in (w.group(1),) +
+			    t.groups() + c.groups()])
 	if not got:
 		return
 	got.sort()
 	m = got[len(got) // 2]
-	wall, cpu = m[0], m[4]
+	wall, cpu = m[0], m[5]
 	rows = []
-	for i, stage in enumerate(("fetch", "parse", "store")):
+	for i, stage in enumerate(("fetch", "parse", "prepare", "store")):
 		rows.append([stage, fmt(m[1 + i]), "%.0f%%" % (100 * m[1 + i] /
-		    wall if wall else 0), fmt(m[5 + i]), "%.0f%%" % (100 *
-		    m[5 + i] / cpu if cpu else 0)])
+		    wall if wall else 0), fmt(m[6 + i]), "%.0f%%" % (100 *
+		    m[6 + i] / cpu if cpu else 0)])
 	rows.append(["total", fmt(wall), "100%", fmt(cpu), "100%"])
 	h.table("poll", "poll: where syndic's cold pass of %s feeds goes" %
 	    "{:,}".format(n), ["stage", "wall s", "of wall", "CPU s",
 	    "of CPU"], rows, "From `syndic poll`'s own summary (median run). "
-	    "Fetching and parsing run on the loop thread, storing on the "
-	    "writer thread beside them: wall times overlap (they add up to "
-	    "more than the total), and fetch is the loop's time neither "
-	    "parsing nor idle waiting for the writer. CPU: each thread's "
-	    "own clock.")
+	    "Fetching, parsing and preparing (store_prepare: the plain text "
+	    "and duplicate keys of a new feed's entries) run on the loop "
+	    "thread, storing on the writer thread beside them: wall times "
+	    "overlap (they add up to more than the total), and fetch is the "
+	    "loop's time neither parsing, preparing nor idle waiting for the "
+	    "writer. CPU: each thread's own clock.")
 
 
 def ratio_of(s, r, k):

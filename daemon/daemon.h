@@ -236,6 +236,8 @@ struct sched_metrics {
 	long long		 parse_ms;	/* time spent parsing */
 	long long		 store_ms;	/* time spent storing */
 	long long		 parse_cpu_us;	/* CPU time of the same */
+	long long		 prep_us;	/* store_prepare, on the loop */
+	long long		 prep_cpu_us;	/* CPU time of the same */
 	long long		 store_cpu_us;	/* on the writer thread */
 	long long		 wait_ms;	/* loop idle, waiting for it */
 	long long		 docs_waiting;	/* parsed, not stored yet */

@@ -46,8 +46,8 @@
 #include "storage.h"
 #include "xmalloc.h"
 
-/* Jobs that run_many takes at once, at most. */
-#define WRITER_BATCH	8
+/* Jobs that run_many takes at once, at most (see sched.c SCHED_DOCS_MAX). */
+#define WRITER_BATCH	64
 
 struct writer {
 	struct store		*store;		/* the thread's own */

@@ -26,6 +26,16 @@ struct ingest_entry {
 	unsigned long long	 ghash;		/* of guid, for duplicates */
 	long long		 url_key;	/* hash of url, indexed */
 	int			 dup;		/* guid seen earlier in the doc */
+	/* Made ahead by store_prepare with texts, else NULL: */
+	char			*text;		/* strip_html of the body */
+	struct dedup_text	*dt;		/* stories_dedup_new */
+};
+
+/* What store_prepare made of a document, for entries_doc. */
+struct store_prep {
+	const struct doc	*doc;
+	struct ingest_entry	*ie;
+	int			 n;
 };
 
 /* entries_hash adds a string (NULL differs from "") to an FNV-1a hash. */
@@ -167,8 +177,35 @@ entries_prepare(struct ingest_entry *ie, const struct entry *e)
 			*p = '\0';
 	}
 	if (ie->url != NULL)
-		ie->url_key = (long long)entries_hash(0xcbf29ce484222325ULL,
-		    ie->url);
+		ie->url_key = store_url_key(ie->url);
+}
+
+/*
+ * store_url_key: the indexed key of a canonical URL (entries.url_key):
+ * the hash of its host in the high 32 bits, of the whole URL in the low
+ * 32, so that the entries of one site sit side by side in entries_url
+ * and storing a feed's new entries touches a page or two of that index,
+ * not one page each (a plain hash of the URL scattered them over the
+ * whole index, and every commit rewrote most of its pages).
+ */
+long long
+store_url_key(const char *url)
+{
+	unsigned long long	 hh = 0xcbf29ce484222325ULL, uh;
+	const char		*p, *q;
+
+	uh = entries_hash(0xcbf29ce484222325ULL, url);
+	if ((p = strstr(url, "://")) != NULL) {
+		p += 3;
+		q = p + strcspn(p, "/?#");
+		for (; p < q; p++) {
+			hh ^= (unsigned char)*p;
+			hh *= 0x100000001b3ULL;
+		}
+	}
+	/* Kept positive, as SQLite orders signed integers. */
+	return ((long long)(((hh >> 1) & 0x7fffffff00000000ULL) |
+	    (uh & 0xffffffffULL)));
 }
 
 /* entries_cmp orders prepared entries by guid hash, then position. */
@@ -288,11 +325,12 @@ entries_add(struct store *s, long long feed_id, const struct ingest_entry *ie,
 	int		 rc;
 
 	/* The story first, so that the entry is written once, complete. */
-	text = strip_html(ie->e->content != NULL ? ie->e->content :
-	    ie->e->summary);
+	text = ie->text != NULL ? ie->text : strip_html(ie->e->content !=
+	    NULL ? ie->e->content : ie->e->summary);
 	if (stories_fold_find(s, ie->url, ie->url_key, ie->e->title, text,
-	    ie->e->published, now, &f, cause) == -1) {
-		free(text);
+	    ie->dt, ie->e->published, now, &f, cause) == -1) {
+		if (text != ie->text)
+			free(text);
 		return (-1);
 	}
 	st = store_stmt(s, "INSERT INTO entries (canonical_url, link, title, "
@@ -302,7 +340,8 @@ entries_add(struct store *s, long long feed_id, const struct ingest_entry *ie,
 	    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, "
 	    "?16, ?17, ?18, ?19, ?20)");
 	if (st == NULL) {
-		free(text);
+		if (text != ie->text)
+			free(text);
 		return (store_error(s, cause, "add entry"));
 	}
 	entries_bind(st, ie, text);
@@ -317,7 +356,8 @@ entries_add(struct store *s, long long feed_id, const struct ingest_entry *ie,
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store_error(s, cause, "add entry");
 	sqlite3_reset(st);	/* before text goes: it is bound, not copied */
-	free(text);
+	if (text != ie->text)
+		free(text);
 	if (rc == -1)
 		return (-1);
 	if (stories_fold_add(s, &f, sqlite3_last_insert_rowid(s->db), feed_id,
@@ -348,8 +388,8 @@ entries_change(struct store *s, long long id, long long story,
 		head = sqlite3_column_int(st, 2);
 	}
 	sqlite3_reset(st);
-	text = strip_html(ie->e->content != NULL ? ie->e->content :
-	    ie->e->summary);
+	text = ie->text != NULL ? ie->text : strip_html(ie->e->content !=
+	    NULL ? ie->e->content : ie->e->summary);
 	st = store_stmt(s, "UPDATE entries SET canonical_url = ?1, link = ?2,"
 	    "title = ?3, author = ?4, published = ?5, updated = ?6, "
 	    "summary = ?7, content = ?8, text = ?9, categories = ?10, "
@@ -368,7 +408,8 @@ entries_change(struct store *s, long long id, long long story,
 	}
 	if (rc == 0 && head)
 		rc = stories_reindex(s, story, otitle, otext, cause);
-	free(text);
+	if (text != ie->text)
+		free(text);
 	free(otitle);
 	free(otext);
 	return (rc);
@@ -443,43 +484,110 @@ entries_feed(struct store *s, long long feed_id, const struct doc *d,
 	return (0);
 }
 
-/* entries_doc stores a document inside the caller's transaction. */
+/*
+ * entries_prepare_doc prepares the entries of a document (up to
+ * ENTRIES_MAX_PER_DOC), repeats of a guid marked; with texts, the plain
+ * text and near-duplicate keys of each too.  Sets *n.
+ */
+static struct ingest_entry *
+entries_prepare_doc(const struct doc *d, int texts, int *n)
+{
+	struct ingest_entry	*ie;
+	const struct entry	*e;
+	int			 i;
+
+	*n = d->nentries < ENTRIES_MAX_PER_DOC ? d->nentries :
+	    ENTRIES_MAX_PER_DOC;
+	if (*n <= 0) {
+		*n = 0;
+		return (NULL);
+	}
+	ie = xreallocarray(NULL, *n, sizeof *ie);
+	for (i = 0; i < *n; i++)
+		entries_prepare(&ie[i], &d->entries[i]);
+	entries_mark_dups(ie, *n);
+	for (i = 0; texts && i < *n; i++) {
+		if (ie[i].dup)
+			continue;
+		e = ie[i].e;
+		ie[i].text = strip_html(e->content != NULL ? e->content :
+		    e->summary);
+		ie[i].dt = stories_dedup_new(e->title, ie[i].text);
+	}
+	return (ie);
+}
+
+/* entries_free_doc frees what entries_prepare_doc made. */
+static void
+entries_free_doc(struct ingest_entry *ie, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		free(ie[i].guid);
+		free(ie[i].url);
+		free(ie[i].cats);
+		free(ie[i].encs);
+		free(ie[i].text);
+		stories_dedup_free(ie[i].dt);
+	}
+	free(ie);
+}
+
+struct store_prep *
+store_prepare(const struct doc *d, int texts)
+{
+	struct store_prep	*p;
+
+	p = xcalloc(1, sizeof *p);
+	p->doc = d;
+	p->ie = entries_prepare_doc(d, texts, &p->n);
+	return (p);
+}
+
+void
+store_prep_free(struct store_prep *p)
+{
+	if (p == NULL)
+		return;
+	entries_free_doc(p->ie, p->n);
+	free(p);
+}
+
+/*
+ * entries_doc stores a document inside the caller's transaction, with
+ * what store_prepare made of it when p is not NULL.
+ */
 static int
 entries_doc(struct store *s, long long feed_id, const struct doc *d,
-    long long now, struct ingest_stats *stats, char **cause)
+    const struct store_prep *p, long long now, struct ingest_stats *stats,
+    char **cause)
 {
 	struct ingest_entry	*ie;
 	int			 i, n, rc = 0;
 
 	if (entries_feed(s, feed_id, d, cause) == -1)
 		return (-1);
-	n = d->nentries < ENTRIES_MAX_PER_DOC ? d->nentries :
-	    ENTRIES_MAX_PER_DOC;
-	if (n <= 0)
-		return (0);
-	ie = xreallocarray(NULL, n, sizeof *ie);
-	for (i = 0; i < n; i++)
-		entries_prepare(&ie[i], &d->entries[i]);
-	entries_mark_dups(ie, n);
+	if (p != NULL && p->doc == d) {
+		ie = p->ie;
+		n = p->n;
+	} else
+		ie = entries_prepare_doc(d, 0, &n);
 	for (i = 0; i < n && rc == 0; i++) {
 		if (!ie[i].dup)
 			rc = entries_one(s, feed_id, &ie[i], now, stats, cause);
 	}
-	for (i = 0; i < n; i++) {
-		free(ie[i].guid);
-		free(ie[i].url);
-		free(ie[i].cats);
-		free(ie[i].encs);
-	}
-	free(ie);
+	if (p == NULL || p->doc != d)
+		entries_free_doc(ie, n);
 	return (rc);
 }
 
 /* entries_update is the work of store_update, inside a transaction. */
 static int
 entries_update(struct store *s, long long feed_id,
-    const struct fetch_record *rec, const struct doc *d, long long now,
-    struct ingest_stats *stats, char **cause)
+    const struct fetch_record *rec, const struct doc *d,
+    const struct store_prep *p, long long now, struct ingest_stats *stats,
+    char **cause)
 {
 	sqlite3_stmt	*st;
 	int		 found;
@@ -497,7 +605,7 @@ entries_update(struct store *s, long long feed_id,
 				    feed_id);
 			return (-1);
 		}
-		if (entries_doc(s, feed_id, d, now, stats, cause) == -1)
+		if (entries_doc(s, feed_id, d, p, now, stats, cause) == -1)
 			return (-1);
 	}
 	if (rec != NULL && feeds_db_record(s, feed_id, rec, cause) == -1)
@@ -517,7 +625,8 @@ store_update(struct store *s, long long feed_id, const struct fetch_record *rec,
 	memset(stats, 0, sizeof *stats);
 	if (store_begin(s, cause) == -1)
 		return (-1);
-	if (entries_update(s, feed_id, rec, d, now, stats, cause) == -1) {
+	if (entries_update(s, feed_id, rec, d, NULL, now, stats, cause) ==
+	    -1) {
 		store_rollback(s);
 		memset(stats, 0, sizeof *stats);
 		return (-1);
@@ -545,7 +654,7 @@ again:
 		if (r[i].cause != NULL)
 			continue;
 		if (entries_update(s, r[i].feed_id, r[i].rec, r[i].doc,
-		    r[i].now, &r[i].stats, &r[i].cause) == -1) {
+		    r[i].prep, r[i].now, &r[i].stats, &r[i].cause) == -1) {
 			/*
 			 * Rare: all is rolled back and the others done again
 			 * without it (a savepoint per update cost more, a

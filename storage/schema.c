@@ -335,6 +335,17 @@ static const char schema_v10[] =
 
 static int	schema_v10_keys(sqlite3 *, char **);
 
+/*
+ * Version 11 (entries.c, store_url_key): entries.url_key puts the hash of
+ * the URL's host in its high bits, so that a site's entries sit together
+ * in entries_url; every key is computed again (schema_v11_keys) and the
+ * index rebuilt.
+ */
+static const char schema_v11[] =
+"DROP INDEX entries_url;";
+
+static int	schema_v11_keys(sqlite3 *, char **);
+
 /* A migration step: SQL, then (if any) what SQL alone cannot do. */
 static const struct schema_step {
 	const char	*sql;
@@ -343,7 +354,7 @@ static const struct schema_step {
 	{ schema_v1, NULL }, { schema_v2, NULL }, { schema_v3, NULL },
 	{ schema_v4, NULL }, { schema_v5, NULL }, { schema_v6, NULL },
 	{ schema_v7, NULL }, { schema_v8, NULL }, { schema_v9, NULL },
-	{ schema_v10, schema_v10_keys },
+	{ schema_v10, schema_v10_keys }, { schema_v11, schema_v11_keys },
 };
 
 /* schema_version reads PRAGMA user_version. */
@@ -466,6 +477,40 @@ out:
 		xasprintf(cause, "schema: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(sel);
 	sqlite3_finalize(ins);
+	return (rc);
+}
+
+/* schema_url_key is store_url_key as an SQL function, for version 11. */
+static void
+schema_url_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char	*url = sqlite3_value_text(argv[0]);
+
+	(void)argc;
+	if (url == NULL)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_int64(ctx, store_url_key((const char *)url));
+}
+
+/* schema_v11_keys computes every url_key again and rebuilds the index. */
+static int
+schema_v11_keys(sqlite3 *db, char **cause)
+{
+	int	 rc;
+
+	if (sqlite3_create_function(db, "syndic_url_key", 1, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC, NULL, schema_url_key, NULL, NULL) !=
+	    SQLITE_OK) {
+		if (cause != NULL)
+			xasprintf(cause, "schema: %s", sqlite3_errmsg(db));
+		return (-1);
+	}
+	rc = schema_run(db, "UPDATE entries SET url_key = "
+	    "syndic_url_key(canonical_url) WHERE canonical_url IS NOT NULL;"
+	    "CREATE INDEX entries_url ON entries(url_key);", cause);
+	sqlite3_create_function(db, "syndic_url_key", 1, SQLITE_UTF8, NULL,
+	    NULL, NULL, NULL);
 	return (rc);
 }
 

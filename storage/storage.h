@@ -299,11 +299,24 @@ int	 store_ingest(struct store *, long long feed_id, const struct doc *,
 int	 store_update(struct store *, long long feed_id,
 	    const struct fetch_record *rec, const struct doc *doc,
 	    long long now, struct ingest_stats *, char **cause);
+/*
+ * store_prepare does ahead, on any thread and without the store, what
+ * storing a document derives from its entries alone: guids, canonical
+ * URLs and hashes, and with texts the plain text and near-duplicate keys
+ * that folding a new entry needs (worth it when most entries are new: a
+ * feed's first document).  The document must outlive the result.  A
+ * thread that parses can so take that work off the one that writes.
+ */
+struct store_prep;
+struct store_prep *store_prepare(const struct doc *, int texts);
+void	 store_prep_free(struct store_prep *);
+
 /* One feed update of store_update_many: what store_update takes. */
 struct store_update_req {
 	long long			 feed_id;
 	const struct fetch_record	*rec;	/* may be NULL */
 	const struct doc		*doc;	/* may be NULL */
+	const struct store_prep		*prep;	/* store_prepare(doc), or NULL */
 	long long			 now;
 	struct ingest_stats		 stats;	/* out */
 	int				 rc;	/* out: 0 stored, -1 not */

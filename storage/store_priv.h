@@ -136,7 +136,7 @@ int		 related_index_batch(struct store *, const long long *ids,
 		    int n, char **cause);
 
 /* schema.c */
-#define SCHEMA_VERSION	10
+#define SCHEMA_VERSION	11
 /* schema_migrate brings db from its user_version up to target. */
 int		 schema_migrate(sqlite3 *, int target, char **cause);
 
@@ -154,13 +154,25 @@ struct fold {
 	long long		 entry_id;	/* the id the entry must get */
 };
 /*
+ * stories_dedup_new computes what folding compares of an entry (shingles
+ * and near-duplicate keys of its title and plain text): pure, so any
+ * thread may do it ahead of the store's (store_prepare).
+ */
+/* store_url_key is the key of a canonical URL in entries_url (entries.c). */
+long long	 store_url_key(const char *url);
+struct dedup_text;
+struct dedup_text *stories_dedup_new(const char *title, const char *text);
+void		 stories_dedup_free(struct dedup_text *);
+/*
  * stories_fold_find picks the story of a new entry before it is stored
- * (same canonical URL, near-identical text, else a new story).
+ * (same canonical URL, near-identical text, else a new story).  pre: the
+ * entry's stories_dedup_new, or NULL to compute it here; it may be
+ * sorted in place.
  */
 int		 stories_fold_find(struct store *, const char *canonical_url,
 		    long long url_key, const char *title, const char *text,
-		    long long published, long long now, struct fold *,
-		    char **cause);
+		    struct dedup_text *pre, long long published, long long now,
+		    struct fold *, char **cause);
 /*
  * stories_fold_add completes the fold once the entry is stored with
  * story_id set: counts, head, full-text queue and keys.

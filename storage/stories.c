@@ -671,12 +671,41 @@ stories_next_entry(struct store *s, char **cause)
 	return (id);
 }
 
+struct dedup_text *
+stories_dedup_new(const char *title, const char *text)
+{
+	struct dedup_text	*d;
+
+	d = xmalloc(sizeof *d);
+	dedup_make(d, title, text, 0);
+	/*
+	 * Only the keys are kept: the shingles (a hash per word, more bytes
+	 * than the text) are made again from the text in the rare case that
+	 * a key proposes a candidate, and documents waiting for the writer
+	 * stay small.
+	 */
+	shingles_free(&d->sh);
+	d->sh.h = NULL;
+	d->sh.n = -1;
+	return (d);
+}
+
+void
+stories_dedup_free(struct dedup_text *d)
+{
+	if (d == NULL)
+		return;
+	shingles_free(&d->sh);
+	free(d);
+}
+
 int
 stories_fold_find(struct store *s, const char *canonical_url,
     long long url_key, const char *title, const char *text,
-    long long published, long long now, struct fold *f, char **cause)
+    struct dedup_text *pre, long long published, long long now,
+    struct fold *f, char **cause)
 {
-	struct dedup_text	 d;
+	struct dedup_text	 own, *d = pre;
 	struct dedup_candidate	 c[DEDUP_MAX_CANDIDATES];
 	long long		 when;
 	double			 score, best = 0;
@@ -690,24 +719,34 @@ stories_fold_find(struct store *s, const char *canonical_url,
 			return (-1);
 		s->keylog_txn = s->txn;
 	}
-	dedup_make(&d, title, text, 0);
+	if (d == NULL) {
+		dedup_make(&own, title, text, 0);
+		d = &own;
+	}
 	f->story = stories_by_url(s, canonical_url, url_key);
 	if (f->story == -1) {
-		n = stories_candidates(s, &d, now - STORE_DEDUP_WINDOW, c);
-		if (n > 0 && !d.sorted) {
-			shingles_unique(&d.sh);
-			d.sorted = 1;
+		n = stories_candidates(s, d, now - STORE_DEDUP_WINDOW, c);
+		if (n > 0 && d->sh.n == -1) {
+			/* Made ahead without its shingles: make them now. */
+			dedup_make(&own, title, text, 1);
+			d->sh = own.sh;
+			d->sorted = 1;
+		}
+		if (n > 0 && !d->sorted) {
+			shingles_unique(&d->sh);
+			d->sorted = 1;
 		}
 		for (i = 0; i < n; i++) {
-			if ((score = stories_verify(s, &d, &c[i])) > best) {
+			if ((score = stories_verify(s, d, &c[i])) > best) {
 				best = score;
 				f->story = c[i].story_id;
 			}
 		}
 	}
-	shingles_free(&d.sh);
-	memcpy(f->keys, d.keys, d.nkeys * sizeof *d.keys);
-	f->nkeys = d.nkeys;
+	memcpy(f->keys, d->keys, d->nkeys * sizeof *d->keys);
+	f->nkeys = d->nkeys;
+	if (d == &own)
+		shingles_free(&own.sh);
 	if (f->story != -1)
 		return (0);
 	f->created = 1;

@@ -1315,6 +1315,26 @@ v1_fill(sqlite3 *db)
 	    SQLITE_OK);
 }
 
+/* The URL key: a site's URLs side by side in the index, never negative. */
+START_TEST(test_url_key)
+{
+	long long	 a, b, c, d;
+
+	a = store_url_key("https://site.example/2026/one.html");
+	b = store_url_key("https://site.example/2026/two.html");
+	c = store_url_key("https://other.example/2026/one.html");
+	d = store_url_key("https://site.example?q=1");
+	ck_assert(a >= 0 && b >= 0 && c >= 0 && d >= 0);
+	ck_assert(a != b);
+	ck_assert((a >> 32) == (b >> 32));
+	ck_assert((a >> 32) == (d >> 32));
+	ck_assert((a >> 32) != (c >> 32));
+	ck_assert(a == store_url_key("https://site.example/2026/one.html"));
+	/* No scheme: a plain hash, still a key. */
+	ck_assert(store_url_key("no scheme") >= 0);
+}
+END_TEST
+
 START_TEST(test_migrations)
 {
 	struct store	*s;
@@ -1327,8 +1347,13 @@ START_TEST(test_migrations)
 	for (from = 0; from < SCHEMA_VERSION; from++) {
 		ck_assert_int_eq(sqlite3_open(tmp_db(), &db), SQLITE_OK);
 		ck_assert_int_eq(schema_migrate(db, from, &cause), 0);
-		if (from >= 1)
+		if (from >= 1) {
 			v1_fill(db);
+			/* A key of the old kind (a hash of the whole URL). */
+			ck_assert_int_eq(sqlite3_exec(db, "UPDATE entries SET "
+			    "canonical_url = link, url_key = 12345 WHERE id = 1",
+			    NULL, NULL, NULL), SQLITE_OK);
+		}
 		/*
 		 * Near-duplicate keys: one table, then two (version 4), then
 		 * the log (version 8).
@@ -1381,6 +1406,13 @@ START_TEST(test_migrations)
 			    from >= 4 ? "1:1000:0B00000000000000 "
 			    "2:3000:0C000000000000000D00000000000000" :
 			    "1:1000:0B00000000000000 2:2000:0C00000000000000");
+			/* Version 11: the key of the URL made again. */
+			ck_assert(sql_int(s, "SELECT url_key FROM entries "
+			    "WHERE id = 1") == store_url_key(
+			    "http://old.example/1"));
+			ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM "
+			    "entries INDEXED BY entries_url WHERE url_key = "
+			    "(SELECT url_key FROM entries WHERE id = 1)"), 1);
 			ch = store_channel(s, "x", NULL, 5, 3, NULL);
 			ck_assert_int_eq(ch->nitems, 2);
 			ck_assert_str_eq(ch->items[1].title,
@@ -1566,6 +1598,7 @@ store_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("robust");
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_url_key);
 	tcase_add_test(tc, test_migrations);
 	tcase_add_test(tc, test_busy_waits);
 	tcase_add_test(tc, test_full_page_limit);
