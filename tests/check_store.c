@@ -192,6 +192,28 @@ ingest(struct store *s, long long feed, struct doc *d, long long now,
 	    "ingest: %s", cause);
 }
 
+/*
+ * ingest_prepared stores d as the daemon's writer does for a new feed:
+ * prepared ahead (store_prepare with texts) and stored through
+ * store_update_many.
+ */
+static void
+ingest_prepared(struct store *s, long long feed, struct doc *d,
+    long long now, struct ingest_stats *st)
+{
+	struct store_update_req	 r;
+
+	memset(&r, 0, sizeof r);
+	r.feed_id = feed;
+	r.doc = d;
+	r.prep = store_prepare(d, 1);
+	r.now = now;
+	ck_assert_msg(store_update_many(s, &r, 1) == 0 && r.rc == 0,
+	    "update: %s", r.cause);
+	*st = r.stats;
+	store_prep_free((struct store_prep *)r.prep);
+}
+
 /* fts_sync fills the full-text index with every story waiting for it. */
 static void
 fts_sync(struct store *s)
@@ -522,13 +544,19 @@ START_TEST(test_fold_url_and_text)
 	struct doc		*a, *b;
 	struct ingest_stats	 st;
 	long long		 fa, fb;
-	char			*text;
+	struct store		*o;
+	char			*text, *sql, *cause = NULL, first[512];
+	char			 other[80];
+	/* _i 1: prepared ahead, as syndic poll and the daemon store a new feed. */
+	void			(*put)(struct store *, long long, struct doc *,
+				    long long, struct ingest_stats *) =
+				    _i ? ingest_prepared : ingest;
 
 	s = open_new();
 	fa = add_feed(s, "http://a.example/feed");
 	fb = add_feed(s, "http://b.example/feed");
 	a = mkdoc("a", 5, 1);
-	ingest(s, fa, a, NOW, &st);
+	put(s, fa, a, NOW, &st);
 	/* b carries: entry 0 by URL, entry 1 edited text, 2 a summary. */
 	b = mkdoc("b", 5, 1000);
 	free(b->entries[0].link);
@@ -541,7 +569,7 @@ START_TEST(test_fold_url_and_text)
 	b->entries[2].content = NULL;
 	xasprintf(&b->entries[2].summary, "%s ...", text);
 	free(text);
-	ingest(s, fb, b, NOW + 600, &st);
+	put(s, fb, b, NOW + 600, &st);
 	ck_assert_int_eq(st.added, 5);
 	ck_assert_int_eq(st.folded, 3);
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story"), 7);
@@ -554,6 +582,39 @@ START_TEST(test_fold_url_and_text)
 	/* Different articles (other seeds) never fold. */
 	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM story WHERE "
 	    "nentries = 1"), 4);
+	/* The plain text and keys are the same whoever made them. */
+	snprintf(first, sizeof first, "%s", sql_text(s, "SELECT substr(text, "
+	    "1, 200) FROM entries WHERE id = 2"));
+	ck_assert(strlen(first) > 100 && strchr(first, '<') == NULL);
+	ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM dedup_log"), 10);
+	if (_i) {
+		/*
+		 * The same documents stored without preparing, in another
+		 * file: the same plain text, stories and keys, entry by entry.
+		 */
+		snprintf(other, sizeof other, "%s-b", db_path);
+		unlink(other);
+		o = store_open(other, &cause);
+		ck_assert_msg(o != NULL, "store_open: %s", cause);
+		ck_assert_int_eq(add_feed(o, "http://a.example/feed"), fa);
+		ck_assert_int_eq(add_feed(o, "http://b.example/feed"), fb);
+		ingest(o, fa, a, NOW, &st);
+		ingest(o, fb, b, NOW + 600, &st);
+		store_close(o);
+		xasprintf(&sql, "ATTACH '%s' AS b", other);
+		ck_assert_int_eq(sqlite3_exec(s->db, sql, NULL, NULL, NULL),
+		    SQLITE_OK);
+		free(sql);
+		ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM main.entries "
+		    "x JOIN b.entries y USING (id) WHERE x.text = y.text AND "
+		    "x.story_id = y.story_id"), 10);
+		ck_assert_int_eq(sql_int(s, "SELECT count(*) FROM "
+		    "main.dedup_log x JOIN b.dedup_log y USING (id) WHERE "
+		    "x.keys = y.keys AND x.entry_id = y.entry_id"), 10);
+		ck_assert_int_eq(sqlite3_exec(s->db, "DETACH b", NULL, NULL,
+		    NULL), SQLITE_OK);
+		unlink(other);
+	}
 	doc_free(a);
 	doc_free(b);
 	store_close(s);
@@ -1581,7 +1642,7 @@ store_suite(void)
 	tcase_add_test(tc, test_keep_wal_and_poll_list);
 	tcase_add_test(tc, test_ingest_idempotent);
 	tcase_add_test(tc, test_ingest_update);
-	tcase_add_test(tc, test_fold_url_and_text);
+	tcase_add_loop_test(tc, test_fold_url_and_text, 0, 2);
 	tcase_add_test(tc, test_head_becomes_full);
 	tcase_add_test(tc, test_channel);
 	tcase_add_test(tc, test_channel_tag_plans);
