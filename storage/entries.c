@@ -418,12 +418,15 @@ entries_change(struct store *s, long long id, long long story,
 /* entries_one stores one entry of a document. */
 static int
 entries_one(struct store *s, long long feed_id, const struct ingest_entry *ie,
-    long long now, struct ingest_stats *stats, char **cause)
+    int fresh, long long now, struct ingest_stats *stats, char **cause)
 {
 	sqlite3_stmt	*st;
 	long long	 id, story, seen;
 	unsigned long long hash;
 
+	/* A feed with nothing stored nor purged: every entry is new. */
+	if (fresh)
+		return (entries_add(s, feed_id, ie, now, stats, cause));
 	st = store_stmt(s, "SELECT id, content_hash, story_id, last_seen "
 	    "FROM entries WHERE feed_id = ? AND guid = ?");
 	if (st == NULL)
@@ -555,6 +558,32 @@ store_prep_free(struct store_prep *p)
 }
 
 /*
+ * entries_fresh tells whether a feed has no entry and no tombstone (its
+ * first document, as in a cold pass): 1 yes, 0 no, -1 error.  Its entries
+ * are then all new, and looking each up twice is saved.
+ */
+static int
+entries_fresh(struct store *s, long long feed_id, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 fresh;
+
+	st = store_stmt(s, "SELECT NOT EXISTS (SELECT 1 FROM entries WHERE "
+	    "feed_id = ?1) AND NOT EXISTS (SELECT 1 FROM tombstones WHERE "
+	    "feed_id = ?1)");
+	if (st == NULL)
+		return (store_error(s, cause, "entry"));
+	sqlite3_bind_int64(st, 1, feed_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return (store_error(s, cause, "entry"));
+	}
+	fresh = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return (fresh);
+}
+
+/*
  * entries_doc stores a document inside the caller's transaction, with
  * what store_prepare made of it when p is not NULL.
  */
@@ -564,9 +593,10 @@ entries_doc(struct store *s, long long feed_id, const struct doc *d,
     char **cause)
 {
 	struct ingest_entry	*ie;
-	int			 i, n, rc = 0;
+	int			 i, n, fresh, rc = 0;
 
-	if (entries_feed(s, feed_id, d, cause) == -1)
+	if (entries_feed(s, feed_id, d, cause) == -1 ||
+	    (fresh = entries_fresh(s, feed_id, cause)) == -1)
 		return (-1);
 	if (p != NULL && p->doc == d) {
 		ie = p->ie;
@@ -575,7 +605,8 @@ entries_doc(struct store *s, long long feed_id, const struct doc *d,
 		ie = entries_prepare_doc(d, 0, &n);
 	for (i = 0; i < n && rc == 0; i++) {
 		if (!ie[i].dup)
-			rc = entries_one(s, feed_id, &ie[i], now, stats, cause);
+			rc = entries_one(s, feed_id, &ie[i], fresh, now, stats,
+			    cause);
 	}
 	if (p == NULL || p->doc != d)
 		entries_free_doc(ie, n);
