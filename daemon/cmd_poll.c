@@ -312,9 +312,10 @@ cmd_poll(struct globals *g, int argc, char **argv)
 	memset(&wo, 0, sizeof wo);
 	wo.cache_kib = POLL_WRITER_CACHE_KIB;
 	/*
-	 * Checkpoints on a thread of their own: copying the log into the
-	 * store and syncing both, a third of the writer's time in a cold pass
-	 * of 10,000 feeds when it did them itself at commit.
+	 * Checkpoints on a thread of their own (copying the log into the
+	 * store and syncing both): done by the writer at commit, they kept
+	 * it from storing for about a fifth of a cold pass of 10,000 feeds
+	 * (54.7 s, 44.7 s on the checkpoint thread).
 	 */
 	wo.checkpoints = 1;
 	if ((w = writer_new(p.base, c->database, &wo, &cause)) == NULL) {

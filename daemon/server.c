@@ -693,6 +693,9 @@ server_metrics_sched(struct buf *b, struct sched *sc)
 	    "Feed updates the store failed to keep.", (double)m->store_errors);
 	server_metric(b, "syndic_parse_seconds_total", "counter",
 	    "Time spent parsing feeds.", (double)m->parse_ms / 1000);
+	server_metric(b, "syndic_prepare_seconds_total", "counter",
+	    "Time the loop spent preparing documents for the store.",
+	    (double)m->prep_us / 1e6);
 	server_metric(b, "syndic_store_seconds_total", "counter",
 	    "Time spent storing feeds.", (double)m->store_ms / 1000);
 	server_metric(b, "syndic_documents_waiting", "gauge",

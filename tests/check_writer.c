@@ -221,6 +221,8 @@ START_TEST(test_serves_while_locked)
 	start();
 	h = open_db();
 	wait_stored(h, 0);
+	/* Each feed's first document was prepared on the loop. */
+	ck_assert_double_gt(metric("syndic_prepare_seconds_total"), 0);
 
 	/* Hold the write lock; the feeds change meanwhile. */
 	ck_assert_int_eq(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL),
