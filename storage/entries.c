@@ -26,9 +26,8 @@ struct ingest_entry {
 	unsigned long long	 ghash;		/* of guid, for duplicates */
 	long long		 url_key;	/* hash of url, indexed */
 	int			 dup;		/* guid seen earlier in the doc */
-	/* Made ahead by store_prepare with texts, else NULL: */
-	char			*text;		/* strip_html of the body */
-	struct dedup_text	*dt;		/* stories_dedup_new */
+	char			*text;		/* entries_plain, or NULL yet */
+	struct dedup_text	*dt;		/* by store_prepare, or NULL */
 };
 
 /* What store_prepare made of a document, for entries_doc. */
@@ -38,14 +37,24 @@ struct store_prep {
 	int			 n;
 };
 
+/* entries_fnv adds n bytes to an FNV-1a hash. */
+static unsigned long long
+entries_fnv(unsigned long long h, const char *s, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	return (h);
+}
+
 /* entries_hash adds a string (NULL differs from "") to an FNV-1a hash. */
 static unsigned long long
 entries_hash(unsigned long long h, const char *s)
 {
 	if (s == NULL)
 		return ((h ^ 0xff) * 0x100000001b3ULL);
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	h = entries_fnv(h, s, strlen(s));
 	return ((h ^ 0xfe) * 0x100000001b3ULL);
 }
 
@@ -181,6 +190,19 @@ entries_prepare(struct ingest_entry *ie, const struct entry *e)
 }
 
 /*
+ * entries_plain gives the plain text of an entry's body (its content, or
+ * its summary), made once and kept with the entry.
+ */
+static const char *
+entries_plain(struct ingest_entry *ie)
+{
+	if (ie->text == NULL)
+		ie->text = strip_html(ie->e->content != NULL ? ie->e->content :
+		    ie->e->summary);
+	return (ie->text);
+}
+
+/*
  * store_url_key: the indexed key of a canonical URL (entries.url_key):
  * the hash of its host in the high 32 bits, of the whole URL in the low
  * 32, so that the entries of one site sit side by side in entries_url
@@ -192,17 +214,11 @@ long long
 store_url_key(const char *url)
 {
 	unsigned long long	 hh = 0xcbf29ce484222325ULL, uh;
-	const char		*p, *q;
+	const char		*p;
 
 	uh = entries_hash(0xcbf29ce484222325ULL, url);
-	if ((p = strstr(url, "://")) != NULL) {
-		p += 3;
-		q = p + strcspn(p, "/?#");
-		for (; p < q; p++) {
-			hh ^= (unsigned char)*p;
-			hh *= 0x100000001b3ULL;
-		}
-	}
+	if ((p = strstr(url, "://")) != NULL)
+		hh = entries_fnv(hh, p + 3, strcspn(p + 3, "/?#"));
 	/* Kept positive, as SQLite orders signed integers. */
 	return ((long long)(((hh >> 1) & 0x7fffffff00000000ULL) |
 	    (uh & 0xffffffffULL)));
@@ -316,34 +332,27 @@ entries_bind(sqlite3_stmt *st, const struct ingest_entry *ie,
 
 /* entries_add inserts a new entry and folds it into a story. */
 static int
-entries_add(struct store *s, long long feed_id, const struct ingest_entry *ie,
+entries_add(struct store *s, long long feed_id, struct ingest_entry *ie,
     long long now, struct ingest_stats *stats, char **cause)
 {
 	sqlite3_stmt	*st;
 	struct fold	 f;
-	char		*text;
+	const char	*text;
 	int		 rc;
 
 	/* The story first, so that the entry is written once, complete. */
-	text = ie->text != NULL ? ie->text : strip_html(ie->e->content !=
-	    NULL ? ie->e->content : ie->e->summary);
+	text = entries_plain(ie);
 	if (stories_fold_find(s, ie->url, ie->url_key, ie->e->title, text,
-	    ie->dt, ie->e->published, now, &f, cause) == -1) {
-		if (text != ie->text)
-			free(text);
+	    ie->dt, ie->e->published, now, &f, cause) == -1)
 		return (-1);
-	}
 	st = store_stmt(s, "INSERT INTO entries (canonical_url, link, title, "
 	    "author, published, updated, summary, content, text, categories, "
 	    "enclosures, content_hash, feed_id, guid, first_seen, last_seen, "
 	    "url_key, story_id, summary_base, content_base, id) VALUES (?1, "
 	    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, "
 	    "?16, ?17, ?18, ?19, ?20)");
-	if (st == NULL) {
-		if (text != ie->text)
-			free(text);
+	if (st == NULL)
 		return (store_error(s, cause, "add entry"));
-	}
 	entries_bind(st, ie, text);
 	sqlite3_bind_int64(st, 13, feed_id);
 	sqlite3_bind_text(st, 14, ie->guid, -1, SQLITE_STATIC);
@@ -355,9 +364,7 @@ entries_add(struct store *s, long long feed_id, const struct ingest_entry *ie,
 		sqlite3_bind_null(st, 20);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store_error(s, cause, "add entry");
-	sqlite3_reset(st);	/* before text goes: it is bound, not copied */
-	if (text != ie->text)
-		free(text);
+	sqlite3_reset(st);	/* text is bound, not copied */
 	if (rc == -1)
 		return (-1);
 	if (stories_fold_add(s, &f, sqlite3_last_insert_rowid(s->db), feed_id,
@@ -371,10 +378,11 @@ entries_add(struct store *s, long long feed_id, const struct ingest_entry *ie,
 /* entries_change updates an entry whose content changed, in place. */
 static int
 entries_change(struct store *s, long long id, long long story,
-    const struct ingest_entry *ie, long long now, char **cause)
+    struct ingest_entry *ie, long long now, char **cause)
 {
 	sqlite3_stmt	*st;
-	char		*text, *otitle = NULL, *otext = NULL;
+	const char	*text;
+	char		*otitle = NULL, *otext = NULL;
 	int		 head = 0, rc = 0;
 
 	st = store_stmt(s, "SELECT e.title, e.text, s.entry_id = e.id FROM "
@@ -388,8 +396,7 @@ entries_change(struct store *s, long long id, long long story,
 		head = sqlite3_column_int(st, 2);
 	}
 	sqlite3_reset(st);
-	text = ie->text != NULL ? ie->text : strip_html(ie->e->content !=
-	    NULL ? ie->e->content : ie->e->summary);
+	text = entries_plain(ie);
 	st = store_stmt(s, "UPDATE entries SET canonical_url = ?1, link = ?2,"
 	    "title = ?3, author = ?4, published = ?5, updated = ?6, "
 	    "summary = ?7, content = ?8, text = ?9, categories = ?10, "
@@ -408,8 +415,6 @@ entries_change(struct store *s, long long id, long long story,
 	}
 	if (rc == 0 && head)
 		rc = stories_reindex(s, story, otitle, otext, cause);
-	if (text != ie->text)
-		free(text);
 	free(otitle);
 	free(otext);
 	return (rc);
@@ -417,7 +422,7 @@ entries_change(struct store *s, long long id, long long story,
 
 /* entries_one stores one entry of a document. */
 static int
-entries_one(struct store *s, long long feed_id, const struct ingest_entry *ie,
+entries_one(struct store *s, long long feed_id, struct ingest_entry *ie,
     int fresh, long long now, struct ingest_stats *stats, char **cause)
 {
 	sqlite3_stmt	*st;
@@ -496,7 +501,6 @@ static struct ingest_entry *
 entries_prepare_doc(const struct doc *d, int texts, int *n)
 {
 	struct ingest_entry	*ie;
-	const struct entry	*e;
 	int			 i;
 
 	*n = d->nentries < ENTRIES_MAX_PER_DOC ? d->nentries :
@@ -512,10 +516,8 @@ entries_prepare_doc(const struct doc *d, int texts, int *n)
 	for (i = 0; texts && i < *n; i++) {
 		if (ie[i].dup)
 			continue;
-		e = ie[i].e;
-		ie[i].text = strip_html(e->content != NULL ? e->content :
-		    e->summary);
-		ie[i].dt = stories_dedup_new(e->title, ie[i].text);
+		ie[i].dt = stories_dedup_new(ie[i].e->title,
+		    entries_plain(&ie[i]));
 	}
 	return (ie);
 }
@@ -589,7 +591,7 @@ entries_fresh(struct store *s, long long feed_id, char **cause)
  */
 static int
 entries_doc(struct store *s, long long feed_id, const struct doc *d,
-    const struct store_prep *p, long long now, struct ingest_stats *stats,
+    struct store_prep *p, long long now, struct ingest_stats *stats,
     char **cause)
 {
 	struct ingest_entry	*ie;
@@ -617,7 +619,7 @@ entries_doc(struct store *s, long long feed_id, const struct doc *d,
 static int
 entries_update(struct store *s, long long feed_id,
     const struct fetch_record *rec, const struct doc *d,
-    const struct store_prep *p, long long now, struct ingest_stats *stats,
+    struct store_prep *p, long long now, struct ingest_stats *stats,
     char **cause)
 {
 	sqlite3_stmt	*st;

@@ -316,7 +316,8 @@ struct store_update_req {
 	long long			 feed_id;
 	const struct fetch_record	*rec;	/* may be NULL */
 	const struct doc		*doc;	/* may be NULL */
-	const struct store_prep		*prep;	/* store_prepare(doc), or NULL */
+	struct store_prep		*prep;	/* store_prepare(doc), or NULL;
+					   the store completes it as it goes */
 	long long			 now;
 	struct ingest_stats		 stats;	/* out */
 	int				 rc;	/* out: 0 stored, -1 not */

@@ -211,7 +211,7 @@ ingest_prepared(struct store *s, long long feed, struct doc *d,
 	ck_assert_msg(store_update_many(s, &r, 1) == 0 && r.rc == 0,
 	    "update: %s", r.cause);
 	*st = r.stats;
-	store_prep_free((struct store_prep *)r.prep);
+	store_prep_free(r.prep);
 }
 
 /* fts_sync fills the full-text index with every story waiting for it. */
